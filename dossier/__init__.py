@@ -1,0 +1,61 @@
+"""The dossier domain core: codes, statuses, status records and their wording. No I/O.
+
+Exceptions::
+
+    ValueError
+    ├── CodeError           a text holds no valid dossier code (names the wrong part)
+    └── DossierFormatError  a status record breaks the API contract (names the field)
+"""
+
+from dossier._codes import (
+    CodeError,
+    CodeQuery,
+    DossierCode,
+    Notation,
+    Problem,
+    find_codes,
+    normalize_code,
+    parse_code,
+    parse_query,
+)
+from dossier._model import (
+    FIELDS,
+    ICT,
+    Applicant,
+    Dossier,
+    DossierFormatError,
+    HistoryEntry,
+    dossier_from_json,
+    dossier_to_json,
+    format_time,
+)
+from dossier._status import Status
+from dossier._text import fold_text, strip_diacritics
+from dossier._wording import due_phrase, format_date, format_moment
+
+__all__ = [
+    "FIELDS",
+    "ICT",
+    "Applicant",
+    "CodeError",
+    "CodeQuery",
+    "Dossier",
+    "DossierCode",
+    "DossierFormatError",
+    "HistoryEntry",
+    "Notation",
+    "Problem",
+    "Status",
+    "dossier_from_json",
+    "dossier_to_json",
+    "due_phrase",
+    "find_codes",
+    "fold_text",
+    "format_date",
+    "format_moment",
+    "format_time",
+    "normalize_code",
+    "parse_code",
+    "parse_query",
+    "strip_diacritics",
+]
