@@ -408,7 +408,7 @@ class Modem:
             command_timeout=self.settings.command_timeout,
         )
         try:
-            driver.connect()
+            driver.open_port()
             driver.write("AT+CFUN=1,1", waitForResponse=False)
         except Exception as exc:  # a modem that cannot even take the reset is left to time
             log.warning("modem: could not send the reset: %s", exc)

@@ -200,6 +200,10 @@ class Driver(GsmModem, _PortComms):  # type: ignore[misc]
         self.command_timeout = command_timeout
         self.url_kwargs = {"exclusive": True} if exclusive and "://" not in port else {}
 
+    def open_port(self) -> None:
+        """Open the port and start the reader, without talking to the modem."""
+        _PortComms.connect(self)
+
     def open(self, pin: str | None, probe_timeout: float) -> None:
         """Open the port, check that something answers, then run the library's set-up."""
         try:

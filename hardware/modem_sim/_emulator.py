@@ -152,6 +152,7 @@ class ModemEmulator:
         self.path = Path(link)
         self._lock = threading.RLock()
         self._replies_changed = threading.Condition(self._lock)
+        self._storage_changed = threading.Condition(self._lock)
         self._storage: dict[str, dict[int, _Stored]] = {mem: {} for mem in self.profile.storages}
         self._held: collections.deque[str] = collections.deque()
         self._pending: list[str] = []
@@ -293,6 +294,17 @@ class ModemEmulator:
         """How many messages each memory holds now."""
         with self._lock:
             return {mem: len(messages) for mem, messages in self._storage.items()}
+
+    def wait_empty(self, timeout: float = 10.0) -> bool:
+        """Block until every memory is empty and the network holds nothing back."""
+        deadline = time.monotonic() + timeout
+        with self._storage_changed:
+            while any(self._storage.values()) or self._held:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._storage_changed.wait(left)
+            return True
 
     @property
     def held(self) -> int:
@@ -695,6 +707,7 @@ class ModemEmulator:
                 self._mems[2], 0
             ):
                 self._store(self._held.popleft())
+            self._storage_changed.notify_all()
         return ["OK"]
 
     def _submit(self, length: int, pdu: str) -> list[str]:
