@@ -141,7 +141,7 @@ class ModemEmulator:
         self._capacity = dict(capacity or self.profile.capacity)
         self._pin = pin
         self._smsc = smsc
-        self._listener = listener
+        self._listeners: list[Callable[[str, str], None]] = [listener] if listener else []
         if link is None:
             self._tempdir: tempfile.TemporaryDirectory[str] | None = tempfile.TemporaryDirectory(
                 prefix="onestop-modem-"
@@ -364,9 +364,13 @@ class ModemEmulator:
         with contextlib.suppress(BlockingIOError, OSError):
             os.write(self._wake_w, b"!")
 
+    def add_listener(self, listener: Callable[[str, str], None]) -> None:
+        """Call ``listener(kind, text)`` for each command, unsolicited line, PDU and reply."""
+        self._listeners.append(listener)
+
     def _notify(self, kind: str, text: str) -> None:
-        if self._listener is not None:
-            self._listener(kind, text)
+        for listener in self._listeners:
+            listener(kind, text)
 
     def _write(self, data: bytes) -> None:
         """Write to the client; output that nobody reads in time is lost, as on a real port."""

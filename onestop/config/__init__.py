@@ -15,7 +15,7 @@ from onestop.config._config import (
     load_config,
     parse_config,
 )
-from onestop.config._sections import BackendSection
+from onestop.config._sections import BackendSection, ModemSection, SmsdSection
 
 __all__ = [
     "DEFAULT_PATH",
@@ -23,6 +23,8 @@ __all__ = [
     "BackendSection",
     "Config",
     "ConfigError",
+    "ModemSection",
+    "SmsdSection",
     "dump_config",
     "load_config",
     "parse_config",

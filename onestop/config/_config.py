@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from onestop.config._sections import BackendSection
+from onestop.config._sections import BackendSection, ModemSection, SmsdSection
 from onestop.config._types import ValueType
 
 DEFAULT_PATH = Path("/etc/onestop/onestop.conf")
@@ -38,6 +38,8 @@ class Config:
     """The whole configuration: one attribute per INI section, then the file it came from."""
 
     backend: BackendSection = dataclasses.field(default_factory=BackendSection)
+    modem: ModemSection = dataclasses.field(default_factory=ModemSection)
+    smsd: SmsdSection = dataclasses.field(default_factory=SmsdSection)
     path: Path | None = None
 
 
