@@ -144,6 +144,7 @@ class SmsDaemon:
         self._stop = threading.Event()
         self._reload = threading.Event()
         self._wake = threading.Event()
+        self._attention = threading.Event()
         self._lock = threading.Lock()
         self._messages_in_flight: set[int] = set()
         self._senders_in_flight: Counter[str] = Counter()
@@ -179,10 +180,12 @@ class SmsDaemon:
         """Finish the messages in hand, then exit (SIGTERM)."""
         self._stop.set()
         self._wake.set()
+        self._attention.set()
 
     def request_reload(self) -> None:
         """Read the configuration file again (SIGHUP)."""
         self._reload.set()
+        self._attention.set()
 
     def run(self) -> int:
         """Serve until stopped or until the modem is beyond recovery; the exit code."""
@@ -209,7 +212,8 @@ class SmsDaemon:
                 if time.monotonic() - last_status >= 10:
                     last_status = time.monotonic()
                     self._notifier.status(self.status_text())
-                self._stop.wait(min(interval, 1.0))
+                self._attention.wait(min(interval, 1.0))
+                self._attention.clear()
             return EXIT_OK
         finally:
             self.shutdown()
@@ -268,6 +272,7 @@ class SmsDaemon:
     def _on_modem_state(self, state: ModemState, detail: str) -> None:
         self._notifier.status(f"modem {state.value}: {detail}")
         self._wake.set()
+        self._attention.set()
 
     # -- receiving (modem thread) ----------------------------------------------------------------
 
