@@ -29,8 +29,9 @@ class Notifier:
     def notify(self, *fields: str) -> None:
         if not self._address:
             return
-        # systemd may have gone away; there is then nobody to tell.
+        # Never block the daemon: a reader that stopped reading (or went away) loses the news.
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock, contextlib.suppress(OSError):
+            sock.setblocking(False)
             sock.sendto("\n".join(fields).encode(), self._address)
 
     def ready(self, status: str) -> None:

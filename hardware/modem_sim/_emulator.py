@@ -203,7 +203,7 @@ class ModemEmulator:
 
     def _reset_settings(self) -> None:
         self._echo = True
-        self._cnmi_mt = 0
+        self._cnmi_mt = 1  # most modems ship with AT+CNMI=2,1,0,0,0
         self._cmgf = 0
         default = self.profile.storages[0]
         self._mems = [default, default, default]
@@ -657,7 +657,9 @@ class ModemEmulator:
         while index in messages:
             index += 1
         messages[index] = _Stored(pdu)
-        self._unsolicited(f'+CMTI: "{mem}",{index}')
+        if self._cnmi_mt in (1, 3):
+            self._unsolicited(f'+CMTI: "{mem}",{index}')
+        self._notify("stored", f"{mem},{index}")
         return index
 
     @staticmethod

@@ -163,3 +163,13 @@ def test_example_config_lists_the_sms_sections() -> None:
 
     example = Path(__file__).resolve().parents[2] / "etc" / "onestop.conf.example"
     assert example.read_text(encoding="utf-8") == dump_config(Config(), documented=True)
+
+
+def test_sd_notify_never_blocks_on_a_reader_that_stopped_reading() -> None:
+    path = Path(tempfile.mkdtemp(prefix="sd-")) / "notify"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+        server.bind(str(path))
+        notifier = Notifier({"NOTIFY_SOCKET": str(path)})
+        for _ in range(200):  # far beyond the kernel's default datagram queue (10)
+            notifier.watchdog()
+        assert server.recv(100) == b"WATCHDOG=1"
