@@ -36,14 +36,16 @@ def start_api() -> tuple[subprocess.Popen[str], str]:
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert process.stderr is not None
-    line = process.stderr.readline()
+    stderr = process.stderr
+    if stderr is None:
+        raise SystemExit("no pipe to the demo API")
+    line = stderr.readline()
     match = re.search(r"(http://\S+)", line)
     if not match:
         process.kill()
         raise SystemExit(f"the demo API did not start: {line}")
     # Drain the access log, or the server blocks once the pipe is full.
-    threading.Thread(target=process.stderr.read, daemon=True).start()
+    threading.Thread(target=stderr.read, daemon=True).start()
     return process, match.group(1)
 
 
@@ -104,10 +106,7 @@ def main() -> None:
     print(f"{'case':44} {'median':>9} {'p95':>9} {'vs baseline':>12}")
     for name, values in samples.items():
         median = statistics.median(values)
-        print(
-            f"{name:44} {median:9.1f} {percentile(values, 0.95):9.1f} "
-            f"{median / baseline:11.2f}x"
-        )
+        print(f"{name:44} {median:9.1f} {percentile(values, 0.95):9.1f} {median / baseline:11.2f}x")
     added = statistics.median(samples["client.lookup, no cache"]) - baseline
     added_store = statistics.median(samples["client.lookup, no cache, last-known store"]) - baseline
     hit = statistics.median(samples["client.lookup, cache hit"])
