@@ -54,8 +54,11 @@ class PhoneConsole:
             recipient, _, body = text.partition(": ")
             self.say(f"\n<< SMS to {recipient}:\n{body}\n")
 
-    def run(self) -> None:
+    def run(self, *, patience: float = 15.0) -> None:
+        """Until /quit or the end of the input; at the end of piped input, wait up to
+        ``patience`` seconds for the replies still due, so that scripts see them."""
         self.say(HELP.format(number=self.number))
+        sent = 0
         for raw in self._in:
             line = raw.strip()
             if not line:
@@ -65,7 +68,9 @@ class PhoneConsole:
                     return
                 continue
             self.emulator.deliver(self.number, line)
+            sent += 1
             self.say(f">> SMS from {self.number}: {line}")
+        self.emulator.wait_replies(sent, patience)
 
     def _command(self, line: str) -> bool:
         name, _, argument = line.partition(" ")

@@ -69,3 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         PhoneConsole(emulator, number=args.number, stdin=sys.stdin, stdout=sys.stdout).run()
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -4,7 +4,12 @@ the demo status API over HTTP on 127.0.0.1."""
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
 import socket
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +22,9 @@ from hardware.modem_sim import ModemEmulator, Reply
 from onestop.config import BackendSection, Config, ModemSection, SmsdSection
 from onestop.demo_api import DemoRecord, DemoStatusServer, bundled_records
 from smsd import SmsDaemon
+
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -93,6 +101,42 @@ class SmsService:
             f"no reply to {message!r}"
         )
         return self.replies_to(sender)[-1].text
+
+
+class Daemon:
+    """``python -m smsd.cli --config FILE`` with its own notify socket."""
+
+    def __init__(self, config: Path, *, stderr: Any = subprocess.DEVNULL) -> None:
+        self.config = config
+        # A socket path must stay under 108 bytes; pytest's tmp_path can be longer.
+        self.socket_path = Path(tempfile.mkdtemp(prefix="sd-")) / "notify"
+        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.notify.bind(str(self.socket_path))
+        self.notify.settimeout(20)
+        env = dict(os.environ, NOTIFY_SOCKET=str(self.socket_path), PYTHONWARNINGS="ignore")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "smsd.cli", "--config", str(config)],
+            cwd=ROOT,
+            env=env,
+            stderr=stderr,
+        )
+
+    def wait_ready(self) -> str:
+        while True:
+            message = self.notify.recv(4096).decode()
+            if "READY=1" in message.splitlines():
+                return message
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+        self.notify.close()
+
+    def terminate(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(30)
+        self.notify.close()
+        return code
 
 
 @pytest.fixture(scope="session")

@@ -7,12 +7,6 @@ chosen command.
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,47 +14,10 @@ import pytest
 
 from hardware.modem_sim import ModemEmulator
 from onestop.demo_api import DemoRecord, DemoStatusServer
-from tests.smsd.conftest import free_port, wait_until
+from tests.smsd.conftest import Daemon, free_port, wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
 CITIZEN = "+84912000001"
 MARKER = "+84912000002"
-
-
-class Daemon:
-    """``python -m smsd.cli --config FILE`` with its own notify socket."""
-
-    def __init__(self, config: Path) -> None:
-        self.config = config
-        # A socket path must stay under 108 bytes; pytest's tmp_path can be longer.
-        self.socket_path = Path(tempfile.mkdtemp(prefix="sd-")) / "notify"
-        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.notify.bind(str(self.socket_path))
-        self.notify.settimeout(20)
-        env = dict(os.environ, NOTIFY_SOCKET=str(self.socket_path), PYTHONWARNINGS="ignore")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "smsd.cli", "--config", str(config)],
-            cwd=ROOT,
-            env=env,
-            stderr=subprocess.DEVNULL,
-        )
-
-    def wait_ready(self) -> str:
-        while True:
-            message = self.notify.recv(4096).decode()
-            if "READY=1" in message.splitlines():
-                return message
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-        self.notify.close()
-
-    def terminate(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(30)
-        self.notify.close()
-        return code
 
 
 @pytest.fixture
