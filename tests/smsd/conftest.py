@@ -23,7 +23,6 @@ from onestop.config import BackendSection, Config, ModemSection, SmsdSection
 from onestop.demo_api import DemoRecord, DemoStatusServer, bundled_records
 from smsd import SmsDaemon
 
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
