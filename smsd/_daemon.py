@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import datetime as dt
 import functools
 import logging
 import queue
@@ -74,6 +75,7 @@ class _Settings:
     send_retries: int
     send_backoff: float
     hourly_cap: int
+    keep_seconds: float
 
     @classmethod
     def from_config(cls, config: Config) -> _Settings:
@@ -98,6 +100,7 @@ class _Settings:
             send_retries=smsd.send_retries,
             send_backoff=smsd.send_backoff,
             hourly_cap=smsd.hourly_send_cap,
+            keep_seconds=smsd.keep_days * 86400.0,
         )
 
 
@@ -156,6 +159,7 @@ class SmsDaemon:
             config.smsd.lookup_workers, thread_name_prefix="lookup"
         )
         self._pipeline_beat = time.monotonic()
+        self._next_prune = 0.0
         self._pipeline = threading.Thread(target=self._run_pipeline, name="pipeline", daemon=True)
         self.ready = threading.Event()
         """Set once the modem is set up and the pipeline runs."""
@@ -301,6 +305,7 @@ class SmsDaemon:
                     return
                 settings = self._settings
                 self.store.expire_parts(settings.multipart_timeout)
+                self._prune_daily(settings)
                 self._dispatch_messages(settings)
                 if self.modem.state is ModemState.READY:
                     self._dispatch_replies(settings)
@@ -308,6 +313,16 @@ class SmsDaemon:
                 log.exception("pipeline step failed; trying again")
             self._wake.wait(self._next_wait())
             self._wake.clear()
+
+    def _prune_daily(self, settings: _Settings) -> None:
+        now = time.time()
+        if now < self._next_prune:
+            return
+        self._next_prune = now + 86400
+        removed = self.store.prune(now - settings.keep_seconds)
+        forgotten = self._known.prune(dt.datetime.now(dt.UTC))
+        if removed or forgotten:
+            log.info("pruned %d old rows and %d stale statuses", removed, forgotten)
 
     def _next_wait(self) -> float:
         now = time.time()

@@ -418,6 +418,25 @@ class Store:
                     (error, retry_at, reply_id),
                 )
 
+    def prune(self, older_than: float) -> int:
+        """Forget handled messages, sent or failed replies and used parts from before
+        ``older_than``; the usage events stay for the report. Returns the rows removed."""
+        with self._transaction() as db:
+            removed = db.execute(
+                "DELETE FROM outbox WHERE state != ? AND created_at < ?",
+                (OutboxState.PENDING, older_than),
+            ).rowcount
+            removed += db.execute(
+                "DELETE FROM messages WHERE state != ? AND received_at < ?"
+                " AND id NOT IN (SELECT message_id FROM outbox WHERE message_id IS NOT NULL)",
+                (MessageState.NEW, older_than),
+            ).rowcount
+            removed += db.execute(
+                "DELETE FROM parts WHERE message_id IS NOT NULL AND received_at < ?",
+                (older_than,),
+            ).rowcount
+        return removed
+
     # -- reporting -----------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:

@@ -157,3 +157,8 @@ class SmsdSection:
     send_backoff: float = option(
         5.0, seconds(0, 3600), "First pause before retrying a reply; it doubles each time."
     )
+    keep_days: int = option(
+        90,
+        integer(1, 3650),
+        "Days handled messages and replies are kept; the anonymous usage events stay.",
+    )

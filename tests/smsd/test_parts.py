@@ -173,3 +173,16 @@ def test_sd_notify_never_blocks_on_a_reader_that_stopped_reading() -> None:
         for _ in range(200):  # far beyond the kernel's default datagram queue (10)
             notifier.watchdog()
         assert server.recv(100) == b"WATCHDOG=1"
+
+
+def test_store_prunes_handled_rows_but_keeps_events(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    store.receive(_sms("+84912345678", "HS"), now=1000)
+    store.receive(_sms("+84912345679", "HS"), now=1000)
+    old, waiting = store.due_messages(now=1000)
+    store.answer(old, "reply", [smsd.UsageEvent("help", None, 3)], now=1000)
+    (reply,) = store.due_replies(now=1000)
+    store.mark_sent(reply.id, now=1001)
+    assert store.prune(older_than=5000) == 2
+    assert [m.id for m in store.due_messages(now=6000)] == [waiting.id]
+    assert len(store.events()) == 1
