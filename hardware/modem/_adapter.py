@@ -236,12 +236,10 @@ class Modem:
                 return
             try:
                 future.set_result(self._send(number, text))
-            except SendRejected as exc:
-                future.set_exception(exc)
             except ModemError as exc:
                 future.set_exception(exc)
                 if isinstance(exc, (ModemUnavailable, ModemTimeout)):
-                    raise
+                    raise  # the modem itself failed: recover before the next item
         elif kind == "sweep":
             self._sweep()
         elif kind == "event":

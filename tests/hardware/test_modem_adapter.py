@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 
@@ -15,7 +16,7 @@ from hardware.modem import (
     SendRejected,
     SimLocked,
 )
-from hardware.modem_sim import ModemEmulator
+from hardware.modem_sim import PROFILES, ModemEmulator
 from tests.hardware.conftest import Harness
 
 CODE = "000.00.20.H30-240115-0001"
@@ -203,3 +204,13 @@ def test_dead_modem_ends_with_modem_dead(
     harness.wait_state(ModemState.DEAD)
     assert harness.modem.finished.wait(5)
     assert isinstance(harness.modem.failure, ModemDead)
+
+
+def test_firmware_without_ok_after_cpin(harness_factory: Callable[..., Harness]) -> None:
+    wavecom = dataclasses.replace(
+        PROFILES["generic"], name="wavecom", manufacturer="WAVECOM MODEM", cpin_ok=False
+    )
+    with ModemEmulator(wavecom) as sim:
+        harness = harness_factory(sim).start()
+        sim.deliver("+84912345678", "HS")
+        assert harness.take(1)[0].text == "HS"
