@@ -281,7 +281,7 @@ class ModemEmulator:
         """Hand one SMS-DELIVER PDU (hex) to the modem, as the network does."""
         with self._lock:
             if self.faults.direct_delivery or self._cnmi_mt == 2:
-                length = len(pdu) // 2 - 1 - int(pdu[0:2], 16)
+                length = self._tpdu_length(pdu)
                 self._unsolicited(f"+CMT: ,{length}", pdu)
                 return
             if self._store(pdu) is None:
