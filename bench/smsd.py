@@ -189,12 +189,14 @@ def measure(
             latencies = []
             for index in range(args.latency):
                 before = len(clock.submits)
+                replies = len(emulator.replies)
                 started = time.perf_counter()
                 emulator.deliver(f"+8490{index:07d}", f"HS {codes[index % len(codes)]}")
                 if not clock.wait_submits(before + 1, 60):
                     raise SystemExit(f"{name}: no reply within 60 s")
                 latencies.append(clock.submits[before] - started)
-                emulator.wait_replies(before + 1, 30)
+                if len(emulator.wait_replies(replies + 1, 60)) <= replies:
+                    raise SystemExit(f"{name}: a reply was not completed within 60 s")
             figures["latency_median"] = statistics.median(latencies)
             figures["latency_p95"] = statistics.quantiles(latencies, n=20)[-1]
             figures["burst_instant"] = burst(emulator, codes, args.burst, offset=100_000)
