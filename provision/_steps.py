@@ -176,6 +176,7 @@ class Users(Step):
         )
 
     def apply(self, run: Run) -> list[str]:
+        (run.root / "/etc").mkdir(exist_ok=True)  # an empty staging tree has none yet
         output = run_command(["systemd-sysusers", f"--root={run.root.path}", *self.fragments])
         run.changed.append(PurePosixPath("/etc/passwd"))
         return [line for line in output.splitlines() if line.strip()]
