@@ -29,6 +29,8 @@ class Run:
 
     root: Root
     changed: list[PurePosixPath] = field(default_factory=list)
+    would_change: bool = False
+    """In a dry run: an earlier step had something to do."""
 
     def changed_under(self, directory: str) -> bool:
         return any(path.is_relative_to(directory) for path in self.changed)
@@ -394,7 +396,7 @@ class ReloadSystemd(Step):
         return "systemd and udev re-read their files"
 
     def pending(self, run: Run) -> bool:
-        return run.root.is_host and bool(run.changed)
+        return run.root.is_host and (bool(run.changed) or run.would_change)
 
     def apply(self, run: Run) -> list[str]:
         done = []

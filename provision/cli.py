@@ -98,6 +98,7 @@ def provision(options: Options, *, dry_run: bool, out: list[str]) -> bool:
             continue
         changed = True
         if dry_run:
+            run.would_change = True
             out.append(f"  would  {step.describe()}")
             continue
         out.append(f"  done   {step.describe()}")

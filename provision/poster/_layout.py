@@ -33,8 +33,8 @@ MM = DPI / 25.4
 
 @dataclass(frozen=True, slots=True)
 class Placed:
-    """One block on the page: what it is, where (left, top, right, bottom), and its font size
-    in pixels (0 for a QR code)."""
+    """One block on the page: what it is, where its ink is (left, top, right, bottom), and its
+    font size in pixels (0 for a QR code)."""
 
     role: str
     text: str
@@ -58,11 +58,12 @@ class _Page:
     def _fit(
         self, text: str, face: str, size: int, width: int, lines: int
     ) -> tuple[int, list[str]]:
-        """The largest size up to ``size`` at which ``text`` wraps into ``lines`` lines."""
+        """The largest size up to ``size`` at which ``text`` wraps into ``lines`` lines, none
+        wider than ``width``."""
         while size >= 24:
             font = self.fonts.font(face, size)
             wrapped = _wrap(text, font, width)
-            if len(wrapped) <= lines:
+            if len(wrapped) <= lines and all(font.getlength(line) <= width for line in wrapped):
                 return size, wrapped
             size -= 2
         raise PosterError(f"the text {text!r} does not fit on the page; shorten it")
@@ -89,11 +90,13 @@ class _Page:
         size, wrapped = self._fit(text, face, round(size * self.scale), width, lines)
         font = self.fonts.font(face, size)
         top = self.y
+        widest = max(font.getlength(line) for line in wrapped)
         for line in wrapped:
             x = left + (width - font.getlength(line)) / 2
             self.draw.text((x, self.y), line, font=font, fill=fill)
             self.y += round(size * 1.22)
-        self.placed.append(Placed(role, text, (left, top, left + width, self.y), size))
+        ink = (left + int((width - widest) // 2), left + int((width + widest) // 2) + 1)
+        self.placed.append(Placed(role, text, (ink[0], top, ink[1], self.y), size))
         self.y += round(gap * self.scale)
 
     def qr(self, role: str, payload: str, left: int, top: int, side: int) -> None:
@@ -118,8 +121,6 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
             lines[-1] = f"{lines[-1]} {word}"
         else:
             lines.append(word)
-    if any(font.getlength(line) > width for line in lines):
-        return [*lines, ""]  # a single word too wide: ask for a smaller size
     return lines
 
 

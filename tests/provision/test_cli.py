@@ -113,6 +113,25 @@ def test_report_says_what_was_done_and_what_is_left(staged: Staged) -> None:
     assert "apt-get install python3 python3-venv" in out  # for the image, not run here
 
 
+def test_installed_copy_upgrades_nothing_without_a_source(staged: Staged, tmp_path: Path) -> None:
+    """``onestop-provision`` run from /opt/onestop (not from a checkout) finds the files
+    installed with the package and keeps the environment as it is."""
+    python = staged.root / "opt/onestop/bin/python"
+    where = subprocess.run(
+        [python, "-c", "import provision; print(provision.assets_dir())"],
+        capture_output=True, text=True, check=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert where.stdout.strip() == str(staged.root / "opt/onestop/share/onestop-appliance/systemd")
+    done = subprocess.run(
+        [python, "-m", "provision", "all", "--root", staged.root, "--dry-run"],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "ok     virtual environment /opt/onestop with onestop-appliance[kiosk,smsd]\n" in (
+        done.stdout
+    )
+
+
 @pytest.fixture(scope="session")
 def second(staged: Staged) -> subprocess.CompletedProcess[str]:
     return run_provision("all", "--root", staged.root, "--pip-option=--no-deps")

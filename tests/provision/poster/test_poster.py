@@ -31,10 +31,11 @@ from provision.poster import (
     sms_payload,
 )
 from provision.poster._fonts import DEJAVU
+from provision.poster._layout import MARGIN
 from provision.poster.cli import main
 
 NUMBER = "0912345678"
-PORTAL = "https://dichvucong.haugiang.gov.vn/tra-cuu"
+PORTAL = "https://dichvucong.haugiang.gov.vn/tra-cuu-ho-so-truc-tuyen"  # a long one
 OFFICE = "UBND tỉnh Hậu Giang – Bộ phận tiếp nhận và trả kết quả"
 PRICE = "cước tin nhắn thông thường của nhà mạng"
 ARGS = ["--number", NUMBER, "--portal", PORTAL, "--office", OFFICE, "--price-note", PRICE]
@@ -160,7 +161,8 @@ def test_everything_is_on_the_page_and_nothing_overlaps(layout: Layout) -> None:
     width, height = image.size
     for item in placed:
         left, top, right, bottom = item.box
-        assert 0 <= left < right <= width and 0 <= top < bottom <= height, item.role
+        assert MARGIN <= left < right <= width - MARGIN, item.role
+        assert 0 <= top < bottom <= height - MARGIN, item.role
     for index, first in enumerate(placed):
         for second in placed[index + 1 :]:
             apart = (
