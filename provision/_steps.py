@@ -74,6 +74,8 @@ def _query(argv: Sequence[str]) -> tuple[int, str]:
 
 
 class Step(abc.ABC):
+    """One thing a provisioned unit needs, described, checked and (if needed) done."""
+
     @abc.abstractmethod
     def describe(self) -> str:
         """What the step makes true, in a few words."""
