@@ -154,8 +154,10 @@ def _expand_url(match: re.Match[str]) -> str:
     """Replace a link by the code it carries: a known query parameter, else its last segment."""
     url = match.group(0)
     parts = urlsplit(url if "://" in url else f"http://{url}")
-    params = {name.lower().replace("_", "").replace("-", ""): value for name, value in
-              parse_qsl(parts.query, keep_blank_values=False)}
+    params = {
+        name.lower().replace("_", "").replace("-", ""): value
+        for name, value in parse_qsl(parts.query, keep_blank_values=False)
+    }
     code = next((params[name] for name in params if name in _CODE_PARAMETERS), None)
     if code is None:
         segments = [segment for segment in parts.path.split("/") if segment]

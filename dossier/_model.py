@@ -125,10 +125,9 @@ def _optional_text(value: object, field: str) -> str | None:
 
 
 def _status(value: object, field: str) -> Status:
-    try:
+    if isinstance(value, str) and value in Status.__members__.values():
         return Status(value)
-    except ValueError:
-        raise DossierFormatError(field, "a status key such as 'processing'", value) from None
+    raise DossierFormatError(field, "a status key such as 'processing'", value)
 
 
 def _history(value: object) -> tuple[HistoryEntry, ...]:

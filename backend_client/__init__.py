@@ -1,0 +1,40 @@
+"""The one client of the central status API, shared by the kiosk and the SMS daemon.
+
+Exceptions::
+
+    BackendError              no usable answer; ``last_known`` may hold the last status
+    ├── DossierNotFound       404: no dossier has this code
+    ├── CodeRejected          400: the API considers the code malformed
+    ├── Unauthorized          401/403: the unit's token is missing or wrong
+    ├── BackendUnavailable    unreachable, too slow, or a server error after the retries
+    │   └── RateLimited       429: asked to slow down (``retry_after`` seconds)
+    └── BadResponse           an answer that breaks the contract (not JSON, wrong shape, too big)
+"""
+
+from backend_client._client import API_PREFIX, StatusClient, Timeouts, read_token_file
+from backend_client._errors import (
+    BackendError,
+    BackendUnavailable,
+    BadResponse,
+    CodeRejected,
+    DossierNotFound,
+    RateLimited,
+    Unauthorized,
+)
+from backend_client._last_known import KnownStatus, LastKnownStore
+
+__all__ = [
+    "API_PREFIX",
+    "BackendError",
+    "BackendUnavailable",
+    "BadResponse",
+    "CodeRejected",
+    "DossierNotFound",
+    "KnownStatus",
+    "LastKnownStore",
+    "RateLimited",
+    "StatusClient",
+    "Timeouts",
+    "Unauthorized",
+    "read_token_file",
+]

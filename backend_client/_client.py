@@ -1,0 +1,310 @@
+"""The one client of the central status API.
+
+Kiosks and SMS boxes sit behind slow provincial networks and talk to an API run by someone
+else. The client bounds every wait (connect, each read, and the whole lookup), retries only
+what is safe to retry, reads at most a small body, checks the answer against the contract and
+turns every failure into one of a few typed errors, each carrying the last known status when
+there is one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import stat
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from backend_client._cache import TTLCache
+from backend_client._errors import (
+    BackendError,
+    BackendUnavailable,
+    BadResponse,
+    CodeRejected,
+    DossierNotFound,
+    RateLimited,
+    Unauthorized,
+)
+from backend_client._last_known import KnownStatus, LastKnownStore
+from backend_client._retry import retry_policy
+from dossier import (
+    ICT,
+    CodeError,
+    Dossier,
+    DossierCode,
+    DossierFormatError,
+    dossier_from_json,
+    parse_code,
+)
+from onestop import __version__
+from onestop.config import BackendSection, ConfigError
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+MAX_BODY = 256 * 1024
+"""A status record is a few kilobytes; anything far larger is a misbehaving server."""
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Seconds to wait: to connect, for each read, and for a whole lookup with its retries."""
+
+    connect: float = 3.05
+    read: float = 5.0
+    total: float = 15.0
+
+
+def read_token_file(path: Path) -> str:
+    """The bearer token kept in a root-only file; warns when others could read it."""
+    try:
+        mode = path.stat().st_mode
+        token = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise ConfigError(str(path), ["[backend] token_file: the file does not exist"]) from None
+    except PermissionError:
+        raise ConfigError(
+            str(path), ["[backend] token_file: permission denied (run as root or with sudo)"]
+        ) from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        logger.warning("token file %s is readable by other users; run: chmod 600 %s", path, path)
+    if not token:
+        raise ConfigError(str(path), ["[backend] token_file: the file is empty"])
+    return token
+
+
+class StatusClient:
+    """Looks up dossier statuses; thread-safe for lookups from worker threads."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        token: str | None = None,
+        timeouts: Timeouts = Timeouts(),
+        retries: int = 2,
+        backoff: float = 0.3,
+        max_retry_after: float = 5.0,
+        ca_bundle: str | os.PathLike[str] | None = None,
+        cache_ttl: float = 30.0,
+        cache_size: int = 1024,
+        last_known: LastKnownStore | None = None,
+        max_body: int = MAX_BODY,
+        user_agent: str = f"onestop-appliance/{__version__}",
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(ICT),
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeouts = timeouts
+        self._last_known = last_known
+        self._max_body = max_body
+        self._now = clock
+        self._cache: TTLCache[Dossier | DossierNotFound] = TTLCache(cache_ttl, cache_size)
+        self._session = requests.Session()
+        adapter = HTTPAdapter(max_retries=retry_policy(retries, backoff, max_retry_after))
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._session.verify = str(ca_bundle) if ca_bundle else True
+        self._session.headers.update({"Accept": "application/json", "User-Agent": user_agent})
+        if token:
+            self._session.headers["Authorization"] = f"Bearer {token}"
+
+    @classmethod
+    def from_config(
+        cls,
+        section: BackendSection,
+        *,
+        last_known: LastKnownStore | None = None,
+        user_agent: str = f"onestop-appliance/{__version__}",
+    ) -> StatusClient:
+        token = section.token or None
+        if section.token_file is not None:
+            token = read_token_file(section.token_file)
+        return cls(
+            base_url=section.url,
+            token=token,
+            timeouts=Timeouts(section.connect_timeout, section.read_timeout, section.total_timeout),
+            retries=section.retries,
+            backoff=section.backoff,
+            max_retry_after=section.max_retry_after,
+            ca_bundle=section.ca_bundle,
+            cache_ttl=section.cache_ttl,
+            cache_size=section.cache_size,
+            last_known=last_known,
+            user_agent=user_agent,
+        )
+
+    def __enter__(self) -> StatusClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._session.close()
+
+    def lookup(self, code: DossierCode, lookup_key: str | None = None) -> Dossier:
+        """The current status of ``code``; applicant details only with a correct key.
+
+        Raises a :class:`BackendError` subclass; unavailability and bad answers carry the
+        last known status when the client has a store and it holds one.
+        """
+        cache_key = (code, lookup_key)
+        cached = self._cache.get(cache_key)
+        if isinstance(cached, Dossier):
+            return cached
+        if cached is not None:
+            raise cached
+        try:
+            dossier = self._fetch(code, lookup_key)
+        except DossierNotFound as exc:
+            self._cache.put(cache_key, exc)
+            raise
+        except CodeRejected:
+            raise
+        except BackendError as exc:
+            exc.last_known = self.last_known(code)
+            raise
+        self._cache.put(cache_key, dossier)
+        if self._last_known is not None:
+            self._last_known.put(code, dossier, self._now())
+        return dossier
+
+    def last_known(self, code: DossierCode) -> KnownStatus | None:
+        if self._last_known is None:
+            return None
+        return self._last_known.get(code, self._now())
+
+    def health(self) -> dict[str, Any]:
+        """The API's health document; raises like :meth:`lookup` when it is not reachable."""
+        data = self._get_json(f"{API_PREFIX}/health", {})
+        if not isinstance(data, dict):
+            raise BadResponse("health: expected a JSON object")
+        return data
+
+    def _fetch(self, code: DossierCode, lookup_key: str | None) -> Dossier:
+        params = {"lookup_key": lookup_key} if lookup_key else {}
+        data = self._get_json(f"{API_PREFIX}/dossiers/{quote(str(code), safe='')}", params)
+        try:
+            dossier = dossier_from_json(data)
+        except DossierFormatError as exc:
+            raise BadResponse(f"the status record is malformed: {exc}") from exc
+        try:
+            answered = parse_code(dossier.code)
+        except CodeError:
+            answered = None
+        if answered is not None and answered != code:
+            raise BadResponse(f"asked for {code}, the API answered for {dossier.code}")
+        return dossier
+
+    def _get_json(self, path: str, params: dict[str, str]) -> Any:
+        url = f"{self.base_url}{path}"
+        started = time.monotonic()
+        try:
+            response = self._session.get(
+                url,
+                params=params,
+                timeout=(self.timeouts.connect, self.timeouts.read),
+                stream=True,
+                allow_redirects=False,
+            )
+        except requests.exceptions.SSLError as exc:
+            raise BackendUnavailable(f"TLS check of {self.base_url} failed: {exc}") from exc
+        except requests.exceptions.RetryError as exc:
+            raise RateLimited(f"{self.base_url} asks to wait too long: {exc}", None) from exc
+        except requests.exceptions.Timeout as exc:
+            raise BackendUnavailable(f"{self.base_url} did not answer in time") from exc
+        except requests.exceptions.RequestException as exc:
+            raise BackendUnavailable(f"cannot reach {self.base_url} ({_reason(exc)})") from exc
+        with response:
+            body = self._read_body(response, started)
+        return self._classify(response, body)
+
+    def _read_body(self, response: requests.Response, started: float) -> bytes:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self._max_body:
+            raise BadResponse(f"the answer is too large ({declared} bytes)")
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_content(16384):
+                size += len(chunk)
+                if size > self._max_body:
+                    raise BadResponse(f"the answer is larger than {self._max_body} bytes")
+                if time.monotonic() - started > self.timeouts.total:
+                    raise BackendUnavailable(f"{self.base_url} is answering too slowly")
+                chunks.append(chunk)
+        except requests.exceptions.RequestException as exc:
+            raise BackendUnavailable(f"the answer from {self.base_url} broke off") from exc
+        return b"".join(chunks)
+
+    def _classify(self, response: requests.Response, body: bytes) -> Any:
+        status = response.status_code
+        if status == 200:
+            try:
+                return json.loads(body)
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise BadResponse(f"the answer is not JSON: {exc}") from exc
+        detail = _error_message(body)
+        if status == 404:
+            raise DossierNotFound(detail or "no dossier has this code")
+        if status == 400:
+            raise CodeRejected(detail or "the API rejected the code")
+        if status in (401, 403):
+            raise Unauthorized(detail or f"the API refused the token (HTTP {status})")
+        if status == 429:
+            raise RateLimited(detail or "the API asks to slow down", _retry_after(response.headers))
+        if status >= 500:
+            raise BackendUnavailable(detail or f"the API failed (HTTP {status})")
+        raise BadResponse(f"unexpected HTTP {status} from the API")
+
+
+_REASONS = (
+    ("Connection refused", "connection refused"),
+    ("Name or service not known", "host name not found"),
+    ("Temporary failure in name resolution", "host name not found"),
+    ("No route to host", "no route to host"),
+    ("Network is unreachable", "network unreachable"),
+    ("Connection reset", "connection reset"),
+    ("RemoteDisconnected", "connection closed by the server"),
+    ("Connection aborted", "connection closed by the server"),
+)
+
+
+def _reason(exc: Exception) -> str:
+    """A technician's words for a failed connection, instead of urllib3's nested repr."""
+    text = str(exc)
+    return next((words for marker, words in _REASONS if marker in text), "connection failed")
+
+
+def _error_message(body: bytes) -> str:
+    """The ``error.message`` of an error document, when the body is one."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return ""
+    error = data.get("error") if isinstance(data, dict) else None
+    message = error.get("message") if isinstance(error, dict) else None
+    return message[:200] if isinstance(message, str) else ""
+
+
+def _retry_after(headers: Any) -> float | None:
+    value = headers.get("Retry-After", "")
+    try:
+        return float(value)
+    except ValueError:
+        return None

@@ -1,0 +1,89 @@
+"""The last status each code had, kept on disk so that an answer survives an API outage.
+
+Without it a kiosk or an SMS box can only say "try later" while the central API is down;
+with it, it can say "as of 10:42 12/11 the dossier was in progress". Applicant details are
+never stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from dossier import (
+    ICT,
+    Dossier,
+    DossierCode,
+    DossierFormatError,
+    dossier_from_json,
+    dossier_to_json,
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS last_known (
+    code TEXT PRIMARY KEY,
+    record TEXT NOT NULL,
+    fetched_at TEXT NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class KnownStatus:
+    """A status as the API gave it at ``fetched_at``."""
+
+    dossier: Dossier
+    fetched_at: dt.datetime
+
+
+class LastKnownStore:
+    """An SQLite file of code to last status; safe to share between threads."""
+
+    def __init__(self, path: str | Path, *, max_age: float = 7 * 86400.0) -> None:
+        self.path = Path(path)
+        self._max_age = dt.timedelta(seconds=max_age)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(_SCHEMA)
+
+    def put(self, code: DossierCode, dossier: Dossier, fetched_at: dt.datetime) -> None:
+        record = json.dumps(dossier_to_json(dossier.without_applicant()), ensure_ascii=False)
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO last_known (code, record, fetched_at) VALUES (?, ?, ?)",
+                (str(code), record, fetched_at.astimezone(dt.UTC).isoformat()),
+            )
+
+    def get(self, code: DossierCode, now: dt.datetime) -> KnownStatus | None:
+        """The stored status of ``code`` unless it is older than the configured age."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT record, fetched_at FROM last_known WHERE code = ?", (str(code),)
+            ).fetchone()
+        if row is None:
+            return None
+        fetched_at = dt.datetime.fromisoformat(row[1]).astimezone(ICT)
+        if now - fetched_at > self._max_age:
+            return None
+        try:
+            dossier = dossier_from_json(json.loads(row[0]))
+        except (ValueError, DossierFormatError):
+            return None
+        return KnownStatus(dossier, fetched_at)
+
+    def prune(self, now: dt.datetime) -> int:
+        """Forget statuses too old to be shown; returns how many went."""
+        cutoff = (now - self._max_age).astimezone(dt.UTC).isoformat()
+        with self._lock:
+            cursor = self._db.execute("DELETE FROM last_known WHERE fetched_at < ?", (cutoff,))
+        return cursor.rowcount
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

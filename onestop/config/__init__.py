@@ -1,0 +1,29 @@
+"""The one INI file of a unit, ``/etc/onestop/onestop.conf``, read and validated.
+
+Exceptions::
+
+    Exception
+    └── ConfigError   the file cannot be used (lists every problem, naming section and key)
+"""
+
+from onestop.config._config import (
+    DEFAULT_PATH,
+    ENVIRONMENT_VARIABLE,
+    Config,
+    ConfigError,
+    dump_config,
+    load_config,
+    parse_config,
+)
+from onestop.config._sections import BackendSection
+
+__all__ = [
+    "DEFAULT_PATH",
+    "ENVIRONMENT_VARIABLE",
+    "BackendSection",
+    "Config",
+    "ConfigError",
+    "dump_config",
+    "load_config",
+    "parse_config",
+]

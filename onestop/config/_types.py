@@ -1,0 +1,115 @@
+"""Value types of the INI file: each turns the text a technician wrote into a typed value, or
+says in words what it expected."""
+
+from __future__ import annotations
+
+import configparser
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+Parse = Callable[[str], Any]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ValueType:
+    """How one key is read and shown: ``parse`` raises ValueError with what it expected."""
+
+    parse: Parse
+    expected: str
+    secret: bool = False
+
+
+def text() -> ValueType:
+    return ValueType(lambda value: value, "text")
+
+
+def secret() -> ValueType:
+    """Text that is never printed back (tokens, PINs)."""
+    return ValueType(lambda value: value, "text", secret=True)
+
+
+def integer(minimum: int, maximum: int) -> ValueType:
+    expected = f"a whole number from {minimum} to {maximum}"
+
+    def parse(value: str) -> int:
+        number = int(value)
+        if not minimum <= number <= maximum:
+            raise ValueError(expected)
+        return number
+
+    return ValueType(parse, expected)
+
+
+def seconds(minimum: float, maximum: float) -> ValueType:
+    expected = f"a number of seconds from {minimum:g} to {maximum:g}"
+
+    def parse(value: str) -> float:
+        number = float(value)
+        if not minimum <= number <= maximum:
+            raise ValueError(expected)
+        return number
+
+    return ValueType(parse, expected)
+
+
+def boolean() -> ValueType:
+    states = configparser.ConfigParser.BOOLEAN_STATES
+
+    def parse(value: str) -> bool:
+        return states[value.lower()]
+
+    return ValueType(parse, "yes or no")
+
+
+def choice(*values: str) -> ValueType:
+    expected = "one of " + ", ".join(values)
+
+    def parse(value: str) -> str:
+        if value.lower() not in values:
+            raise ValueError(expected)
+        return value.lower()
+
+    return ValueType(parse, expected)
+
+
+def words() -> ValueType:
+    """A comma-separated list; empty means none."""
+
+    def parse(value: str) -> tuple[str, ...]:
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+
+    return ValueType(parse, "a comma-separated list")
+
+
+def url(schemes: tuple[str, ...] = ("http", "https")) -> ValueType:
+    expected = "a URL starting with " + " or ".join(f"{scheme}://" for scheme in schemes)
+
+    def parse(value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in schemes or not parts.netloc:
+            raise ValueError(expected)
+        return value.rstrip("/")
+
+    return ValueType(parse, expected)
+
+
+def path(*, optional: bool = False) -> ValueType:
+    """An absolute file path; when ``optional``, empty means "not set"."""
+    expected = "an absolute path" + (" or nothing" if optional else "")
+
+    def parse(value: str) -> Path | None:
+        if not value and optional:
+            return None
+        if not value.startswith("/"):
+            raise ValueError(expected)
+        return Path(value)
+
+    return ValueType(parse, expected)
+
+
+def option(default: Any, kind: ValueType, doc: str) -> Any:
+    """Declare a key of a section dataclass: its default, its type and one line of help."""
+    return dataclasses.field(default=default, metadata={"kind": kind, "doc": doc})

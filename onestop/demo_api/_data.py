@@ -1,0 +1,113 @@
+"""The dossiers the demo status API serves: the bundled Hậu Giang set, or a JSON file.
+
+The bundled set is written relative to today (received so many days ago, due so many days
+later), so that whenever the demo runs it shows dossiers received this morning, due
+tomorrow, overdue by a week and delivered last month, and their codes carry real dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from dossier import (
+    ICT,
+    Applicant,
+    CodeError,
+    Dossier,
+    DossierFormatError,
+    HistoryEntry,
+    Status,
+    dossier_from_json,
+    normalize_code,
+)
+
+
+class DemoDataError(Exception):
+    """A ``--data`` file cannot be served; names the entry and the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoRecord:
+    """A dossier as the server holds it: with the applicant, and the key that reveals them."""
+
+    dossier: Dossier
+    lookup_key: str | None = None
+
+
+def _at(day: dt.date, hour: int, minute: int) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), ICT)
+
+
+def _materialize(entry: dict[str, Any], pickups: dict[str, str], now: dt.datetime) -> DemoRecord:
+    today = now.astimezone(ICT).date()
+    seq = entry["seq"]
+    received_day = today - dt.timedelta(days=entry["received"])
+    received_at = min(_at(received_day, 7, 30 + int(seq) % 25), now - dt.timedelta(minutes=20))
+    due_at = _at(received_day + dt.timedelta(days=entry["days"]), 16, 30)
+    rescheduled = entry.get("rescheduled")
+    rescheduled_due_at = due_at + dt.timedelta(days=rescheduled) if rescheduled else None
+    status = Status(entry["status"])
+    completed_at = None
+    if "completed" in entry:
+        completed_day = today - dt.timedelta(days=entry["completed"])
+        completed_at = max(received_at, min(_at(completed_day, 10, 15), now))
+    steps = entry["steps"]
+    end = completed_at or received_at + (now - received_at) * 0.8
+    span = (end - received_at) / max(len(steps) - 1, 1)
+    history = tuple(
+        HistoryEntry(at=received_at + span * index, unit=unit, status=Status(step), note=note)
+        for index, (step, unit, note) in enumerate(steps)
+    )
+    applicant = entry.get("applicant")
+    dossier = Dossier(
+        code=f"{entry['agency_code']}-{received_day:%y%m%d}-{seq}",
+        procedure=entry["procedure"],
+        agency=entry["agency"],
+        status=status,
+        received_at=received_at,
+        due_at=due_at,
+        rescheduled_due_at=rescheduled_due_at,
+        completed_at=completed_at,
+        current_unit=None if status.finished else entry.get("unit"),
+        pickup_location=pickups[entry["pickup"]].format(desk=entry.get("desk", "")),
+        history=history,
+        updated_at=history[-1].at,
+        applicant=Applicant(*applicant) if applicant else None,
+    )
+    return DemoRecord(dossier, entry.get("key"))
+
+
+def bundled_records(now: dt.datetime | None = None) -> list[DemoRecord]:
+    """The bundled Hậu Giang dossiers, dated relative to ``now`` (default: this moment)."""
+    now = now or dt.datetime.now(ICT)
+    source = resources.files("onestop.demo_api").joinpath("demo_dossiers.json")
+    data = json.loads(source.read_text(encoding="utf-8"))
+    return [_materialize(entry, data["pickup"], now) for entry in data["dossiers"]]
+
+
+def load_records(path: Path) -> list[DemoRecord]:
+    """Dossiers from a JSON list of status records in the API's own schema, each optionally
+    with ``applicant`` and a ``lookup_key`` that the server never returns."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DemoDataError(f"{path}: cannot read a JSON document: {exc}") from None
+    if not isinstance(data, list):
+        raise DemoDataError(f"{path}: expected a JSON list of status records")
+    records = []
+    for index, item in enumerate(data):
+        try:
+            dossier = dossier_from_json(item)
+            normalize_code(dossier.code)
+        except (DossierFormatError, CodeError) as exc:
+            raise DemoDataError(f"{path}: entry {index}: {exc}") from None
+        key = item.get("lookup_key")
+        if key is not None and not isinstance(key, str):
+            raise DemoDataError(f"{path}: entry {index}: 'lookup_key' must be a string")
+        records.append(DemoRecord(dossier, key))
+    return records
