@@ -7,5 +7,6 @@ code seen again within a few seconds, as happens when a receipt stays in front o
 """
 
 from hardware.barcode._decode import Decoder, Gray, Reading, Symbology, to_gray
+from hardware.barcode._repeat import RepeatFilter
 
-__all__ = ["Decoder", "Gray", "Reading", "Symbology", "to_gray"]
+__all__ = ["Decoder", "Gray", "Reading", "RepeatFilter", "Symbology", "to_gray"]
