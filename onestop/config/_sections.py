@@ -77,10 +77,10 @@ class KioskSection:
     )
     sms_keyword: str = option("HS", text(), "Keyword of the SMS syntax: <keyword> <code>.")
     result_timeout: float = option(
-        60.0, seconds(5, 3600), "Seconds without a touch before a result is cleared away."
+        60.0, seconds(1, 3600), "Seconds without a touch before a result is cleared away."
     )
     idle_timeout: float = option(
-        90.0, seconds(5, 3600), "Seconds without a touch before any other screen resets."
+        90.0, seconds(1, 3600), "Seconds without a touch before any other screen resets."
     )
     history_steps: int = option(3, integer(0, 10), "Last processing steps shown on a result.")
     show_applicant: bool = option(
