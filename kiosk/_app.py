@@ -1,0 +1,535 @@
+"""The Kivy application: screens, input and the glue to the workers.
+
+State lives in :class:`~kiosk._flow.KioskFlow`; this class feeds it events and mirrors it into
+Kivy properties that the ``.kv`` files bind to. Import this module only after
+:func:`kiosk.cli.prepare_kivy` has configured Kivy (``KIVY_HOME``, window settings).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.graphics.texture import Texture
+from kivy.lang import Builder
+from kivy.properties import (  # type: ignore[attr-defined]
+    BooleanProperty,
+    DictProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.label import Label
+from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+
+from backend_client import BackendError, StatusClient
+from dossier import ICT, CodeQuery, Dossier, Stage, format_moment
+from hardware.barcode import Reading, RepeatFilter
+from hardware.camera import CameraError, Frame, FrameSource, PlaybackSource, open_camera
+from hardware.scanner import SerialScanner, Typed, WedgeReader
+from kiosk import _widgets  # noqa: F401  (registers the widget classes used in .kv files)
+from kiosk._flow import KioskFlow, Screen as Step, Timeouts
+from kiosk._pin import check_pin
+from kiosk._strings import tr
+from kiosk._view import result_view
+from kiosk._workers import CameraWorker, LookupWorker
+from onestop import __version__
+from onestop.config import Config
+
+logger = logging.getLogger(__name__)
+
+KV_DIR = Path(__file__).parent / "kv"
+SCREENS = ("idle", "entry", "busy", "result", "not_found", "invalid", "offline", "pin", "diagnostics")
+SLOW_AFTER = 2.5
+"""Seconds of waiting after which the busy screen says the server is slow."""
+
+ENTER_KEYS = (13, 271)
+ESCAPE_KEY = 27
+BACKSPACE_KEY = 8
+NEXT_RECEIPT_KEY = 286  # F5: the demo's "show the next receipt to the camera"
+
+
+class KioskRoot(FloatLayout):
+    """The screen manager with the technicians' corner over it."""
+
+
+class IdleScreen(Screen):
+    pass
+
+
+class EntryScreen(Screen):
+    pass
+
+
+class BusyScreen(Screen):
+    pass
+
+
+class ResultScreen(Screen):
+    pass
+
+
+class NotFoundScreen(Screen):
+    pass
+
+
+class InvalidScreen(Screen):
+    pass
+
+
+class OfflineScreen(Screen):
+    pass
+
+
+class PinScreen(Screen):
+    pass
+
+
+class DiagnosticsScreen(Screen):
+    pass
+
+
+@dataclass
+class KioskParts:
+    """What the app runs on, made by :mod:`kiosk.cli` (or a test): injected, not global."""
+
+    config: Config
+    client: StatusClient
+    camera: FrameSource | None = None
+    camera_error: str = ""
+    demo: bool = False
+    now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(ICT))
+
+
+class KioskApp(App):  # type: ignore[misc]
+    lang = StringProperty("vi")
+    screen = StringProperty("idle")
+    entry = StringProperty("")
+    hint = StringProperty("")
+    hint_wrong = BooleanProperty(False)
+    problem_text = StringProperty("")
+    view = ObjectProperty(None, allownone=True)
+    scale = NumericProperty(1.0)
+    camera_ok = BooleanProperty(False)
+    demo = BooleanProperty(False)
+    slow = BooleanProperty(False)
+    pin_wrong = BooleanProperty(False)
+    sms_line = StringProperty("")
+    lookup_url = StringProperty("")
+    diagnostics = DictProperty({})
+
+    def __init__(self, parts: KioskParts, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.parts = parts
+        self.kiosk = parts.config.kiosk
+        self.flow = KioskFlow(
+            timeouts=Timeouts(self.kiosk.result_timeout, self.kiosk.idle_timeout),
+            language=self.kiosk.language,
+        )
+        self.repeat = RepeatFilter(self.kiosk.repeat_window)
+        self.wedge = WedgeReader(
+            max_gap=parts.config.scanner.wedge_max_gap,
+            min_length=parts.config.scanner.wedge_min_length,
+        )
+        self.lookups = LookupWorker(parts.client, self._post)
+        self.camera_worker: CameraWorker | None = None
+        self.serial: SerialScanner | None = None
+        self.last_scan_at: float | None = None
+        self.events: list[tuple[str, str, float]] = []
+        self._draw_pending: str | None = None
+        self._busy_since = 0.0
+        self.title = "onestop kiosk"
+
+    # -- building -----------------------------------------------------------------------
+
+    def build(self) -> KioskRoot:
+        for name in ("widgets", *SCREENS):
+            Builder.load_file(str(KV_DIR / f"{name}.kv"))
+        self.lookup_url = self.kiosk.lookup_url
+        self.demo = self.parts.demo
+        root = KioskRoot()
+        manager: ScreenManager = root.ids.screens
+        manager.transition = NoTransition()
+        classes = (
+            IdleScreen, EntryScreen, BusyScreen, ResultScreen, NotFoundScreen,
+            InvalidScreen, OfflineScreen, PinScreen, DiagnosticsScreen,
+        )  # fmt: skip
+        for screen_class in classes:
+            manager.add_widget(screen_class())
+        self.manager = manager
+        Window.bind(
+            on_textinput=self._on_textinput,
+            on_key_down=self._on_key_down,
+            on_request_close=self._on_request_close,
+            on_touch_down=self._on_any_touch,
+            on_resize=self._on_resize,
+            on_flip=self._on_flip,
+        )
+        self._on_resize(Window, *Window.size)
+        self.refresh()
+        return root
+
+    def on_start(self) -> None:
+        self.events.append(("started", "idle", time.monotonic()))
+        self._draw_pending = "idle"
+        self._start_camera()
+        self._start_serial()
+        Clock.schedule_interval(self._tick, 0.5)
+        Clock.schedule_interval(self._show_preview, 0.2)
+
+    def on_stop(self) -> None:
+        if self.camera_worker is not None:
+            self.camera_worker.stop()
+        if self.serial is not None:
+            self.serial.stop()
+        self.lookups.shutdown()
+
+    def _start_camera(self) -> None:
+        source = self.parts.camera
+        if source is None and not self.parts.camera_error:
+            try:
+                source = open_camera(self.parts.config.camera)
+            except CameraError as exc:
+                self.parts.camera_error = str(exc)
+                logger.warning("no camera, typed entry only: %s", exc)
+        elif source is not None:
+            try:
+                source.start()
+            except CameraError as exc:
+                self.parts.camera_error = str(exc)
+                source = None
+        if source is None:
+            self.camera_ok = False
+            return
+        self.parts.camera = source
+        self.camera_worker = CameraWorker(
+            source, self._on_camera_reading, self._post, repeat=self.repeat
+        )
+        self.camera_worker.start()
+        self.camera_ok = True
+
+    def _start_serial(self) -> None:
+        port = self.parts.config.scanner.serial_port
+        if not port:
+            return
+        self.serial = SerialScanner(
+            port,
+            lambda text: self._post(lambda: self._on_scanner_text(text)),
+            baudrate=self.parts.config.scanner.baudrate,
+        )
+        self.serial.start()
+
+    @staticmethod
+    def _post(function: Callable[[], None]) -> None:
+        Clock.schedule_once(lambda _dt: function(), 0)
+
+    # -- strings ------------------------------------------------------------------------
+
+    def tr(self, key: str, lang: str, **values: object) -> str:
+        return tr(key, lang, **values)
+
+    # -- mirroring the flow into properties ----------------------------------------------
+
+    def refresh(self) -> None:
+        flow = self.flow
+        self.lang = flow.language
+        self.entry = flow.entry
+        if flow.screen in (Step.ENTRY,):
+            progress = flow.progress
+            self.hint = progress.message(flow.language)
+            self.hint_wrong = progress.stage is Stage.WRONG
+        if flow.problem is not None:
+            self.problem_text = flow.problem.message(flow.language)
+        elif flow.not_a_code:
+            self.problem_text = tr("not_a_code", flow.language)
+        else:
+            self.problem_text = ""
+        self.view = self._result_view(flow.dossier) if flow.dossier is not None else None
+        self.sms_line = (
+            tr("idle_sms", flow.language, keyword=self.kiosk.sms_keyword, number=self.kiosk.sms_number)
+            if self.kiosk.sms_number
+            else ""
+        )
+        if flow.screen is Step.RESULT:
+            self._fill_result()
+        if self.screen != flow.screen.value:
+            self.screen = flow.screen.value
+            self.manager.current = flow.screen.value
+            self.events.append(("screen", flow.screen.value, time.monotonic()))
+            self._draw_pending = flow.screen.value
+
+    def _result_view(self, dossier: Dossier) -> Any:
+        return result_view(
+            dossier,
+            now=self.parts.now(),
+            lang=self.flow.language,
+            lookup_url=self.kiosk.lookup_url,
+            history_steps=self.kiosk.history_steps,
+            show_applicant=self.kiosk.show_applicant,
+            known=self.flow.known,
+        )
+
+    def _fill_result(self) -> None:
+        screen = self.manager.get_screen("result")
+        rows, history = screen.ids.rows, screen.ids.history
+        rows.clear_widgets()
+        history.clear_widgets()
+        view = self.view
+        if view is None:
+            return
+        for name, value in view.rows:
+            rows.add_widget(self._row(self._label(name, bold=True, size_hint_x=0.34), self._label(value)))
+        for line in view.history:
+            history.add_widget(self._row(self._label(line, font=18)))
+
+    def _label(self, text: str, *, bold: bool = False, font: float = 21, **kwargs: Any) -> Label:
+        from kiosk._theme import INK
+
+        label = Label(
+            text=text,
+            bold=bold,
+            color=INK,
+            font_size=font * self.scale,
+            halign="left",
+            valign="top",
+            **kwargs,
+        )
+        label.bind(width=lambda widget, width: setattr(widget, "text_size", (width, None)))
+        return label
+
+    @staticmethod
+    def _row(*labels: Label) -> BoxLayout:
+        """Labels side by side, the row as tall as the longest of them (text at the top)."""
+        row = BoxLayout(size_hint_y=None, spacing=10)
+
+        def fit(*_args: Any) -> None:
+            row.height = max(label.texture_size[1] for label in labels)
+
+        for label in labels:
+            label.bind(texture_size=fit)
+            row.add_widget(label)
+        return row
+
+    # -- events from the citizen ---------------------------------------------------------
+
+    def _on_any_touch(self, _window: Any, _touch: Any) -> None:
+        self.flow.touch()
+
+    def toggle_language(self) -> None:
+        self.flow.toggle_language()
+        self.refresh()
+
+    def open_entry(self) -> None:
+        self.flow.entry = ""
+        self.flow.open_entry()
+        self.refresh()
+
+    def go_home(self) -> None:
+        self.flow.reset()
+        self.refresh()
+
+    def press_key(self, key: str) -> None:
+        self.flow.press_key(key)
+        self.pin_wrong = False
+        self.refresh()
+
+    def submit_entry(self) -> None:
+        query = self.flow.submit_entry()
+        self._after_submit(query)
+
+    def _after_submit(self, query: CodeQuery | None) -> None:
+        self.refresh()
+        if query is None:
+            return
+        ticket = self.flow.ticket
+        self._busy_since = time.monotonic()
+        self.slow = False
+        self.lookups.lookup(
+            query,
+            lambda dossier: self._lookup_done(ticket, dossier),
+            lambda error: self._lookup_failed(ticket, error),
+        )
+
+    def _lookup_done(self, ticket: int, dossier: Dossier) -> None:
+        if self.flow.lookup_done(ticket, dossier):
+            self.refresh()
+
+    def _lookup_failed(self, ticket: int, error: BackendError) -> None:
+        logger.info("lookup failed: %s", error)
+        if self.flow.lookup_failed(ticket, error):
+            self.refresh()
+
+    # -- keyboard: wedge scanners, Enter, Esc --------------------------------------------
+
+    def _on_textinput(self, _window: Any, text: str) -> None:
+        self.flow.touch()
+        self._route(self.wedge.char(text, time.monotonic()))
+        Clock.unschedule(self._flush_wedge)
+        Clock.schedule_once(self._flush_wedge, self.wedge.max_gap + 0.02)
+
+    def _on_key_down(self, _window: Any, key: int, _scancode: int, _text: Any, _mods: Any) -> bool:
+        self.flow.touch()
+        if key in ENTER_KEYS:
+            Clock.unschedule(self._flush_wedge)
+            typed = self.wedge.enter(time.monotonic())
+            if typed is not None:
+                self._route(typed)
+            elif self.flow.screen is Step.ENTRY:
+                self.submit_entry()
+            elif self.flow.screen is Step.PIN:
+                self.check_pin()
+            return True
+        if key == ESCAPE_KEY:
+            return True  # lock-down: Esc never leaves the kiosk
+        if key == BACKSPACE_KEY and self.flow.screen in (Step.ENTRY, Step.PIN):
+            self.press_key("BACKSPACE")
+            return True
+        if key == NEXT_RECEIPT_KEY and self.parts.demo:
+            self.show_next_receipt()
+            return True
+        return False
+
+    def _flush_wedge(self, _dt: float) -> None:
+        self._route(self.wedge.flush(time.monotonic()))
+
+    def _route(self, typed: Typed | None) -> None:
+        """A scan goes to a lookup from any screen; slow typing edits the code being typed."""
+        if typed is None:
+            return
+        if typed.is_scan and self.flow.screen not in (Step.PIN, Step.DIAGNOSTICS):
+            self._on_scanner_text(typed.text)
+        elif self.flow.screen in (Step.ENTRY, Step.PIN):
+            for char in typed.text.upper():
+                self.flow.press_key(char)
+            self.refresh()
+
+    def _on_scanner_text(self, text: str) -> None:
+        self.last_scan_at = time.monotonic()
+        self.events.append(("scan", text, self.last_scan_at))
+        self._after_submit(self.flow.submit(text))
+
+    def _on_request_close(self, *_args: Any, **_kwargs: Any) -> bool:
+        return bool(self.kiosk.lockdown)
+
+    # -- camera ----------------------------------------------------------------------------
+
+    def _on_camera_reading(self, reading: Reading, frame: Frame) -> None:
+        if self.flow.screen in (Step.PIN, Step.DIAGNOSTICS):
+            return
+        self.events.append(("reading", reading.text, time.monotonic()))
+        meaning = reading.interpret()
+        if isinstance(meaning, CodeQuery):
+            self._after_submit(self.flow.start_lookup(meaning))
+        else:
+            self.flow.not_a_dossier_code()
+            self.refresh()
+
+    def show_next_receipt(self) -> None:
+        camera = self.parts.camera
+        if isinstance(camera, PlaybackSource):
+            self.repeat.forget()
+            camera.show_next()
+
+    def _show_preview(self, _dt: float) -> None:
+        worker = self.camera_worker
+        if worker is None or worker.preview is None or self.flow.screen is not Step.IDLE:
+            return
+        pixels = worker.preview
+        height, width = pixels.shape[:2]
+        texture = Texture.create(size=(width, height), colorfmt="rgb")
+        texture.blit_buffer(pixels[::-1].tobytes(), colorfmt="rgb", bufferfmt="ubyte")
+        self.manager.get_screen("idle").ids.preview.texture = texture
+
+    # -- time ------------------------------------------------------------------------------
+
+    def _tick(self, _dt: float) -> None:
+        if self.flow.screen is Step.BUSY:
+            self.slow = time.monotonic() - self._busy_since > SLOW_AFTER
+        if self.flow.screen is Step.DIAGNOSTICS:
+            self._update_diagnostics()
+        if self.flow.expired():
+            self.flow.reset()
+            self.refresh()
+
+    def _on_flip(self, _window: Any) -> None:
+        if self._draw_pending is not None:
+            self.events.append(("drawn", self._draw_pending, time.monotonic()))
+            self._draw_pending = None
+
+    def _on_resize(self, _window: Any, width: int, height: int) -> None:
+        self.scale = min(width / 1024, height / 600)
+
+    # -- technicians -----------------------------------------------------------------------
+
+    def long_press(self) -> None:
+        if self.kiosk.diagnostics_pin_hash:
+            self.flow.ask_pin()
+            self.pin_wrong = False
+            self.refresh()
+
+    def check_pin(self) -> None:
+        if check_pin(self.flow.entry, self.kiosk.diagnostics_pin_hash):
+            self.flow.open_diagnostics()
+            self.diagnostics = {}
+            self._update_diagnostics()
+        else:
+            self.flow.entry = ""
+            self.pin_wrong = True
+        self.refresh()
+
+    def _update_diagnostics(self) -> None:
+        lang = self.flow.language
+        camera = self.parts.camera
+        if camera is not None and self.camera_ok:
+            camera_text = tr("diag_fps", lang, name=camera.name, fps=camera.fps)
+            if camera.error:
+                camera_text += f" ({camera.error})"
+        else:
+            camera_text = tr("diag_no_camera", lang, reason=self.parts.camera_error)
+        scan_at = self.last_scan_at
+        if self.serial is not None and self.serial.last_scan_at:
+            scan_at = max(scan_at or 0.0, self.serial.last_scan_at)
+        if scan_at:
+            moment = format_moment(self.parts.now() - dt.timedelta(seconds=time.monotonic() - scan_at))
+            scanner_text = tr("diag_scanner_seen", lang, moment=moment)
+        else:
+            scanner_text = tr("diag_scanner_none", lang)
+        if self.serial is not None:
+            scanner_text += f"; serial {self.serial.status}"
+        config_path = self.parts.config.path
+        values = {
+            "camera": camera_text,
+            "scanner": scanner_text,
+            "version": __version__,
+            "config": str(config_path) if config_path else tr("diag_defaults", lang),
+        }
+        if "backend" not in self.diagnostics:
+            values["backend"] = tr("diag_checking", lang)
+            self._post_health()
+        self.diagnostics.update(values)
+
+    def _post_health(self) -> None:
+        import threading
+
+        client = self.parts.client
+        lang = self.flow.language
+
+        def check() -> None:
+            try:
+                client.health()
+                text = tr("diag_ok", lang, url=client.base_url)
+            except BackendError as exc:
+                text = tr("diag_down", lang, reason=str(exc))
+            self._post(lambda: self.diagnostics.update({"backend": text}))
+
+        threading.Thread(target=check, name="health-check", daemon=True).start()
