@@ -7,6 +7,7 @@ Kivy properties that the ``.kv`` files bind to. Import this module only after
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import logging
 import time
@@ -22,7 +23,6 @@ from kivy.graphics.texture import Texture
 from kivy.lang import Builder
 from kivy.properties import (  # type: ignore[attr-defined]
     BooleanProperty,
-    DictProperty,
     NumericProperty,
     ObjectProperty,
     StringProperty,
@@ -126,7 +126,11 @@ class KioskApp(App):  # type: ignore[misc]
     pin_wrong = BooleanProperty(False)
     sms_line = StringProperty("")
     lookup_url = StringProperty("")
-    diagnostics = DictProperty({})
+    diag_backend = StringProperty("")
+    diag_camera = StringProperty("")
+    diag_scanner = StringProperty("")
+    diag_version = StringProperty(__version__)
+    diag_config = StringProperty("")
 
     def __init__(self, parts: KioskParts, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -145,7 +149,8 @@ class KioskApp(App):  # type: ignore[misc]
         self.camera_worker: CameraWorker | None = None
         self.serial: SerialScanner | None = None
         self.last_scan_at: float | None = None
-        self.events: list[tuple[str, str, float]] = []
+        self.events: collections.deque[tuple[int, str, str, float]] = collections.deque(maxlen=256)
+        self.event_count = 0
         self._draw_pending: str | None = None
         self._busy_since = 0.0
         self.title = "onestop kiosk"
@@ -180,7 +185,7 @@ class KioskApp(App):  # type: ignore[misc]
         return root
 
     def on_start(self) -> None:
-        self.events.append(("started", "idle", time.monotonic()))
+        self._record("started", "idle", time.monotonic())
         self._draw_pending = "idle"
         self._start_camera()
         self._start_serial()
@@ -229,6 +234,11 @@ class KioskApp(App):  # type: ignore[misc]
         )
         self.serial.start()
 
+    def _record(self, kind: str, value: str, at: float) -> None:
+        """Keep a short, numbered log of what happened (for diagnostics, tests and figures)."""
+        self.event_count += 1
+        self.events.append((self.event_count, kind, value, at))
+
     @staticmethod
     def _post(function: Callable[[], None]) -> None:
         Clock.schedule_once(lambda _dt: function(), 0)
@@ -265,8 +275,8 @@ class KioskApp(App):  # type: ignore[misc]
         if self.screen != flow.screen.value:
             self.screen = flow.screen.value
             self.manager.current = flow.screen.value
-            self.events.append(("screen", flow.screen.value, time.monotonic()))
-            self._draw_pending = flow.screen.value
+            self._record("screen", flow.screen.value, time.monotonic())
+        self._draw_pending = flow.screen.value
 
     def _result_view(self, dossier: Dossier) -> Any:
         return result_view(
@@ -335,7 +345,7 @@ class KioskApp(App):  # type: ignore[misc]
         self.refresh()
 
     def go_home(self) -> None:
-        self.flow.reset()
+        self.flow.go_idle()
         self.refresh()
 
     def press_key(self, key: str) -> None:
@@ -415,7 +425,7 @@ class KioskApp(App):  # type: ignore[misc]
 
     def _on_scanner_text(self, text: str) -> None:
         self.last_scan_at = time.monotonic()
-        self.events.append(("scan", text, self.last_scan_at))
+        self._record("scan", text, self.last_scan_at)
         self._after_submit(self.flow.submit(text))
 
     def _on_request_close(self, *_args: Any, **_kwargs: Any) -> bool:
@@ -426,7 +436,7 @@ class KioskApp(App):  # type: ignore[misc]
     def _on_camera_reading(self, reading: Reading, frame: Frame) -> None:
         if self.flow.screen in (Step.PIN, Step.DIAGNOSTICS):
             return
-        self.events.append(("reading", reading.text, time.monotonic()))
+        self._record("reading", reading.text, time.monotonic())
         meaning = reading.interpret()
         if isinstance(meaning, CodeQuery):
             self._after_submit(self.flow.start_lookup(meaning))
@@ -463,7 +473,7 @@ class KioskApp(App):  # type: ignore[misc]
 
     def _on_flip(self, _window: Any) -> None:
         if self._draw_pending is not None:
-            self.events.append(("drawn", self._draw_pending, time.monotonic()))
+            self._record("drawn", self._draw_pending, time.monotonic())
             self._draw_pending = None
 
     def _on_resize(self, _window: Any, width: int, height: int) -> None:
@@ -480,7 +490,7 @@ class KioskApp(App):  # type: ignore[misc]
     def check_pin(self) -> None:
         if check_pin(self.flow.entry, self.kiosk.diagnostics_pin_hash):
             self.flow.open_diagnostics()
-            self.diagnostics = {}
+            self.diag_backend = ""
             self._update_diagnostics()
         else:
             self.flow.entry = ""
@@ -507,16 +517,12 @@ class KioskApp(App):  # type: ignore[misc]
         if self.serial is not None:
             scanner_text += f"; serial {self.serial.status}"
         config_path = self.parts.config.path
-        values = {
-            "camera": camera_text,
-            "scanner": scanner_text,
-            "version": __version__,
-            "config": str(config_path) if config_path else tr("diag_defaults", lang),
-        }
-        if "backend" not in self.diagnostics:
-            values["backend"] = tr("diag_checking", lang)
+        self.diag_camera = camera_text
+        self.diag_scanner = scanner_text
+        self.diag_config = str(config_path) if config_path else tr("diag_defaults", lang)
+        if not self.diag_backend:
+            self.diag_backend = tr("diag_checking", lang)
             self._post_health()
-        self.diagnostics.update(values)
 
     def _post_health(self) -> None:
         import threading
@@ -530,6 +536,6 @@ class KioskApp(App):  # type: ignore[misc]
                 text = tr("diag_ok", lang, url=client.base_url)
             except BackendError as exc:
                 text = tr("diag_down", lang, reason=str(exc))
-            self._post(lambda: self.diagnostics.update({"backend": text}))
+            self._post(lambda: setattr(self, "diag_backend", text))
 
         threading.Thread(target=check, name="health-check", daemon=True).start()

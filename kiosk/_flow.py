@@ -177,9 +177,14 @@ class KioskFlow:
         return limit is not None and self._clock() - self.last_activity >= limit
 
     def reset(self) -> None:
-        """Back to idle, forgetting the citizen's code, result and language choice."""
-        self.screen = Screen.IDLE
+        """After inactivity: back to idle, forgetting the citizen's code, result and language
+        (the next person at the kiosk starts afresh)."""
+        self.go_idle()
         self.language = self.default_language
+
+    def go_idle(self) -> None:
+        """Back to idle, forgetting the code and result; the language chosen stays."""
+        self.screen = Screen.IDLE
         self.entry = ""
         self.query = None
         self.dossier = None
