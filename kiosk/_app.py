@@ -311,15 +311,17 @@ class KioskApp(App):  # type: ignore[misc]
             color=INK,
             font_size=font * self.scale,
             halign="left",
-            valign="top",
+            size_hint_y=None,
+            pos_hint={"top": 1},
             **kwargs,
         )
         label.bind(width=lambda widget, width: setattr(widget, "text_size", (width, None)))
+        label.bind(texture_size=lambda widget, size: setattr(widget, "height", size[1]))
         return label
 
     @staticmethod
     def _row(*labels: Label) -> BoxLayout:
-        """Labels side by side, the row as tall as the longest of them (text at the top)."""
+        """Labels side by side, tops aligned, the row as tall as the tallest of them."""
         row = BoxLayout(size_hint_y=None, spacing=10)
 
         def fit(*_args: Any) -> None:
@@ -373,11 +375,15 @@ class KioskApp(App):  # type: ignore[misc]
     def _lookup_done(self, ticket: int, dossier: Dossier) -> None:
         if self.flow.lookup_done(ticket, dossier):
             self.refresh()
+        else:
+            self._record("dropped", dossier.code, time.monotonic())
 
     def _lookup_failed(self, ticket: int, error: BackendError) -> None:
         logger.info("lookup failed: %s", error)
         if self.flow.lookup_failed(ticket, error):
             self.refresh()
+        else:
+            self._record("dropped", type(error).__name__, time.monotonic())
 
     # -- keyboard: wedge scanners, Enter, Esc --------------------------------------------
 

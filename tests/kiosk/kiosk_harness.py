@@ -212,6 +212,18 @@ def _query(app: Any, command: dict[str, Any]) -> Any:
                 return state
             time.sleep(0.02)  # polling the UI thread, not a pause before an assertion
         raise TimeoutError(f"screen {want!r} not shown; still on {state['screen']!r}")
+    if op == "wait_event":
+        deadline = time.monotonic() + command.get("within", 10.0)
+        while time.monotonic() < deadline:
+            events = _on_main(lambda: list(app.events))
+            for event in events:
+                if event[0] > command.get("since", 0) and event[1:3] == (
+                    command["kind"],
+                    command["value"],
+                ):
+                    return list(event)
+            time.sleep(0.02)  # polling the UI thread, not a pause before an assertion
+        raise TimeoutError(f"no {command['kind']} event for {command['value']!r}")
     if op == "request_close":
         return _on_main(lambda: app.root_window.dispatch("on_request_close"))
     if op == "screenshot":

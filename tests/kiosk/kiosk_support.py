@@ -60,8 +60,8 @@ class GateProxy(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, upstream: str) -> None:
-        super().__init__(("127.0.0.1", 0), _GateHandler)
+    def __init__(self, upstream: str, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _GateHandler)
         self.upstream = upstream
         self.gate = threading.Event()
         self.gate.set()
@@ -137,6 +137,13 @@ class KioskProcess:
             "wait", timeout=timeout + 5, screen=screen, within=timeout, since=self.mark
         )
         return state
+
+    def wait_event(self, kind: str, value: str, timeout: float = 10.0) -> list[Any]:
+        """The first ``kind`` event with ``value`` after the last input sent."""
+        event: list[Any] = self.send(
+            "wait_event", timeout=timeout + 5, kind=kind, value=value, within=timeout, since=self.mark
+        )
+        return event
 
     def close(self) -> None:
         if self.process.poll() is None:
