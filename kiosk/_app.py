@@ -185,6 +185,8 @@ class KioskApp(App):  # type: ignore[misc]
         return root
 
     def on_start(self) -> None:
+        if Window.fullscreen:
+            Clock.schedule_once(self._cover_screen, 0)
         self._record("started", "idle", time.monotonic())
         self._draw_pending = "idle"
         self._start_camera()
@@ -198,6 +200,27 @@ class KioskApp(App):  # type: ignore[misc]
         if self.serial is not None:
             self.serial.stop()
         self.lookups.shutdown()
+
+    def _cover_screen(self, _dt: float) -> None:
+        """Trade SDL's full-screen mode for a borderless window covering the whole screen.
+
+        On a bare X server (a kiosk started by xinit, with no window manager), SDL's full-screen
+        window never gets the pointer focus and drops every touch; a borderless window at 0,0 of
+        the screen's size looks the same and receives them. The size is the one full-screen mode
+        found; switching it off restores the configured size first, which is undone on resize.
+        """
+        size = tuple(Window.size)
+
+        def restore(_window: Any, width: int, height: int) -> None:
+            if (width, height) != size:
+                Window.unbind(on_resize=restore)
+                Window.left, Window.top = 0, 0
+                Window.size = size
+                self._record("window", "{}x{}".format(*size), time.monotonic())
+
+        Window.bind(on_resize=restore)
+        Window.fullscreen = False
+        Window.borderless = True
 
     def _start_camera(self) -> None:
         source = self.parts.camera

@@ -47,7 +47,7 @@ def main() -> None:
     from kiosk._app import KioskApp
 
     app = KioskApp(parts)
-    threading.Thread(target=_serve, args=(app, replies), daemon=True).start()
+    threading.Thread(target=_serve, args=(app, replies, fullscreen), daemon=True).start()
     try:
         app.run()
     finally:
@@ -239,11 +239,18 @@ def _query(app: Any, command: dict[str, Any]) -> Any:
     raise ValueError(f"unknown command {op!r}")
 
 
-def _serve(app: Any, replies: Any) -> None:
+def _ready(app: Any, fullscreen: bool) -> bool:
+    kinds = {event[1] for event in app.events}
+    return "drawn" in kinds and (not fullscreen or "window" in kinds)
+
+
+def _serve(app: Any, replies: Any, fullscreen: bool) -> None:
     from kivy.app import App
 
     while App.get_running_app() is None or not app.event_count:
         time.sleep(0.02)  # the app is still starting; nothing to wait on before it exists
+    while not _on_main(lambda: _ready(app, fullscreen)):
+        time.sleep(0.02)  # first frame (and, full screen, the window's final size) pending
     replies.write(json.dumps({"ok": True, "ready": True}) + "\n")
     for line in sys.stdin:
         command = json.loads(line)
