@@ -127,8 +127,10 @@ def _barcode_image(kind: Barcode, text: str) -> Image.Image:
     import barcode
     from barcode.writer import ImageWriter
 
-    # 254 dpi makes 0.2 mm exactly 2 pixels, so every bar is a whole number of pixels wide.
-    options = {"module_width": 0.2, "module_height": 9.0, "quiet_zone": 3.0, "dpi": 254}
+    # At 254 dpi a tenth of a millimetre is one pixel, so every bar is a whole number of pixels:
+    # 3 px modules for Code 128, 2 px for Code 39 (whose wide bars are thrice as wide).
+    module = 0.2 if kind is Barcode.CODE39 else 0.3
+    options = {"module_width": module, "module_height": 9.0, "quiet_zone": 3.0, "dpi": 254}
     options["write_text"] = False
     if kind is Barcode.CODE39:
         symbol = barcode.Code39(text, writer=ImageWriter(), add_checksum=False)
@@ -197,9 +199,9 @@ def render_receipt(
     barcode_box = None
     if barcode is not Barcode.NONE:
         bars = _barcode_image(barcode, fields.code)
-        if bars.width > width - 2 * margin:
-            ratio = (width - 2 * margin) / bars.width
-            bars = bars.resize((width - 2 * margin, int(bars.height * ratio)), Image.Resampling.BOX)
+        room = width - int(40 * scale)
+        if bars.width > room:
+            bars = bars.resize((room, bars.height), Image.Resampling.BOX)
         left = (width - bars.width) // 2
         page.paste(bars, (left, y))
         barcode_box = Box(left, y, left + bars.width, y + bars.height)
