@@ -12,7 +12,7 @@ import enum
 import re
 from dataclasses import dataclass
 
-from dossier._codes import CodeError, Problem, parse_code
+from dossier._codes import _AROUND_SEPARATOR, CodeError, Problem, parse_code
 from dossier._text import fold_text
 
 _FULL_TEMPLATE = "ddd.dd.dd.Xdd"
@@ -86,7 +86,7 @@ def _agency_complete(agency: str) -> bool:
 
 def code_progress(typed: str) -> CodeProgress:
     """What the typed text still needs to be a code, or which part is already wrong."""
-    text = fold_text(typed).strip().upper()
+    text = _AROUND_SEPARATOR.sub(r"\1", fold_text(typed).strip().upper())
     if not text:
         return CodeProgress(Stage.AGENCY)
     agency, _, rest = text.partition("-")

@@ -79,6 +79,8 @@ class FrameSource(ABC):
     def read(self, timeout: float) -> Frame | None:
         """The newest frame not read before, waiting up to ``timeout`` seconds for one."""
         deadline = time.monotonic() + timeout
+        if not self._running.is_set():
+            return None
         with self._lock:
             while self._latest is None or self._latest.number <= self._taken:
                 remaining = deadline - time.monotonic()
