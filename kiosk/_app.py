@@ -21,7 +21,7 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.graphics.texture import Texture
 from kivy.lang import Builder
-from kivy.properties import (  # type: ignore[attr-defined]
+from kivy.properties import (
     BooleanProperty,
     NumericProperty,
     ObjectProperty,
@@ -38,7 +38,8 @@ from hardware.barcode import Reading, RepeatFilter
 from hardware.camera import CameraError, Frame, FrameSource, PlaybackSource, open_camera
 from hardware.scanner import SerialScanner, Typed, WedgeReader
 from kiosk import _widgets  # noqa: F401  (registers the widget classes used in .kv files)
-from kiosk._flow import KioskFlow, Screen as Step, Timeouts
+from kiosk._flow import KioskFlow, Timeouts
+from kiosk._flow import Screen as Step
 from kiosk._pin import check_pin
 from kiosk._strings import tr
 from kiosk._view import result_view
@@ -49,7 +50,17 @@ from onestop.config import Config
 logger = logging.getLogger(__name__)
 
 KV_DIR = Path(__file__).parent / "kv"
-SCREENS = ("idle", "entry", "busy", "result", "not_found", "invalid", "offline", "pin", "diagnostics")
+SCREENS = (
+    "idle",
+    "entry",
+    "busy",
+    "result",
+    "not_found",
+    "invalid",
+    "offline",
+    "pin",
+    "diagnostics",
+)
 SLOW_AFTER = 2.5
 """Seconds of waiting after which the busy screen says the server is slow."""
 
@@ -111,7 +122,7 @@ class KioskParts:
     now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(ICT))
 
 
-class KioskApp(App):  # type: ignore[misc]
+class KioskApp(App):
     lang = StringProperty("vi")
     screen = StringProperty("idle")
     entry = StringProperty("")
@@ -289,7 +300,12 @@ class KioskApp(App):  # type: ignore[misc]
             self.problem_text = ""
         self.view = self._result_view(flow.dossier) if flow.dossier is not None else None
         self.sms_line = (
-            tr("idle_sms", flow.language, keyword=self.kiosk.sms_keyword, number=self.kiosk.sms_number)
+            tr(
+                "idle_sms",
+                flow.language,
+                keyword=self.kiosk.sms_keyword,
+                number=self.kiosk.sms_number,
+            )
             if self.kiosk.sms_number
             else ""
         )
@@ -321,7 +337,9 @@ class KioskApp(App):  # type: ignore[misc]
         if view is None:
             return
         for name, value in view.rows:
-            rows.add_widget(self._row(self._label(name, bold=True, size_hint_x=0.34), self._label(value)))
+            rows.add_widget(
+                self._row(self._label(name, bold=True, size_hint_x=0.34), self._label(value))
+            )
         for line in view.history:
             history.add_widget(self._row(self._label(line, font=18)))
 
@@ -539,7 +557,9 @@ class KioskApp(App):  # type: ignore[misc]
         if self.serial is not None and self.serial.last_scan_at:
             scan_at = max(scan_at or 0.0, self.serial.last_scan_at)
         if scan_at:
-            moment = format_moment(self.parts.now() - dt.timedelta(seconds=time.monotonic() - scan_at))
+            moment = format_moment(
+                self.parts.now() - dt.timedelta(seconds=time.monotonic() - scan_at)
+            )
             scanner_text = tr("diag_scanner_seen", lang, moment=moment)
         else:
             scanner_text = tr("diag_scanner_none", lang)

@@ -8,7 +8,7 @@ from typing import Any
 import qrcode
 from kivy.clock import Clock
 from kivy.graphics.texture import Texture
-from kivy.properties import (  # type: ignore[attr-defined]
+from kivy.properties import (
     BooleanProperty,
     NumericProperty,
     StringProperty,
@@ -112,7 +112,7 @@ class BusySpinner(Widget):
         self.angle = (self.angle - 360 * dt) % 360
 
 
-class LongPressCorner(ButtonBehavior, Widget):  # type: ignore[misc]
+class LongPressCorner(ButtonBehavior, Widget):
     """An invisible corner; holding it for ``hold`` seconds dispatches ``on_long_press``."""
 
     hold = NumericProperty(3.0)

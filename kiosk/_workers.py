@@ -7,6 +7,7 @@ answer the citizen no longer waits for.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -111,7 +112,7 @@ class CameraWorker:
                 meaning = reading.interpret()
                 key = str(meaning.code) if isinstance(meaning, CodeQuery) else reading.text
                 if self._repeat.accept(key):
-                    self._post(lambda reading=reading, frame=frame: self._on_reading(reading, frame))
+                    self._post(functools.partial(self._on_reading, reading, frame))
                     break
 
 

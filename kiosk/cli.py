@@ -28,7 +28,9 @@ def _size(text: str) -> tuple[int, int]:
     try:
         width, height = (int(part) for part in text.lower().split("x"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 1024x600, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected WIDTHxHEIGHT such as 1024x600, got {text!r}"
+        ) from None
     if not (320 <= width <= 8192 and 240 <= height <= 8192):
         raise argparse.ArgumentTypeError(f"size {text} is out of range")
     return width, height
@@ -54,7 +56,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def prepare_kivy(state_dir: Path, *, fullscreen: bool, size: tuple[int, int] | None, lockdown: bool) -> None:
+def prepare_kivy(
+    state_dir: Path, *, fullscreen: bool, size: tuple[int, int] | None, lockdown: bool
+) -> None:
     """Environment and window settings; must run before anything imports Kivy."""
     kivy_home = state_dir / "kivy"
     kivy_home.mkdir(parents=True, exist_ok=True)

@@ -172,7 +172,10 @@ class Decoder:
         config = [("ZBAR_NONE", "ZBAR_CFG_ENABLE", 0)]
         config += [(symbology.zbar_name, "ZBAR_CFG_ENABLE", 1) for symbology in symbologies]
         self._dense = zbar.Scanner(config)
-        every_other = [("ZBAR_NONE", "ZBAR_CFG_X_DENSITY", 2), ("ZBAR_NONE", "ZBAR_CFG_Y_DENSITY", 2)]
+        every_other = [
+            ("ZBAR_NONE", "ZBAR_CFG_X_DENSITY", 2),
+            ("ZBAR_NONE", "ZBAR_CFG_Y_DENSITY", 2),
+        ]
         self._sparse = zbar.Scanner(config + every_other)
         self._wanted = {symbology.value: symbology for symbology in symbologies}
         self._symbologies = symbologies

@@ -66,6 +66,5 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all_found else 1
 
 
-
 if __name__ == "__main__":
     sys.exit(main())

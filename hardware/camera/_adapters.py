@@ -99,15 +99,19 @@ class OpenCVSource(FrameSource):
         self.device = device
         self.size = size
         self._capture_device: Any = None
+        self._rewind = 1
 
     def _open(self) -> None:
         try:
             import cv2
         except ImportError:
-            raise CameraError("OpenCV is not installed (pip install 'opencv-python-headless<5')")
+            raise CameraError(
+                "OpenCV is not installed (pip install 'opencv-python-headless<5')"
+            ) from None
         capture = cv2.VideoCapture(self.device)
         if not capture.isOpened():
             raise CameraError(f"no camera at {self.device!r} (is it plugged in? see v4l2-ctl)")
+        self._rewind = cv2.CAP_PROP_POS_FRAMES
         capture.set(cv2.CAP_PROP_FRAME_WIDTH, self.size[0])
         capture.set(cv2.CAP_PROP_FRAME_HEIGHT, self.size[1])
         self._capture_device = capture
@@ -119,7 +123,7 @@ class OpenCVSource(FrameSource):
         ok, bgr = capture.read()
         if not ok or bgr is None:
             if isinstance(self.device, str) and Path(self.device).is_file():
-                capture.set(1, 0)  # cv2.CAP_PROP_POS_FRAMES: a video file plays in a loop
+                capture.set(self._rewind, 0)  # a video file plays in a loop
                 return None
             raise CameraError(f"camera {self.device!r} stopped delivering frames")
         return np.ascontiguousarray(bgr[:, :, ::-1])
@@ -144,23 +148,23 @@ class Picamera2Source(FrameSource):
         try:
             from picamera2 import Picamera2
         except ImportError:
-            raise CameraError("picamera2 is not installed (apt install python3-picamera2)")
+            raise CameraError(
+                "picamera2 is not installed (apt install python3-picamera2)"
+            ) from None
         try:
             camera = Picamera2()
             # libcamera's "RGB888" is stored blue first; the decoder only needs luminance.
-            config = camera.create_video_configuration(
-                main={"size": self.size, "format": "RGB888"}
-            )
+            config = camera.create_video_configuration(main={"size": self.size, "format": "RGB888"})
             camera.configure(config)
             camera.start()
-        except Exception as exc:  # noqa: BLE001 -- libcamera raises bare RuntimeError/IndexError
+        except Exception as exc:
             raise CameraError(f"the Pi camera did not start: {exc}") from None
         self._camera = camera
 
     def _capture(self) -> Pixels | None:
         try:
             pixels: Pixels = self._camera.capture_array("main")
-        except Exception as exc:  # noqa: BLE001 -- see _open
+        except Exception as exc:
             raise CameraError(f"the Pi camera stopped: {exc}") from None
         return np.ascontiguousarray(pixels[:, :, 2::-1])
 
@@ -194,14 +198,14 @@ class KivyCameraSource(FrameSource):
         try:
             from kivy.core.camera import Camera
         except ImportError:
-            raise CameraError("Kivy's camera is not available")
+            raise CameraError("Kivy's camera is not available") from None
         if Camera is None:
             raise CameraError("Kivy found no camera provider (install GStreamer's gi bindings)")
         try:
             camera = Camera(index=self.index, resolution=self.size, stopped=True)
             camera.bind(on_texture=self._on_texture)
             camera.start()
-        except Exception as exc:  # noqa: BLE001 -- providers raise anything from GStreamer
+        except Exception as exc:
             raise CameraError(f"Kivy's camera {self.index} did not start: {exc}") from None
         self._camera = camera
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from collections.abc import Callable
 
 from hardware.camera._adapters import KivyCameraSource, OpenCVSource, Picamera2Source
 from hardware.camera._source import CameraError, FrameSource
@@ -19,7 +20,7 @@ def _device(text: str) -> int | str:
 def _candidates(section: CameraSection) -> list[FrameSource]:
     size = (section.width, section.height)
     device = _device(section.device)
-    makers = {
+    makers: dict[str, Callable[[], FrameSource]] = {
         "picamera2": lambda: Picamera2Source(size=size),
         "opencv": lambda: OpenCVSource(device, size=size),
         "kivy": lambda: KivyCameraSource(device if isinstance(device, int) else 0, size=size),

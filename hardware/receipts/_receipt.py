@@ -120,7 +120,8 @@ def _qr_image(payload: str, module: int) -> Image.Image:
     maker = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=module, border=4)
     maker.add_data(payload)
     maker.make(fit=True)
-    return maker.make_image(fill_color="black", back_color="white").get_image().convert("L")
+    picture: Image.Image = maker.make_image(fill_color="black", back_color="white").get_image()
+    return picture.convert("L")
 
 
 def _barcode_image(kind: Barcode, text: str) -> Image.Image:

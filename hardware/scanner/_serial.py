@@ -28,7 +28,11 @@ class LineSplitter:
         self._buffer.extend(data)
         lines: list[str] = []
         while True:
-            ends = [index for index in (self._buffer.find(b"\r"), self._buffer.find(b"\n")) if index >= 0]
+            ends = [
+                index
+                for index in (self._buffer.find(b"\r"), self._buffer.find(b"\n"))
+                if index >= 0
+            ]
             if not ends:
                 break
             end = min(ends)

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from hardware.camera import CameraError, OpenCVSource, PlaybackSource, open_camera
+from hardware.camera import CameraError, OpenCVSource, Pixels, PlaybackSource, open_camera
 from onestop.config import CameraSection
 
 
-def picture(value: int) -> np.ndarray:  # type: ignore[type-arg]
+def picture(value: int) -> Pixels:
     return np.full((48, 64, 3), value, np.uint8)
 
 

@@ -11,7 +11,9 @@ import pytest
 from hardware.receipts import Barcode, Conditions, ReceiptFields, Target, photograph, render_receipt
 
 NOW = dt.datetime(2024, 1, 15, 2, 30, tzinfo=dt.UTC)
-FIELDS = ReceiptFields("000.00.20.H30-240115-0001", "Cấp phiếu lý lịch tư pháp", "Sở Tư pháp", NOW, NOW)
+FIELDS = ReceiptFields(
+    "000.00.20.H30-240115-0001", "Cấp phiếu lý lịch tư pháp", "Sở Tư pháp", NOW, NOW
+)
 
 
 def test_receipt_places_its_codes_on_the_paper() -> None:

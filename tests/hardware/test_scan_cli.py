@@ -31,7 +31,12 @@ def save_receipt(path: Path, qr: str | None, barcode: Barcode, target: Target) -
 def images(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("scan")
     grey = folder / "grey.jpg"
-    link = save_receipt(folder / "link.png", f"https://dvc.example.vn/tra-cuu?mahs={CODE}&mtc=A7K2", Barcode.NONE, Target.QR)
+    link = save_receipt(
+        folder / "link.png",
+        f"https://dvc.example.vn/tra-cuu?mahs={CODE}&mtc=A7K2",
+        Barcode.NONE,
+        Target.QR,
+    )
     Image.open(link).convert("L").save(grey)
     blank = folder / "blank.png"
     Image.fromarray(np.full((480, 640, 3), 120, np.uint8)).save(blank)
@@ -39,7 +44,9 @@ def images(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "link": link,
         "grey": grey,
         "barcode": save_receipt(folder / "bar.png", None, Barcode.CODE39, Target.BARCODE),
-        "payment": save_receipt(folder / "pay.png", "https://pay.example.vn/x?id=9", Barcode.NONE, Target.QR),
+        "payment": save_receipt(
+            folder / "pay.png", "https://pay.example.vn/x?id=9", Barcode.NONE, Target.QR
+        ),
         "blank": blank,
         "broken": folder / "missing.png",
     }

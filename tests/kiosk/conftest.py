@@ -23,7 +23,9 @@ def xdisplay() -> Iterator[str]:
     """An X display for the kiosk window: ``$DISPLAY``, or a fresh Xvfb of 1920x1080."""
     for tool in ("Xvfb", "xdotool"):
         if shutil.which(tool) is None:
-            pytest.fail(f"{tool} is not installed (./dev test installs it: apt install xvfb xdotool)")
+            pytest.fail(
+                f"{tool} is not installed (./dev test installs it: apt install xvfb xdotool)"
+            )
     if os.environ.get("DISPLAY"):
         yield os.environ["DISPLAY"]
         return
@@ -56,5 +58,3 @@ def gate(demo_api: DemoStatusServer) -> Iterator[GateProxy]:
     proxy = GateProxy(demo_api.url)
     yield proxy
     proxy.stop()
-
-

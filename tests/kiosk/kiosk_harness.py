@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import cli
+from onestop.config import load_config
 
 
 def main() -> None:
@@ -30,7 +31,7 @@ def main() -> None:
     pictures = [Path(item) for item in rest if not item.startswith("--")]
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # anything else printed goes to stderr, never into the reply stream
-    config = cli.load_config(config_path)
+    config = load_config(config_path)
     width, height = (int(part) for part in size_text.split("x"))
     cli.prepare_kivy(
         config.kiosk.state_dir,
@@ -87,7 +88,7 @@ def _visible_labels(app: Any) -> list[Any]:
             continue
         node, shown = widget, True
         while node is not None and node is not screen:
-            if node.opacity == 0 or node.disabled and node.opacity == 0:
+            if node.opacity == 0 or (node.disabled and node.opacity == 0):
                 shown = False
             node = node.parent
         if shown and widget.width > 1 and widget.height > 1:

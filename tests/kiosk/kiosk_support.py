@@ -141,7 +141,12 @@ class KioskProcess:
     def wait_event(self, kind: str, value: str, timeout: float = 10.0) -> list[Any]:
         """The first ``kind`` event with ``value`` after the last input sent."""
         event: list[Any] = self.send(
-            "wait_event", timeout=timeout + 5, kind=kind, value=value, within=timeout, since=self.mark
+            "wait_event",
+            timeout=timeout + 5,
+            kind=kind,
+            value=value,
+            within=timeout,
+            since=self.mark,
         )
         return event
 

@@ -8,10 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from dossier import Dossier, format_date
-from kiosk import BADGES
-from onestop.demo_api import DemoStatusServer
 from kiosk_support import (
     PIN,
     GateProxy,
@@ -23,6 +19,9 @@ from kiosk_support import (
     write_config,
 )
 
+from dossier import Dossier, format_date
+from kiosk import BADGES
+from onestop.demo_api import DemoStatusServer
 
 BADGES_ICONS = [icon for icon, _colour in BADGES.values()] + ["⚠"]
 

@@ -13,6 +13,7 @@ import hardware.receipts
 import hardware.scanner
 import kiosk
 from backend_client import (
+    BackendError,
     BackendUnavailable,
     BadResponse,
     CodeRejected,
@@ -90,8 +91,9 @@ def test_invalid_text_names_the_problem() -> None:
     assert flow.screen is Screen.INVALID
     assert flow.problem is not None
     assert "240230" in flow.problem.message("vi")
-    flow.not_a_dossier_code()
-    assert (flow.problem, flow.not_a_code) == (None, True)
+    other = KioskFlow()
+    other.not_a_dossier_code()
+    assert (other.screen, other.not_a_code, other.problem) == (Screen.INVALID, True, None)
 
 
 @pytest.mark.parametrize(
@@ -103,10 +105,10 @@ def test_invalid_text_names_the_problem() -> None:
         (BadResponse("junk"), Screen.OFFLINE),
     ],
 )
-def test_each_failure_leads_to_its_screen(error: Exception, screen: Screen) -> None:
+def test_each_failure_leads_to_its_screen(error: BackendError, screen: Screen) -> None:
     flow = KioskFlow()
     flow.start_lookup(parse_query(CODE))
-    assert flow.lookup_failed(flow.ticket, error)  # type: ignore[arg-type]
+    assert flow.lookup_failed(flow.ticket, error)
     assert flow.screen is screen
 
 
@@ -117,9 +119,8 @@ def test_a_last_known_status_is_shown_when_the_api_is_down() -> None:
     error.last_known = KnownStatus(dossier(), NOW - dt.timedelta(hours=3))
     flow.lookup_failed(flow.ticket, error)
     assert flow.screen is Screen.RESULT
-    view = result_view(
-        flow.dossier, now=NOW, lang="vi", lookup_url="https://x.vn/tc", known=flow.known  # type: ignore[arg-type]
-    )
+    assert flow.dossier is not None
+    view = result_view(flow.dossier, now=NOW, lang="vi", lookup_url="https://x", known=flow.known)
     assert view.as_of == "Không kết nối được máy chủ. Tình trạng lúc 07:00 20/01:"
 
 
