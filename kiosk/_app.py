@@ -42,7 +42,8 @@ from kiosk._flow import KioskFlow, Timeouts
 from kiosk._flow import Screen as Step
 from kiosk._pin import check_pin
 from kiosk._strings import tr
-from kiosk._view import result_view
+from kiosk._theme import ICON_FONT, INK, WARNING
+from kiosk._view import follow_url, qr_matrix, result_view
 from kiosk._workers import CameraWorker, LookupWorker
 from onestop import __version__
 from onestop.config import Config
@@ -63,6 +64,8 @@ SCREENS = (
 )
 SLOW_AFTER = 2.5
 """Seconds of waiting after which the busy screen says the server is slow."""
+BUSY_AFTER = 0.25
+"""A lookup answered sooner goes straight to its result: no spinner flashing by."""
 
 ENTER_KEYS = (13, 271)
 ESCAPE_KEY = 27
@@ -126,6 +129,8 @@ class KioskApp(App):
     lang = StringProperty("vi")
     screen = StringProperty("idle")
     entry = StringProperty("")
+    shown_code = StringProperty("")
+    pin_dots = StringProperty("")
     hint = StringProperty("")
     hint_wrong = BooleanProperty(False)
     problem_text = StringProperty("")
@@ -156,7 +161,11 @@ class KioskApp(App):
             max_gap=parts.config.scanner.wedge_max_gap,
             min_length=parts.config.scanner.wedge_min_length,
         )
-        self.lookups = LookupWorker(parts.client, self._post)
+        self.lookups = LookupWorker(
+            parts.client,
+            self._post,
+            prepare=lambda dossier: qr_matrix(follow_url(self.kiosk.lookup_url, dossier.code)),
+        )
         self.camera_worker: CameraWorker | None = None
         self.serial: SerialScanner | None = None
         self.last_scan_at: float | None = None
@@ -285,10 +294,20 @@ class KioskApp(App):
     # -- mirroring the flow into properties ----------------------------------------------
 
     def refresh(self) -> None:
+        """Mirror the flow into the properties the .kv files bind to.
+
+        Each screen binds to its own properties so that typing on one screen does not make
+        labels on the hidden ones render their text again (text rendering is the costliest
+        thing the UI thread does on a Raspberry-Pi-class machine).
+        """
         flow = self.flow
         self.lang = flow.language
-        self.entry = flow.entry
-        if flow.screen in (Step.ENTRY,):
+        if flow.screen is Step.PIN:
+            self.pin_dots = "●" * len(flow.entry)
+        elif flow.screen in (Step.BUSY, Step.NOT_FOUND, Step.INVALID):
+            self.shown_code = flow.entry
+        if flow.screen is Step.ENTRY:
+            self.entry = flow.entry
             progress = flow.progress
             self.hint = progress.message(flow.language)
             self.hint_wrong = progress.stage is Stage.WRONG
@@ -311,11 +330,19 @@ class KioskApp(App):
         )
         if flow.screen is Step.RESULT:
             self._fill_result()
-        if self.screen != flow.screen.value:
-            self.screen = flow.screen.value
-            self.manager.current = flow.screen.value
-            self._record("screen", flow.screen.value, time.monotonic())
-        self._draw_pending = flow.screen.value
+        shown = flow.screen.value
+        if flow.screen is Step.BUSY and time.monotonic() - self._busy_since < BUSY_AFTER:
+            shown = self.screen
+            Clock.schedule_once(lambda _dt: self._show_busy(flow.ticket), BUSY_AFTER)
+        if self.screen != shown:
+            self.screen = shown
+            self.manager.current = shown
+            self._record("screen", shown, time.monotonic())
+        self._draw_pending = shown
+
+    def _show_busy(self, ticket: int) -> None:
+        if self.flow.screen is Step.BUSY and self.flow.ticket == ticket:
+            self.refresh()
 
     def _result_view(self, dossier: Dossier) -> Any:
         return result_view(
@@ -329,27 +356,65 @@ class KioskApp(App):
         )
 
     def _fill_result(self) -> None:
+        """Build the result's labels afresh for each result.
+
+        New labels get new textures; rewriting the text of labels drawn before makes the
+        graphics driver wait for the frames still using them (a third of a second with
+        software rendering), which would show as lag between the scan and the result.
+        """
         screen = self.manager.get_screen("result")
-        rows, history = screen.ids.rows, screen.ids.history
-        rows.clear_widgets()
-        history.clear_widgets()
+        ids = screen.ids
+        badge, rows, history, notice = ids.badge, ids.rows, ids.history, ids.notice
+        for box in (badge, rows, history, notice):
+            box.clear_widgets()
         view = self.view
         if view is None:
             return
+        overdue = f" · {tr('overdue', self.flow.language)}" if view.overdue else ""
+        scale = self.scale
+        badge.add_widget(
+            Label(
+                text=view.badge_icon,
+                font_name=ICON_FONT,
+                font_size=48 * scale,
+                size_hint_x=None,
+                width=64 * scale,
+            )
+        )
+        for text, size, align, share in (
+            (view.badge_text + overdue, 32, "left", 1.0),
+            (view.due_note, 26, "right", 0.42),
+        ):
+            label = Label(text=text, font_size=size * scale, bold=True, halign=align)
+            label.valign = "middle"
+            label.size_hint_x = share
+            label.bind(size=lambda widget, size: setattr(widget, "text_size", size))
+            badge.add_widget(label)
         for name, value in view.rows:
             rows.add_widget(
                 self._row(self._label(name, bold=True, size_hint_x=0.34), self._label(value))
             )
+        if view.as_of:
+            notice.add_widget(self._row(self._label(view.as_of, font=20, color=WARNING)))
+        if view.history:
+            title = tr("result_history", self.flow.language)
+            history.add_widget(self._row(self._label(title, bold=True, font=20)))
         for line in view.history:
             history.add_widget(self._row(self._label(line, font=18)))
 
-    def _label(self, text: str, *, bold: bool = False, font: float = 21, **kwargs: Any) -> Label:
-        from kiosk._theme import INK
-
+    def _label(
+        self,
+        text: str,
+        *,
+        bold: bool = False,
+        font: float = 21,
+        color: tuple[float, ...] = INK,
+        **kwargs: Any,
+    ) -> Label:
         label = Label(
             text=text,
             bold=bold,
-            color=INK,
+            color=color,
             font_size=font * self.scale,
             halign="left",
             size_hint_y=None,
@@ -401,12 +466,12 @@ class KioskApp(App):
         self._after_submit(query)
 
     def _after_submit(self, query: CodeQuery | None) -> None:
+        self._busy_since = time.monotonic()
+        self.slow = False
         self.refresh()
         if query is None:
             return
         ticket = self.flow.ticket
-        self._busy_since = time.monotonic()
-        self.slow = False
         self.lookups.lookup(
             query,
             lambda dossier: self._lookup_done(ticket, dossier),
@@ -430,7 +495,7 @@ class KioskApp(App):
 
     def _on_textinput(self, _window: Any, text: str) -> None:
         self.flow.touch()
-        self._route(self.wedge.char(text, time.monotonic()))
+        self.wedge.char(text, time.monotonic())
         Clock.unschedule(self._flush_wedge)
         Clock.schedule_once(self._flush_wedge, self.wedge.max_gap + 0.02)
 
@@ -457,6 +522,11 @@ class KioskApp(App):
         return False
 
     def _flush_wedge(self, _dt: float) -> None:
+        if Clock.frametime > self.wedge.max_gap:
+            # The UI thread was held up: keys typed meanwhile may still wait in the queue and
+            # belong to the same scan. Decide once they have been delivered.
+            Clock.schedule_once(self._flush_wedge, self.wedge.max_gap)
+            return
         self._route(self.wedge.flush(time.monotonic()))
 
     def _route(self, typed: Typed | None) -> None:

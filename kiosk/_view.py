@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from backend_client import KnownStatus
@@ -53,6 +54,22 @@ class ResultView:
     history: tuple[str, ...]
     follow_url: str
     as_of: str
+
+
+@lru_cache(maxsize=128)
+def qr_matrix(data: str) -> tuple[tuple[bool, ...], ...]:
+    """The modules of a QR code for ``data`` (with a two-module margin), dark as True.
+
+    Choosing the mask takes ``qrcode`` tens of milliseconds, so results are kept, and the
+    lookup worker computes a result's code before the screen needs it.
+    """
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+
+    maker = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=1, border=2)
+    maker.add_data(data)
+    maker.make(fit=True)
+    return tuple(tuple(bool(cell) for cell in row) for row in maker.get_matrix())
 
 
 def follow_url(lookup_url: str, code: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import qrcode
 from kivy.clock import Clock
 from kivy.graphics.texture import Texture
 from kivy.properties import (
@@ -18,7 +17,8 @@ from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.image import Image
 from kivy.uix.widget import Widget
-from qrcode.constants import ERROR_CORRECT_M
+
+from kiosk._view import qr_matrix
 
 KEYPAD_ROWS = (
     ("1", "2", "3", "H", "."),
@@ -79,10 +79,7 @@ class QrCode(Image):
         if not data:
             self.texture = None
             return
-        maker = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=1, border=2)
-        maker.add_data(data)
-        maker.make(fit=True)
-        matrix = maker.get_matrix()
+        matrix = qr_matrix(data)
         size = len(matrix)
         pixels = bytes(
             value

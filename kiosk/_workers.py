@@ -28,11 +28,22 @@ Post = Callable[[Callable[[], None]], None]
 
 
 class LookupWorker:
-    """Runs lookups on a small thread pool; the answer or typed error is posted back."""
+    """Runs lookups on a small thread pool; the answer or typed error is posted back.
 
-    def __init__(self, client: StatusClient, post: Post) -> None:
+    ``prepare`` runs on the worker with each answer, for work the result screen would otherwise
+    do on the UI thread (such as laying out its QR code).
+    """
+
+    def __init__(
+        self,
+        client: StatusClient,
+        post: Post,
+        *,
+        prepare: Callable[[Dossier], object] = lambda _dossier: None,
+    ) -> None:
         self._client = client
         self._post = post
+        self._prepare = prepare
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lookup")
 
     def lookup(
@@ -41,7 +52,7 @@ class LookupWorker:
         on_done: Callable[[Dossier], None],
         on_error: Callable[[BackendError], None],
     ) -> None:
-        future = self._pool.submit(self._client.lookup, query.code, query.lookup_key)
+        future = self._pool.submit(self._lookup, query)
 
         def finished(done: Future[Dossier]) -> None:
             error = done.exception()
@@ -57,6 +68,11 @@ class LookupWorker:
                 self._post(lambda: on_error(wrapped))
 
         future.add_done_callback(finished)
+
+    def _lookup(self, query: CodeQuery) -> Dossier:
+        dossier = self._client.lookup(query.code, query.lookup_key)
+        self._prepare(dossier)  # slow drawing work done here, not on the UI thread
+        return dossier
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -31,7 +31,9 @@ class WedgeReader:
     """Collects characters with their arrival times into :class:`Typed` groups.
 
     Feed :meth:`char` and :meth:`enter` with a monotonic time; call :meth:`flush` once
-    :meth:`deadline` has passed, to close a scan that came without an Enter.
+    :meth:`deadline` has passed, to close a scan that came without an Enter. A person typing
+    slowly yields one group per key (each flushed before the next key), a scanner one group
+    per code.
     """
 
     def __init__(self, *, max_gap: float = 0.08, min_length: int = 8) -> None:
@@ -40,15 +42,15 @@ class WedgeReader:
         self._chars: list[str] = []
         self._last = 0.0
 
-    def char(self, text: str, at: float) -> Typed | None:
-        """One or more characters typed at ``at``; returns the previous group if this one
-        starts a new group after a pause."""
-        closed = None
-        if self._chars and at - self._last > self.max_gap:
-            closed = self._close(entered=False)
+    def char(self, text: str, at: float) -> None:
+        """One or more characters typed at ``at``.
+
+        A pause never splits a group here: the characters may have waited in the toolkit's
+        queue while the UI thread was busy, and arrive late but together. Groups end at Enter,
+        or when :meth:`flush` finds the deadline passed.
+        """
         self._chars.extend(text)
         self._last = at
-        return closed
 
     def enter(self, at: float) -> Typed | None:
         """Enter closes the group typed so far (None when nothing was typed)."""
