@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from backend_client._cache import TTLCache
@@ -113,7 +114,7 @@ class StatusClient:
         adapter = HTTPAdapter(max_retries=retry_policy(retries, backoff, max_retry_after))
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
-        self._session.verify = str(ca_bundle) if ca_bundle else True
+        self._verify: str | bool = str(ca_bundle) if ca_bundle else True
         self._session.headers.update({"Accept": "application/json", "User-Agent": user_agent})
         if token:
             self._session.headers["Authorization"] = f"Bearer {token}"
@@ -221,6 +222,8 @@ class StatusClient:
                 timeout=(self.timeouts.connect, self.timeouts.read),
                 stream=True,
                 allow_redirects=False,
+                # Passed per request: a session's verify loses to $REQUESTS_CA_BUNDLE.
+                verify=self._verify,
             )
         except requests.exceptions.SSLError as exc:
             raise BackendUnavailable(f"TLS check of {self.base_url} failed: {exc}") from exc
@@ -241,14 +244,14 @@ class StatusClient:
         chunks: list[bytes] = []
         size = 0
         try:
-            for chunk in response.iter_content(16384):
+            while chunk := response.raw.read1(16384, decode_content=True):
                 size += len(chunk)
                 if size > self._max_body:
                     raise BadResponse(f"the answer is larger than {self._max_body} bytes")
                 if time.monotonic() - started > self.timeouts.total:
                     raise BackendUnavailable(f"{self.base_url} is answering too slowly")
                 chunks.append(chunk)
-        except requests.exceptions.RequestException as exc:
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise BackendUnavailable(f"the answer from {self.base_url} broke off") from exc
         return b"".join(chunks)
 
@@ -274,6 +277,8 @@ class StatusClient:
 
 
 _REASONS = (
+    ("Read timed out", "no answer in time"),
+    ("timed out", "connection timed out"),
     ("Connection refused", "connection refused"),
     ("Name or service not known", "host name not found"),
     ("Temporary failure in name resolution", "host name not found"),

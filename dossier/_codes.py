@@ -136,12 +136,14 @@ _TAIL = rf"{_SEP}(\d{{6}}){_SEP}(\d{{4,7}})(?![0-9])"
 _KEY = r"(?:\s*[-,;:/|]\s*|\s+)(?=[A-Z]*\d)([A-Z0-9]{4,12})(?![0-9A-Z])"
 
 _STRICT = re.compile(
-    rf"(?:(?<![0-9])({_FULL_AGENCY})|(?<![0-9])(?<!\d\.)({_SHORT_AGENCY})){_TAIL}(?:{_KEY})?"
+    rf"(?:(?<![0-9])({_FULL_AGENCY})|(?<![0-9])(?<!\d\.)({_SHORT_AGENCY})){_TAIL}(?:{_KEY})?",
+    re.ASCII,
 )
-_AGENCY = re.compile(rf"{_FULL_AGENCY}|{_SHORT_AGENCY}")
-_AGENCY_START = re.compile(r"\d{3}\.\d{2}\.\d{2}\.|[HG]\d{2}\.\d")
+_AGENCY = re.compile(rf"{_FULL_AGENCY}|{_SHORT_AGENCY}", re.ASCII)
+_AGENCY_START = re.compile(r"\d{3}\.\d{2}\.\d{2}\.|[HG]\d{2}\.\d", re.ASCII)
 _TOKEN = re.compile(r"[0-9A-Z.\-]+")
 _AROUND_SEPARATOR = re.compile(r"\s*([.\-])\s*")
+_DATE = re.compile(r"[0-9]{6}")
 _URL = re.compile(r"(?:https?://|www\.)\S+|[^\s?]*\?\S*=\S*", re.IGNORECASE)
 
 _CODE_PARAMETERS = frozenset(
@@ -153,7 +155,10 @@ _KEY_PARAMETERS = frozenset({"matracuu", "mtc", "lookupkey", "key", "secretkey"}
 def _expand_url(match: re.Match[str]) -> str:
     """Replace a link by the code it carries: a known query parameter, else its last segment."""
     url = match.group(0)
-    parts = urlsplit(url if "://" in url else f"http://{url}")
+    try:
+        parts = urlsplit(url if "://" in url else f"http://{url}")
+    except ValueError:
+        return f" {unquote(url)} "
     params = {
         name.lower().replace("_", "").replace("-", ""): value
         for name, value in parse_qsl(parts.query, keep_blank_values=False)
@@ -188,7 +193,7 @@ def _diagnose(candidate: str) -> CodeError:
     if len(parts) < 2 or not parts[1]:
         return CodeError(Problem.MISSING_DATE, agency)
     date = parts[1]
-    if not re.fullmatch(r"\d{6}", date):
+    if not _DATE.fullmatch(date):
         return CodeError(Problem.DATE_FORMAT, date)
     try:
         _code_date(date)
@@ -212,7 +217,7 @@ def _candidates(prepared: str, taken: list[tuple[int, int]]) -> list[tuple[int, 
             continue
         text = token.group(0).strip(".-")
         looks_like_code = "-" in text or _AGENCY_START.match(text)
-        if not text or not any(ch.isdigit() for ch in text) or not looks_like_code:
+        if not text or not any(ch in "0123456789" for ch in text) or not looks_like_code:
             continue
         while (
             text.count("-") < 2

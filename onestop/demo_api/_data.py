@@ -44,6 +44,7 @@ def _at(day: dt.date, hour: int, minute: int) -> dt.datetime:
 
 
 def _materialize(entry: dict[str, Any], pickups: dict[str, str], now: dt.datetime) -> DemoRecord:
+    now = now.replace(microsecond=0)
     today = now.astimezone(ICT).date()
     seq = entry["seq"]
     received_day = today - dt.timedelta(days=entry["received"])
@@ -59,6 +60,7 @@ def _materialize(entry: dict[str, Any], pickups: dict[str, str], now: dt.datetim
     steps = entry["steps"]
     end = completed_at or received_at + (now - received_at) * 0.8
     span = (end - received_at) / max(len(steps) - 1, 1)
+    span = dt.timedelta(seconds=int(span.total_seconds()))
     history = tuple(
         HistoryEntry(at=received_at + span * index, unit=unit, status=Status(step), note=note)
         for index, (step, unit, note) in enumerate(steps)

@@ -1,0 +1,139 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from onestop.config import (
+    DEFAULT_PATH,
+    BackendSection,
+    Config,
+    ConfigError,
+    dump_config,
+    load_config,
+    parse_config,
+)
+from onestop.config.cli import main as config_main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "onestop.conf"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(text: str, tmp_path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    return caught.value.problems
+
+
+def test_defaults_when_the_default_file_is_absent() -> None:
+    if DEFAULT_PATH.exists():
+        pytest.skip(f"{DEFAULT_PATH} exists on this machine")
+    assert load_config(environ={}) == Config()
+
+
+def test_reads_values(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "[backend]\nurl = https://api.example.vn/ \nread_timeout = 2.5  # seconds\nretries=0\n"
+        "token_file = /etc/onestop/token\n",
+    )
+    config = load_config(path)
+    assert config.path == path
+    assert config.backend.url == "https://api.example.vn"
+    assert config.backend.read_timeout == 2.5
+    assert config.backend.retries == 0
+    assert config.backend.token_file == Path("/etc/onestop/token")
+    assert config.backend.connect_timeout == BackendSection().connect_timeout
+
+
+def test_environment_variable_and_explicit_path(tmp_path: Path) -> None:
+    path = write(tmp_path, "[backend]\nurl = http://10.0.0.5:8080\n")
+    assert load_config(environ={"ONESTOP_CONFIG": str(path)}).backend.url == "http://10.0.0.5:8080"
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "absent.conf", environ={})
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(environ={"ONESTOP_CONFIG": str(tmp_path / "absent.conf")})
+
+
+def test_every_problem_is_named_at_once(tmp_path: Path) -> None:
+    found = problems(
+        "[backend]\nurl = ftp://x\nread_timout = 3\nretries = many\n"
+        "connect_timeout = 0\ntoken = s3cret\n\n[bakend]\nurl = x\n",
+        tmp_path,
+    )
+    assert found == [
+        "[backend] url: expected a URL starting with http:// or https://, got 'ftp://x'",
+        "[backend] read_timout: unknown key; did you mean 'read_timeout'?",
+        "[backend] retries: expected a whole number from 0 to 10, got 'many'",
+        "[backend] connect_timeout: expected a number of seconds from 0.1 to 60, got '0'",
+        "[bakend]: unknown section; did you mean 'backend'?",
+    ]
+
+
+def test_secret_values_are_never_echoed(tmp_path: Path) -> None:
+    assert problems("[backend]\ntoken = \n[backend ]\n", tmp_path)
+    config = parse_config({"backend": {"token": "s3cret"}})
+    assert "s3cret" not in dump_config(config)
+    assert "token = ********" in dump_config(config)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("url = http://x\n", "line 1: a key before any [section] header"),
+        ("[backend]\nurl = http://a\nurl = http://b\n", "line 3: [backend] url is set twice"),
+        ("[backend]\n[backend]\n", "line 2: section [backend] appears twice"),
+        ("[backend]\nthis is not a setting\n", "line 2: not a 'key = value' line"),
+    ],
+)
+def test_broken_syntax_names_the_line(tmp_path: Path, content: str, message: str) -> None:
+    assert any(message in problem for problem in problems(content, tmp_path))
+
+
+def test_corrupt_file(tmp_path: Path) -> None:
+    path = tmp_path / "onestop.conf"
+    path.write_bytes(b"[backend]\nurl = \xff\xfe\x00\n")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_config(path)
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_config(tmp_path)
+
+
+def test_shipped_example_is_the_documented_defaults() -> None:
+    example = (REPO / "etc" / "onestop.conf.example").read_text(encoding="utf-8")
+    assert example == dump_config(Config(), documented=True)
+    assert load_config(REPO / "etc" / "onestop.conf.example") == Config(
+        path=REPO / "etc" / "onestop.conf.example"
+    )
+
+
+def test_example_documents_every_key() -> None:
+    example = dump_config(Config(), documented=True)
+    for field in BackendSection.__dataclass_fields__:
+        assert f"\n#{field} =" in example
+
+
+def test_cli_check_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = write(tmp_path, "[backend]\ntoken = s3cret\n")
+    assert config_main(["check", "--config", str(good)]) == 0
+    assert "is valid" in capsys.readouterr().out
+    assert config_main(["show", "--config", str(good)]) == 0
+    shown = capsys.readouterr().out
+    assert "s3cret" not in shown and "token = ********" in shown
+    bad = write(tmp_path, "[backend]\nretries = -1\n")
+    assert config_main(["check", "--config", str(bad)]) == 2
+    assert "[backend] retries" in capsys.readouterr().err
+
+
+def test_console_script_is_installed() -> None:
+    script = Path(sys.executable).with_name("onestop-config")
+    result = subprocess.run([script, "example"], capture_output=True, text=True, check=True)
+    assert result.stdout == dump_config(Config(), documented=True)
