@@ -13,9 +13,9 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-from kiosk_support import GateProxy
 
-from onestop.demo_api import DemoStatusServer, bundled_records
+from onestop.demo_api import DemoStatusServer
+from tests.kiosk.kiosk_support import GateProxy
 
 
 @pytest.fixture(scope="session")
@@ -44,13 +44,6 @@ def xdisplay() -> Iterator[str]:
     yield f":{number}"
     server.terminate()
     server.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def demo_api() -> Iterator[DemoStatusServer]:
-    server = DemoStatusServer(bundled_records(), port=0).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

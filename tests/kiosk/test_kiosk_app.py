@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from kiosk_support import (
+
+from dossier import Dossier, format_date
+from kiosk import BADGES
+from onestop.demo_api import DemoStatusServer
+from tests.kiosk.kiosk_support import (
     PIN,
     GateProxy,
     KioskProcess,
@@ -18,10 +22,6 @@ from kiosk_support import (
     visit_every_screen,
     write_config,
 )
-
-from dossier import Dossier, format_date
-from kiosk import BADGES
-from onestop.demo_api import DemoStatusServer
 
 BADGES_ICONS = [icon for icon, _colour in BADGES.values()] + ["⚠"]
 

@@ -6,10 +6,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from kiosk_support import GateProxy, KioskProcess, dossiers_by_status, start_kiosk, write_config
 
 from dossier import Dossier
 from onestop.demo_api import DemoStatusServer
+from tests.kiosk.kiosk_support import (
+    GateProxy,
+    KioskProcess,
+    dossiers_by_status,
+    start_kiosk,
+    write_config,
+)
 
 
 @dataclass

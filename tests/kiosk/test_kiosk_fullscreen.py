@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from kiosk_support import (
+
+from onestop.demo_api import DemoStatusServer
+from tests.kiosk.kiosk_support import (
     GateProxy,
     KioskProcess,
     dossiers_by_status,
@@ -14,8 +16,6 @@ from kiosk_support import (
     visit_every_screen,
     write_config,
 )
-
-from onestop.demo_api import DemoStatusServer
 
 
 @pytest.fixture(scope="module")
