@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ from kiosk._flow import Screen as Step
 from kiosk._pin import check_pin
 from kiosk._strings import tr
 from kiosk._theme import ICON_FONT, INK, WARNING
-from kiosk._view import follow_url, qr_matrix, result_view
+from kiosk._view import ResultView, follow_url, qr_matrix, result_view
 from kiosk._workers import CameraWorker, LookupWorker
 from onestop import __version__
 from onestop.config import Config
@@ -344,7 +345,7 @@ class KioskApp(App):
         if self.flow.screen is Step.BUSY and self.flow.ticket == ticket:
             self.refresh()
 
-    def _result_view(self, dossier: Dossier) -> Any:
+    def _result_view(self, dossier: Dossier) -> ResultView:
         return result_view(
             dossier,
             now=self.parts.now(),
@@ -644,8 +645,6 @@ class KioskApp(App):
             self._post_health()
 
     def _post_health(self) -> None:
-        import threading
-
         client = self.parts.client
         lang = self.flow.language
 

@@ -118,6 +118,9 @@ def _state(app: Any) -> dict[str, Any]:
         left, bottom, right, top = _window_box(label)
         if left < -1 or bottom < -1 or right > Window.width + 1 or top > Window.height + 1:
             overflow.append(f"{label.text[:50]!r}: outside the window")
+    from kiosk._widgets import KeyButton
+
+    keys = [w for w in app.manager.current_screen.walk() if isinstance(w, KeyButton)]
     spinner = app.manager.get_screen("busy").ids.spinner
     return {
         "screen": app.screen,
@@ -130,6 +133,7 @@ def _state(app: Any) -> dict[str, Any]:
         "window": list(Window.size),
         "cursor": bool(Window.show_cursor),
         "spinner_angle": spinner.angle,
+        "smallest_key": min((min(key.size) for key in keys), default=None),
         "flow_entry": app.flow.entry,
         "has_result": app.flow.dossier is not None,
     }

@@ -63,6 +63,7 @@ def test_typing_a_code_on_the_keypad_shows_its_status(kiosk: KioskProcess, world
     kiosk.send("tap", id="type_code")
     state = kiosk.wait("entry")
     assert state["hint"].startswith("Nhập mã cơ quan")
+    assert state["smallest_key"] >= 64  # big enough for a finger at 1024x600
     for key in dossier.code[:-2]:
         kiosk.send("tap", key=key)
     state = kiosk.send("state")
