@@ -225,10 +225,11 @@ class KioskApp(App):
     def _cover_screen(self, _dt: float) -> None:
         """Trade SDL's full-screen mode for a borderless window covering the whole screen.
 
-        On a bare X server (a kiosk started by xinit, with no window manager), SDL's full-screen
-        window never gets the pointer focus and drops every touch; a borderless window at 0,0 of
-        the screen's size looks the same and receives them. The size is the one full-screen mode
-        found; switching it off restores the configured size first, which is undone on resize.
+        On an X server without a window manager (as a kiosk started by xinit runs; seen on
+        Xvfb), SDL's full-screen window received no pointer events at all, while a borderless
+        window at 0,0 of the screen's size looks the same and receives them. The size is the one
+        full-screen mode found; turning it off restores the configured size first, which is
+        undone on resize.
         """
         size = tuple(Window.size)
 

@@ -135,6 +135,7 @@ def _state(app: Any) -> dict[str, Any]:
         "spinner_angle": spinner.angle,
         "smallest_key": min((min(key.size) for key in keys), default=None),
         "flow_entry": app.flow.entry,
+        "flow_screen": str(app.flow.screen),
         "has_result": app.flow.dossier is not None,
     }
 
@@ -213,7 +214,8 @@ def _query(app: Any, command: dict[str, Any]) -> Any:
         while time.monotonic() < deadline:
             state = _on_main(lambda: _state(app))
             drawn = [event[2] for event in app.events if event[0] > since and event[1] == "drawn"]
-            if state["screen"] == want and drawn and drawn[-1] == want:
+            settled = state["screen"] == state["flow_screen"] == want
+            if settled and drawn and drawn[-1] == want:
                 return state
             time.sleep(0.02)  # polling the UI thread, not a pause before an assertion
         raise TimeoutError(f"screen {want!r} not shown; still on {state['screen']!r}")

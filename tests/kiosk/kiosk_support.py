@@ -164,7 +164,7 @@ class KioskProcess:
                 self.process.wait()
 
 
-def write_config(directory: Path, backend_url: str, **kiosk: str) -> Path:
+def write_config(directory: Path, backend_url: str, *, serial_port: str = "", **kiosk: str) -> Path:
     settings = {
         "language": "vi",
         "lookup_url": LOOKUP_URL,
@@ -176,7 +176,7 @@ def write_config(directory: Path, backend_url: str, **kiosk: str) -> Path:
     lines = ["[backend]", f"url = {backend_url}", "cache_ttl = 0", "retries = 0"]
     lines += ["connect_timeout = 1", "read_timeout = 20", "total_timeout = 25", "", "[kiosk]"]
     lines += [f"{key} = {value}" for key, value in settings.items()]
-    lines += ["", "[scanner]", "wedge_max_gap = 0.15"]
+    lines += ["", "[scanner]", "wedge_max_gap = 0.15", f"serial_port = {serial_port}"]
     path = directory / "onestop.conf"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

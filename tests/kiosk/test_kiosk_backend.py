@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ class World:
     samples: dict[str, Dossier]
     proxy: GateProxy
     upstream: str
+    serial: int
 
     def restart_proxy(self) -> None:
         port = self.proxy.server_address[1]
@@ -36,12 +38,21 @@ def world(
 ) -> Iterator[World]:
     directory = tmp_path_factory.mktemp("kiosk-backend")
     proxy = GateProxy(demo_api.url)
-    config = write_config(directory, proxy.url, result_timeout="2", idle_timeout="3")
+    controller, device = os.openpty()  # the serial scanner's end, and the kiosk's
+    config = write_config(
+        directory,
+        proxy.url,
+        serial_port=os.ttyname(device),
+        result_timeout="2",
+        idle_timeout="3",
+    )
     app = start_kiosk(xdisplay, config, "1024x600")
-    world = World(app, dossiers_by_status(demo_api), proxy, demo_api.url)
+    world = World(app, dossiers_by_status(demo_api), proxy, demo_api.url, controller)
     yield world
     app.close()
     world.proxy.stop()
+    os.close(controller)
+    os.close(device)
 
 
 @pytest.fixture
@@ -122,3 +133,12 @@ def test_inactivity_returns_to_idle_and_forgets_the_citizen(
     state = kiosk.wait("idle", timeout=8)
     assert state["flow_entry"] == ""
     assert state["lang"] == "vi"
+
+
+def test_a_serial_scanner_from_the_configuration(kiosk: KioskProcess, world: World) -> None:
+    dossier = world.samples["refused"]
+    kiosk.send("home")  # the mark that wait() counts from
+    os.write(world.serial, f"{dossier.code}\r\n".encode())
+    state = kiosk.wait("result")
+    assert dossier.code in state["texts"]
+    assert "Không được tiếp nhận" in " ".join(state["texts"])
