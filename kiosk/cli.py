@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         print(hash_pin(pin))
         return 0
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("kivy").setLevel(logging.WARNING)  # its start-up chatter, for journald
     try:
         config = load_config(args.config)
     except ConfigError as exc:

@@ -101,12 +101,12 @@ def _window_box(widget: Any) -> tuple[float, float, float, float]:
     return left, bottom, left + widget.width, bottom + widget.height
 
 
-def _state(app: Any) -> dict[str, Any]:
+def _overflow(app: Any) -> list[str]:
+    """Labels whose text does not fit their box, or whose box leaves the window."""
     from kivy.core.window import Window
 
-    labels = _visible_labels(app)
     overflow = []
-    for label in labels:
+    for label in _visible_labels(app):
         label.texture_update()
         text_w, text_h = label.texture_size
         if text_w > label.width + 2 or text_h > label.height + 2:
@@ -118,6 +118,12 @@ def _state(app: Any) -> dict[str, Any]:
         left, bottom, right, top = _window_box(label)
         if left < -1 or bottom < -1 or right > Window.width + 1 or top > Window.height + 1:
             overflow.append(f"{label.text[:50]!r}: outside the window")
+    return overflow
+
+
+def _state(app: Any) -> dict[str, Any]:
+    from kivy.core.window import Window
+
     from kiosk._widgets import KeyButton
 
     keys = [w for w in app.manager.current_screen.walk() if isinstance(w, KeyButton)]
@@ -128,8 +134,7 @@ def _state(app: Any) -> dict[str, Any]:
         "entry": app.entry,
         "hint": app.hint,
         "hint_wrong": app.hint_wrong,
-        "texts": [label.text for label in labels],
-        "overflow": overflow,
+        "texts": [label.text for label in _visible_labels(app)],
         "window": list(Window.size),
         "cursor": bool(Window.show_cursor),
         "spinner_angle": spinner.angle,
@@ -216,7 +221,11 @@ def _query(app: Any, command: dict[str, Any]) -> Any:
             drawn = [event[2] for event in app.events if event[0] > since and event[1] == "drawn"]
             settled = state["screen"] == state["flow_screen"] == want
             if settled and drawn and drawn[-1] == want:
-                return state
+                # An overflow counts when it is still there a frame later: a label can be
+                # caught between getting its new text and its new size.
+                first = _on_main(lambda: _overflow(app))
+                second = _on_main(lambda: _overflow(app))
+                return {**state, "overflow": [item for item in first if item in second]}
             time.sleep(0.02)  # polling the UI thread, not a pause before an assertion
         raise TimeoutError(f"screen {want!r} not shown; still on {state['screen']!r}")
     if op == "wait_event":
