@@ -1,8 +1,8 @@
 """Dropping a code seen again within a few seconds.
 
 A receipt held in front of the camera is read in every frame, ten or more times a second,
-and is still there when the citizen goes back to the start. Only the first sighting should
-start a lookup. The window slides: while the same receipt stays in view it stays suppressed, and once
+and is still there when the citizen goes back to the start. Only the first sighting should start
+a lookup. The window slides: while the same receipt stays in view it stays suppressed, and once
 it has been out of sight for the window it counts as new.
 """
 
