@@ -15,14 +15,17 @@ from onestop.config._config import (
     load_config,
     parse_config,
 )
-from onestop.config._sections import BackendSection
+from onestop.config._sections import BackendSection, CameraSection, KioskSection, ScannerSection
 
 __all__ = [
     "DEFAULT_PATH",
     "ENVIRONMENT_VARIABLE",
     "BackendSection",
+    "CameraSection",
     "Config",
     "ConfigError",
+    "KioskSection",
+    "ScannerSection",
     "dump_config",
     "load_config",
     "parse_config",

@@ -1,0 +1,10 @@
+"""Adapters for the devices around the appliance, each beside a fake or emulator.
+
+Subpackages, each with its own small public surface:
+
+- :mod:`hardware.barcode`: reading dossier codes out of camera frames (zbar-py).
+- :mod:`hardware.camera`: frame sources (Kivy core camera, OpenCV, picamera2, image playback).
+- :mod:`hardware.scanner`: keyboard-wedge and serial barcode scanners.
+- :mod:`hardware.receipts`: realistic receipt images and camera-like photos of them, for tests,
+  benchmarks and the demo.
+"""
