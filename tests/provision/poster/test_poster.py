@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pytest
-import zbar
 from PIL import Image
 
 from dossier import parse_code
+from hardware.barcode import Decoder, Symbology
 from provision.poster import (
     DPI,
     EXAMPLE_CODE,
@@ -49,13 +49,12 @@ TWO_METRES_MM = 6.0
 Layout = tuple[Image.Image, list[Placed], FontSet]
 
 
+QR_DECODER = Decoder(symbologies=(Symbology.QR,))
+
+
 def decode(gray: npt.NDArray[np.uint8]) -> list[str]:
-    """QR codes in a greyscale picture, read with zbar-py as the kiosk's decoder reads them
-    (always through a contiguous array: zbar-py mirrors any other)."""
-    scanner = zbar.Scanner(
-        [("ZBAR_NONE", "ZBAR_CFG_ENABLE", 0), ("ZBAR_QRCODE", "ZBAR_CFG_ENABLE", 1)]
-    )
-    return [bytes(symbol.data).decode() for symbol in scanner.scan(np.ascontiguousarray(gray))]
+    """QR codes in a greyscale picture at full resolution, read by the kiosk's decoder."""
+    return [reading.text for reading in QR_DECODER.scan(gray)]
 
 
 def poster_command(*args: str | Path) -> subprocess.CompletedProcess[str]:
