@@ -1,1 +1,1 @@
-"""Benchmarks that print figures; run each as a script (python bench/NAME.py)."""
+"""Benchmarks that print figures; run each as a script, such as ``python bench/kiosk.py``."""

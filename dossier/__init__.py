@@ -29,6 +29,7 @@ from dossier._model import (
     dossier_to_json,
     format_time,
 )
+from dossier._progress import CodeProgress, Stage, code_progress
 from dossier._status import Status
 from dossier._text import fold_text, strip_diacritics
 from dossier._wording import due_phrase, format_date, format_moment
@@ -38,6 +39,7 @@ __all__ = [
     "ICT",
     "Applicant",
     "CodeError",
+    "CodeProgress",
     "CodeQuery",
     "Dossier",
     "DossierCode",
@@ -45,7 +47,9 @@ __all__ = [
     "HistoryEntry",
     "Notation",
     "Problem",
+    "Stage",
     "Status",
+    "code_progress",
     "dossier_from_json",
     "dossier_to_json",
     "due_phrase",

@@ -15,15 +15,25 @@ from onestop.config._config import (
     load_config,
     parse_config,
 )
-from onestop.config._sections import BackendSection, ModemSection, SmsdSection
+from onestop.config._sections import (
+    BackendSection,
+    CameraSection,
+    KioskSection,
+    ModemSection,
+    ScannerSection,
+    SmsdSection,
+)
 
 __all__ = [
     "DEFAULT_PATH",
     "ENVIRONMENT_VARIABLE",
     "BackendSection",
+    "CameraSection",
     "Config",
     "ConfigError",
+    "KioskSection",
     "ModemSection",
+    "ScannerSection",
     "SmsdSection",
     "dump_config",
     "load_config",

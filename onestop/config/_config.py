@@ -16,7 +16,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from onestop.config._sections import BackendSection, ModemSection, SmsdSection
+from onestop.config._sections import (
+    BackendSection,
+    CameraSection,
+    KioskSection,
+    ModemSection,
+    ScannerSection,
+    SmsdSection,
+)
 from onestop.config._types import ValueType
 
 DEFAULT_PATH = Path("/etc/onestop/onestop.conf")
@@ -38,6 +45,9 @@ class Config:
     """The whole configuration: one attribute per INI section, then the file it came from."""
 
     backend: BackendSection = dataclasses.field(default_factory=BackendSection)
+    kiosk: KioskSection = dataclasses.field(default_factory=KioskSection)
+    camera: CameraSection = dataclasses.field(default_factory=CameraSection)
+    scanner: ScannerSection = dataclasses.field(default_factory=ScannerSection)
     modem: ModemSection = dataclasses.field(default_factory=ModemSection)
     smsd: SmsdSection = dataclasses.field(default_factory=SmsdSection)
     path: Path | None = None

@@ -64,6 +64,80 @@ class BackendSection:
 
 
 @dataclass(frozen=True)
+class KioskSection:
+    """The lobby kiosk: what its screens say and how long they stay."""
+
+    language: str = option("vi", choice("vi", "en"), "Language of the idle screen: vi or en.")
+    lookup_url: str = option(
+        "https://dichvucong.haugiang.gov.vn/tra-cuu",
+        url(),
+        "The province's lookup web page; a result's QR code adds ?mahs=<code> to it.",
+    )
+    sms_number: str = option(
+        "", text(), "Published number citizens text codes to; empty hides the SMS hint."
+    )
+    sms_keyword: str = option("HS", text(), "Keyword of the SMS syntax: <keyword> <code>.")
+    result_timeout: float = option(
+        60.0, seconds(1, 3600), "Seconds without a touch before a result is cleared away."
+    )
+    idle_timeout: float = option(
+        90.0, seconds(1, 3600), "Seconds without a touch before any other screen resets."
+    )
+    history_steps: int = option(3, integer(0, 10), "Last processing steps shown on a result.")
+    show_applicant: bool = option(
+        False, boolean(), "Show the applicant's name when the API returns it (needs a lookup key)."
+    )
+    lockdown: bool = option(
+        True, boolean(), "Full screen, no cursor, Esc and window close ignored."
+    )
+    diagnostics_pin_hash: str = option(
+        "",
+        secret(),
+        "Hash of the technicians' PIN (make one: onestop-kiosk --hash-pin); empty: no PIN page.",
+    )
+    state_dir: Path = option(
+        Path("/var/lib/onestop/kiosk"),
+        path(),
+        "Where the kiosk keeps last known statuses and its toolkit's files.",
+    )
+    repeat_window: float = option(
+        3.0, seconds(0.5, 60), "The same code read again within this many seconds is ignored."
+    )
+
+
+@dataclass(frozen=True)
+class CameraSection:
+    """The kiosk's camera, for reading the QR code or barcode on a receipt."""
+
+    source: str = option(
+        "auto",
+        choice("auto", "picamera2", "opencv", "kivy", "none"),
+        "Camera library: auto tries picamera2, then OpenCV, then Kivy; none disables the camera.",
+    )
+    device: str = option(
+        "0", text(), "Camera number (0 is the first) or device path, for opencv and kivy."
+    )
+    width: int = option(1280, integer(160, 4096), "Frame width asked of the camera.")
+    height: int = option(720, integer(120, 4096), "Frame height asked of the camera.")
+
+
+@dataclass(frozen=True)
+class ScannerSection:
+    """Barcode scanners: a USB scanner typing like a keyboard, and/or one on a serial port."""
+
+    serial_port: str = option(
+        "", text(), "Serial scanner port, such as /dev/ttyACM0 (or a pySerial URL); empty: none."
+    )
+    baudrate: int = option(9600, integer(1200, 921600), "Serial scanner speed.")
+    wedge_max_gap: float = option(
+        0.08, seconds(0.005, 1), "Longest pause between keys a keyboard-wedge scanner makes."
+    )
+    wedge_min_length: int = option(
+        8, integer(1, 64), "Fewest characters a scan without Enter needs to count as a code."
+    )
+
+
+@dataclass(frozen=True)
 class ModemSection:
     """The GSM modem that receives citizens' SMS and sends the replies (onestop-smsd)."""
 

@@ -1,0 +1,357 @@
+"""Figures for the kiosk: decoding, shown-to-result latency, cold start and memory.
+
+    .venv/bin/python bench/kiosk.py [--count 200] [--lookups 1000] [--skip-app]
+
+1. Decode time per frame at 640x480 and 1280x720 and the success rate on a generated set of
+   receipt photos (rotation up to 30 degrees, perspective, blur, noise, low contrast, glare,
+   small codes), with zxing-cpp on the same frames in the same run when it is installed
+   (``pip install zxing-cpp``).
+2. Frame shown to the playback camera -> result screen drawn, median and p95, against the
+   demo status API on loopback.
+3. Cold start (process start -> idle screen drawn) and resident memory after 1,000 lookups
+   compared with after 10.
+
+The app runs in a child process under the current ``$DISPLAY`` (an Xvfb is started when there
+is none). Numbers are printed, never asserted. ``BENCH_TRACE=1`` makes the child print, per
+receipt, its event times and every text rendering slower than 3 ms, to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dossier import CodeError, parse_query
+from hardware.barcode import Decoder, to_gray
+from hardware.receipts import Barcode, Conditions, ReceiptFields, Target, photograph, render_receipt
+from onestop.demo_api import bundled_records
+
+LOOKUP_URL = "https://dichvucong.haugiang.gov.vn/tra-cuu"
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def photo_set(count: int, size: tuple[int, int], seed: int = 2024) -> list[tuple[Any, str]]:
+    """``count`` grey frames of receipts of the demo dossiers, each with its expected code."""
+    rng = random.Random(seed)
+    dossiers = [record.dossier for record in bundled_records()]
+    frames = []
+    for index in range(count):
+        dossier = dossiers[index % len(dossiers)]
+        qr = f"{LOOKUP_URL}?mahs={dossier.code}" if index % 4 < 2 else dossier.code
+        barcode = (Barcode.CODE128, Barcode.CODE39)[index % 2]
+        receipt = render_receipt(
+            ReceiptFields.from_dossier(dossier), qr_payload=qr, barcode=barcode
+        )
+        target = Target.QR if rng.random() < 0.7 else Target.BARCODE
+        conditions = Conditions.random(rng, target)
+        pixels = np.asarray(photograph(receipt, conditions, target=target, size=size))
+        frames.append((to_gray(pixels), dossier.code))
+    return frames
+
+
+def matches(texts: list[str], code: str) -> bool:
+    for text in texts:
+        try:
+            if str(parse_query(text).code) == code:
+                return True
+        except CodeError:
+            continue
+    return False
+
+
+def time_reader(
+    name: str, read: Callable[[Any], list[str]], frames: list[tuple[Any, str]]
+) -> tuple[float, float, float]:
+    times, found = [], 0
+    for gray, code in frames:
+        started = time.perf_counter()
+        texts = read(gray)
+        times.append(time.perf_counter() - started)
+        found += matches(texts, code)
+    median, p95 = statistics.median(times) * 1000, percentile(times, 0.95) * 1000
+    rate = found / len(frames)
+    print(f"  {name:<10} median {median:6.2f} ms   p95 {p95:6.2f} ms   read {rate:6.1%}")
+    return median, p95, rate
+
+
+def decode_figures(count: int) -> None:
+    print("Decoding receipt photos (same frames for every reader)")
+    decoder = Decoder()
+    zxingcpp: Any = None
+    try:
+        zxingcpp = importlib.import_module("zxingcpp")
+    except ImportError:
+        print("  zxing-cpp is not installed: pip install zxing-cpp, for the side-by-side column")
+
+    def zbar_read(gray: Any) -> list[str]:
+        return [reading.text for reading in decoder.decode(gray)]
+
+    formats: Any = None
+    if zxingcpp is not None:
+        formats = [
+            zxingcpp.BarcodeFormat.QRCode,
+            zxingcpp.BarcodeFormat.Code128,
+            zxingcpp.BarcodeFormat.Code39,
+        ]
+    for size in ((640, 480), (1280, 720)):
+        frames = photo_set(count, size)
+        print(f" {size[0]}x{size[1]}, {count} photos:")
+        ours = time_reader("zbar", zbar_read, frames)
+        empty = [(np.full((size[1], size[0]), 110, np.uint8), "")] * 30
+        blank = statistics.median(
+            [timed(lambda gray=gray: zbar_read(gray)) for gray, _ in empty]  # type: ignore[misc]
+        )
+        print(f"  {'zbar':<10} a frame with no code: {blank * 1000:.2f} ms (every pass tried)")
+        if zxingcpp is not None:
+
+            def zxing_read(gray: Any) -> list[str]:
+                return [result.text for result in zxingcpp.read_barcodes(gray, formats=formats)]
+
+            theirs = time_reader("zxing-cpp", zxing_read, frames)
+            print(
+                f"  zbar/zxing-cpp: time x{ours[0] / theirs[0]:.2f} (median), "
+                f"read rate {ours[2] - theirs[2]:+.1%}"
+            )
+
+
+def timed(function: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    function()
+    return time.perf_counter() - started
+
+
+# -- the app, in a child process ------------------------------------------------------------
+
+
+def child(args: argparse.Namespace) -> None:
+    """Runs the kiosk on the demo API with a playback camera and reports figures as JSON."""
+    import dataclasses
+
+    # Run as a script, this file's folder comes first on the path and its name would shadow
+    # the kiosk package.
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != here]
+    from kiosk import cli
+    from kiosk._demo import receipt_photo, sample_dossiers, start_demo_api
+    from onestop.config import Config
+
+    state = Path(tempfile.mkdtemp(prefix="onestop-bench-"))
+    server = start_demo_api()
+    config = Config()
+    config = dataclasses.replace(
+        config,
+        backend=dataclasses.replace(config.backend, url=server.url, cache_ttl=0.0),
+        kiosk=dataclasses.replace(config.kiosk, state_dir=state, lookup_url=LOOKUP_URL),
+    )
+    cli.prepare_kivy(state, fullscreen=False, size=(1024, 600), lockdown=True)
+    parts, closers = cli.build_parts(config, demo=False)
+    from hardware.camera import PlaybackSource
+
+    shown = sample_dossiers(server)
+    parts.camera = PlaybackSource(
+        [receipt_photo(d, lookup_url=LOOKUP_URL, seed=i) for i, d in enumerate(shown)],
+    )
+    from kivy.clock import Clock
+
+    from kiosk._app import KioskApp
+
+    app = KioskApp(parts)
+    if os.environ.get("BENCH_TRACE"):
+        from kivy.core.text import LabelBase
+
+        original = LabelBase.render
+
+        def traced(self: Any, *args: Any, **kwargs: Any) -> Any:
+            started = time.monotonic()
+            result = original(self, *args, **kwargs)
+            spent = (time.monotonic() - started) * 1000
+            if spent > 3:
+                print(f"render {spent:.0f} ms {self.text[:40]!r}", file=sys.stderr, flush=True)
+            return result
+
+        LabelBase.render = traced
+    codes = [record.dossier.code for record in server.records.values()]
+    report: dict[str, Any] = {}
+    threading.Thread(
+        target=_drive,
+        args=(app, Clock),
+        kwargs={"codes": codes, "lookups": args.lookups, "report": report},
+        daemon=True,
+    ).start()
+    app.run()
+    for close in reversed(closers):
+        close()
+    server.stop()
+    print(json.dumps(report), flush=True)
+
+
+def _on_main(clock: Any, function: Callable[[], Any]) -> Any:
+    done, box = threading.Event(), {}
+
+    def run(_dt: float) -> None:
+        box["value"] = function()
+        done.set()
+
+    clock.schedule_once(run, 0)
+    done.wait(30)
+    return box.get("value")
+
+
+def _wait_drawn(app: Any, clock: Any, screen: str, since: int) -> float:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        events = _on_main(clock, lambda: list(app.events))
+        for number, kind, value, at in events:
+            if number > since and kind == "drawn" and value == screen:
+                return float(at)
+        time.sleep(0.005)  # polling the UI thread from the driver
+    raise TimeoutError(f"{screen} was not drawn")
+
+
+def _rss_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _drive(app: Any, clock: Any, *, codes: list[str], lookups: int, report: dict[str, Any]) -> None:
+    while not app.event_count:
+        time.sleep(0.01)
+    started = _wait_drawn(app, clock, "idle", 0)
+    report["idle_drawn_at_wall"] = time.time() - (time.monotonic() - started)
+    camera = app.parts.camera
+    latencies = []
+    for round_ in range(30):
+        mark = _on_main(clock, lambda: app.event_count)
+        camera.show(camera.pictures[round_ % len(camera.pictures)])
+        shown_at = camera.shown_at
+        drawn = _wait_drawn(app, clock, "result", mark)
+        latencies.append(drawn - shown_at)
+        if os.environ.get("BENCH_TRACE"):
+            events = _on_main(clock, lambda: list(app.events))
+            trace = [
+                (kind, round((at - shown_at) * 1000)) for n, kind, _v, at in events if n > mark
+            ]
+            print(trace, file=sys.stderr, flush=True)
+
+        camera.clear()  # take the receipt away, and let the decoder see the empty desk twice
+        seen = app.camera_worker.decoded_frames
+        while app.camera_worker.decoded_frames < seen + 2:
+            time.sleep(0.005)
+
+        def reset() -> None:
+            app.repeat.forget()
+            app.go_home()
+
+        _on_main(clock, reset)
+    report["latency"] = latencies
+    memory = {}
+    for count in range(1, lookups + 1):
+        code = codes[count % len(codes)]
+        mark = _on_main(clock, lambda: app.event_count)
+        _on_main(clock, functools.partial(app._on_scanner_text, code))
+        _wait_drawn(app, clock, "result", mark)
+        _on_main(clock, app.go_home)
+        if count in (10, lookups):
+            memory[count] = _rss_kib()
+    report["rss_kib"] = memory
+    _on_main(clock, app.stop)
+
+
+def ensure_display() -> subprocess.Popen[bytes] | None:
+    if os.environ.get("DISPLAY"):
+        return None
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=(write_end,),
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        os.environ["DISPLAY"] = ":" + pipe.readline().strip()
+    return server
+
+
+def app_figures(lookups: int) -> None:
+    xvfb = ensure_display()
+    try:
+        starts = []
+        report: dict[str, Any] = {}
+        for run in range(3):
+            wall = time.time()
+            result = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    "--lookups",
+                    str(lookups if run == 0 else 10),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            data = json.loads(result.stdout.strip().splitlines()[-1])
+            starts.append(data["idle_drawn_at_wall"] - wall)
+            if run == 0:
+                report = data
+        latency = report["latency"]
+        print("Kiosk app (demo API on loopback, playback camera, 1024x600 window)")
+        print(
+            f"  frame shown -> result drawn: median {statistics.median(latency) * 1000:.0f} ms, "
+            f"p95 {percentile(latency, 0.95) * 1000:.0f} ms ({len(latency)} receipts)"
+        )
+        print(
+            f"  cold start -> idle drawn: median {statistics.median(starts):.2f} s "
+            f"(runs: {', '.join(f'{s:.2f}' for s in starts)})"
+        )
+        memory = {int(count): kib for count, kib in report["rss_kib"].items()}
+        few, many = memory[10], memory[max(memory)]
+        print(
+            f"  resident memory: {few / 1024:.1f} MiB after 10 lookups, "
+            f"{many / 1024:.1f} MiB after {max(memory)} ({(many - few) / few:+.1%})"
+        )
+    finally:
+        if xvfb is not None:
+            xvfb.terminate()
+            xvfb.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=200, help="photos per frame size")
+    parser.add_argument("--lookups", type=int, default=1000, help="lookups for the memory figure")
+    parser.add_argument("--skip-app", action="store_true", help="decoding figures only")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    decode_figures(args.count)
+    if not args.skip_app:
+        app_figures(args.lookups)
+
+
+if __name__ == "__main__":
+    main()

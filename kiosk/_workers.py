@@ -1,0 +1,143 @@
+"""Slow work off the UI thread: status lookups and camera decoding.
+
+Workers never touch a widget. Each result goes back to Kivy's main thread through
+``Clock.schedule_once`` (safe to call from any thread), tagged so that the app can drop an
+answer the citizen no longer waits for.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import numpy as np
+from PIL import Image
+
+from backend_client import BackendError, StatusClient
+from dossier import CodeQuery, Dossier
+from hardware.barcode import Decoder, Reading, RepeatFilter
+from hardware.camera import Frame, FrameSource, Pixels
+
+logger = logging.getLogger(__name__)
+
+Post = Callable[[Callable[[], None]], None]
+"""Runs a function on the UI thread (in the app: ``Clock.schedule_once``)."""
+
+
+class LookupWorker:
+    """Runs lookups on a small thread pool; the answer or typed error is posted back.
+
+    ``prepare`` runs on the worker with each answer, for work the result screen would otherwise
+    do on the UI thread (such as laying out its QR code).
+    """
+
+    def __init__(
+        self,
+        client: StatusClient,
+        post: Post,
+        *,
+        prepare: Callable[[Dossier], object] = lambda _dossier: None,
+    ) -> None:
+        self._client = client
+        self._post = post
+        self._prepare = prepare
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lookup")
+
+    def lookup(
+        self,
+        query: CodeQuery,
+        on_done: Callable[[Dossier], None],
+        on_error: Callable[[BackendError], None],
+    ) -> None:
+        future = self._pool.submit(self._lookup, query)
+
+        def finished(done: Future[Dossier]) -> None:
+            error = done.exception()
+            if error is None:
+                dossier = done.result()
+                self._post(lambda: on_done(dossier))
+            elif isinstance(error, BackendError):
+                self._post(lambda: on_error(error))
+            else:
+                logger.error("lookup of %s failed unexpectedly", query.code, exc_info=error)
+                wrapped = BackendError(f"unexpected failure: {error}")
+                wrapped.last_known = self._client.last_known(query.code)
+                self._post(lambda: on_error(wrapped))
+
+        future.add_done_callback(finished)
+
+    def _lookup(self, query: CodeQuery) -> Dossier:
+        dossier = self._client.lookup(query.code, query.lookup_key)
+        self._prepare(dossier)  # slow drawing work done here, not on the UI thread
+        return dossier
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class CameraWorker:
+    """Pulls the newest frame, decodes it, and posts each new reading to the UI thread.
+
+    A reading seen within the repeat window is dropped here, so a receipt held still in front
+    of the camera starts one lookup, not ten a second. The newest frame is also kept, shrunk,
+    for the preview on the idle screen.
+    """
+
+    def __init__(
+        self,
+        source: FrameSource,
+        on_reading: Callable[[Reading, Frame], None],
+        post: Post,
+        *,
+        repeat: RepeatFilter,
+    ) -> None:
+        self.source = source
+        self._on_reading = on_reading
+        self._post = post
+        self._repeat = repeat
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="camera-decode", daemon=True)
+        self.preview: Pixels | None = None
+        self.decoded_frames = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2.0)
+        self.source.stop()
+
+    def _run(self) -> None:
+        decoder = Decoder()
+        while not self._stop.is_set():
+            frame = self.source.read(timeout=0.5)
+            if frame is None:
+                continue
+            try:
+                readings = decoder.decode(frame.pixels)
+            except Exception:
+                logger.exception("decoding a frame failed")
+                continue
+            self.decoded_frames += 1
+            self.preview = _preview(frame.pixels)
+            for reading in readings:
+                meaning = reading.interpret()
+                key = str(meaning.code) if isinstance(meaning, CodeQuery) else reading.text
+                if self._repeat.accept(key):
+                    self._post(functools.partial(self._on_reading, reading, frame))
+                    break
+
+
+def _preview(pixels: Pixels) -> Pixels:
+    """A small RGB copy of a frame for the screen (at most 640 px wide)."""
+    factor = max(1, -(-pixels.shape[1] // 640))
+    picture = Image.fromarray(pixels)
+    if picture.mode != "RGB":
+        picture = picture.convert("RGB")
+    if factor > 1:
+        picture = picture.reduce(factor)
+    return np.asarray(picture)

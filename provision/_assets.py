@@ -1,0 +1,89 @@
+"""The files a unit gets from ``systemd/`` of this project, and where each one goes.
+
+Vendor files go under ``/usr/local/lib`` (units, udev rules, sysusers.d and tmpfiles.d
+fragments), where systemd and udev look for locally installed software and where no Debian
+package writes: each provisioning run replaces them with this version's. A technician's own
+changes live in ``/etc`` and are never touched: drop-ins (``systemctl edit``), same-named
+overrides, and the local udev rule, which is written once as a commented template.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from provision._errors import ProvisionError
+
+
+class Role(enum.Enum):
+    """What a unit is for; a machine may be both."""
+
+    KIOSK = "kiosk"
+    SMSD = "smsd"
+
+
+BOTH = frozenset(Role)
+KIOSK = frozenset({Role.KIOSK})
+SMSD = frozenset({Role.SMSD})
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """One shipped file: where it is in ``systemd/``, where it goes, for which roles."""
+
+    source: str
+    target: PurePosixPath
+    roles: frozenset[Role]
+    once: bool = False
+    """Written only when missing: the technician's file from then on."""
+
+
+def _asset(source: str, target_dir: str, roles: frozenset[Role], *, name: str = "") -> Asset:
+    target = PurePosixPath(target_dir) / (name or PurePosixPath(source).name)
+    return Asset(source, target, roles)
+
+
+ASSETS = (
+    _asset("system/onestop-smsd.service", "/usr/local/lib/systemd/system", SMSD),
+    _asset("system/onestop-kiosk.service", "/usr/local/lib/systemd/system", KIOSK),
+    _asset("udev/70-onestop-gsm-modem.rules", "/usr/local/lib/udev/rules.d", SMSD),
+    Asset(
+        "udev/69-onestop-gsm-modem-local.rules",
+        PurePosixPath("/etc/udev/rules.d/69-onestop-gsm-modem-local.rules"),
+        SMSD,
+        once=True,
+    ),
+    _asset("sysusers.d/onestop.conf", "/usr/local/lib/sysusers.d", BOTH),
+    _asset("sysusers.d/onestop-smsd.conf", "/usr/local/lib/sysusers.d", SMSD),
+    _asset("sysusers.d/onestop-kiosk.conf", "/usr/local/lib/sysusers.d", KIOSK),
+    _asset("tmpfiles.d/onestop.conf", "/usr/local/lib/tmpfiles.d", BOTH),
+    _asset("tmpfiles.d/onestop-smsd.conf", "/usr/local/lib/tmpfiles.d", SMSD),
+)
+
+UNITS = {Role.SMSD: "onestop-smsd.service", Role.KIOSK: "onestop-kiosk.service"}
+
+DATA_NAME = "onestop-appliance"
+"""``share/<DATA_NAME>/systemd`` holds the files in an installed package."""
+
+
+def checkout() -> Path | None:
+    """The source checkout this package runs from, if it does (a ``pip install -e`` or a
+    ``python3 -m provision`` run in a clone); None in an installed copy."""
+    top = Path(__file__).resolve().parent.parent
+    if (top / "setup.cfg").is_file() and (top / "pyproject.toml").is_file():
+        return top
+    return None
+
+
+def assets_dir() -> Path:
+    """``systemd/`` of the checkout, else the copy installed with the package."""
+    top = checkout()
+    candidates = [top / "systemd"] if top else []
+    candidates.append(Path(sys.prefix) / "share" / DATA_NAME / "systemd")
+    for candidate in candidates:
+        if (candidate / "system" / UNITS[Role.SMSD]).is_file():
+            return candidate
+    searched = ", ".join(str(candidate) for candidate in candidates)
+    raise ProvisionError(f"the unit files are missing (looked in {searched}); reinstall")

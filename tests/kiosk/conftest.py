@@ -1,0 +1,53 @@
+"""Fixtures that run the real kiosk in a real X window (Xvfb) against a real status API.
+
+Kivy apps do not restart cleanly inside one process, so each test module drives its own app
+process (:class:`kiosk_support.KioskProcess`). Xvfb is started here when no display is set, so
+``pytest`` alone works on a headless machine.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+from onestop.demo_api import DemoStatusServer
+from tests.kiosk.kiosk_support import GateProxy
+
+
+@pytest.fixture(scope="session")
+def xdisplay() -> Iterator[str]:
+    """An X display for the kiosk window: ``$DISPLAY``, or a fresh Xvfb of 1920x1080."""
+    for tool in ("Xvfb", "xdotool"):
+        if shutil.which(tool) is None:
+            pytest.fail(
+                f"{tool} is not installed (./dev test installs it: apt install xvfb xdotool)"
+            )
+    if os.environ.get("DISPLAY"):
+        yield os.environ["DISPLAY"]
+        return
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
+        pass_fds=(write_end,),
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        server.kill()
+        pytest.fail("Xvfb did not start")
+    yield f":{number}"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def gate(demo_api: DemoStatusServer) -> Iterator[GateProxy]:
+    proxy = GateProxy(demo_api.url)
+    yield proxy
+    proxy.stop()

@@ -1,0 +1,283 @@
+"""Runs the real kiosk app in a real X window and obeys a test over stdin/stdout (JSON lines).
+
+The test process sends commands; this process answers each with one JSON line. Input reaches
+the app as real X events through ``xdotool`` (mouse clicks become Kivy touches, typed keys go
+through SDL like a USB keyboard-wedge scanner's), so the app's whole input path is exercised.
+Reading state and taking screenshots run on Kivy's main thread via ``Clock``.
+
+Usage: python kiosk_harness.py CONFIG WxH [--fullscreen] [PICTURE...]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kiosk import cli
+from onestop.config import load_config
+
+
+def main() -> None:
+    config_path, size_text, *rest = sys.argv[1:]
+    fullscreen = "--fullscreen" in rest
+    pictures = [Path(item) for item in rest if not item.startswith("--")]
+    replies = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # anything else printed goes to stderr, never into the reply stream
+    config = load_config(config_path)
+    width, height = (int(part) for part in size_text.split("x"))
+    cli.prepare_kivy(
+        config.kiosk.state_dir,
+        fullscreen=fullscreen,
+        size=(width, height),
+        lockdown=config.kiosk.lockdown,
+    )
+    parts, closers = cli.build_parts(config, demo=False)
+    from hardware.camera import PlaybackSource
+
+    parts.camera = PlaybackSource(pictures) if pictures else None
+    if not pictures:
+        parts.camera_error = "no camera in this test"
+    from kiosk._app import KioskApp
+
+    app = KioskApp(parts)
+    threading.Thread(target=_serve, args=(app, replies, fullscreen), daemon=True).start()
+    try:
+        app.run()
+    finally:
+        for close in reversed(closers):
+            close()
+    replies.write(json.dumps({"ok": True, "stopped": True}) + "\n")
+
+
+def _on_main(function: Callable[[], Any], timeout: float = 10.0) -> Any:
+    from kivy.clock import Clock
+
+    done = threading.Event()
+    box: dict[str, Any] = {}
+
+    def run(_dt: float) -> None:
+        try:
+            box["value"] = function()
+        except Exception as exc:  # reported to the test, which fails with it
+            box["error"] = f"{exc!r}\n{traceback.format_exc()}"
+        done.set()
+
+    Clock.schedule_once(run, 0)
+    if not done.wait(timeout):
+        raise TimeoutError("the UI thread did not answer")
+    if "error" in box:
+        raise RuntimeError(box["error"])
+    return box.get("value")
+
+
+def _visible_labels(app: Any) -> list[Any]:
+    from kivy.uix.label import Label
+
+    screen = app.manager.current_screen
+    labels = []
+    for widget in screen.walk(restrict=True):
+        if not isinstance(widget, Label) or not widget.text.strip():
+            continue
+        node, shown = widget, True
+        while node is not None and node is not screen:
+            if node.opacity == 0 or (node.disabled and node.opacity == 0):
+                shown = False
+            node = node.parent
+        if shown and widget.width > 1 and widget.height > 1:
+            labels.append(widget)
+    return labels
+
+
+def _window_box(widget: Any) -> tuple[float, float, float, float]:
+    left, bottom = widget.to_window(widget.x, widget.y)
+    return left, bottom, left + widget.width, bottom + widget.height
+
+
+def _overflow(app: Any) -> list[str]:
+    """Labels whose text does not fit their box, or whose box leaves the window."""
+    from kivy.core.window import Window
+
+    overflow = []
+    for label in _visible_labels(app):
+        label.texture_update()
+        text_w, text_h = label.texture_size
+        if text_w > label.width + 2 or text_h > label.height + 2:
+            overflow.append(
+                f"{label.text[:50]!r}: text {text_w:.0f}x{text_h:.0f} "
+                f"in a box of {label.width:.0f}x{label.height:.0f}"
+            )
+            continue
+        left, bottom, right, top = _window_box(label)
+        if left < -1 or bottom < -1 or right > Window.width + 1 or top > Window.height + 1:
+            overflow.append(f"{label.text[:50]!r}: outside the window")
+    return overflow
+
+
+def _state(app: Any) -> dict[str, Any]:
+    from kivy.core.window import Window
+
+    from kiosk._widgets import KeyButton
+
+    keys = [w for w in app.manager.current_screen.walk() if isinstance(w, KeyButton)]
+    spinner = app.manager.get_screen("busy").ids.spinner
+    return {
+        "screen": app.screen,
+        "lang": app.lang,
+        "entry": app.entry,
+        "hint": app.hint,
+        "hint_wrong": app.hint_wrong,
+        "texts": [label.text for label in _visible_labels(app)],
+        "window": list(Window.size),
+        "cursor": bool(Window.show_cursor),
+        "spinner_angle": spinner.angle,
+        "smallest_key": min((min(key.size) for key in keys), default=None),
+        "flow_entry": app.flow.entry,
+        "flow_screen": str(app.flow.screen),
+        "has_result": app.flow.dossier is not None,
+    }
+
+
+def _find(app: Any, target: dict[str, Any]) -> Any:
+    from kiosk._widgets import KeyButton, LongPressCorner
+
+    if target.get("corner"):
+        return next(widget for widget in app.root.walk() if isinstance(widget, LongPressCorner))
+    screen = app.manager.current_screen
+    if "key" in target:
+        keys = [w for w in screen.walk() if isinstance(w, KeyButton) and w.key == target["key"]]
+        return keys[0]
+    return screen.ids[target["id"]]
+
+
+def _screen_point(app: Any, target: dict[str, Any]) -> tuple[int, int]:
+    from kivy.core.window import Window
+
+    widget = _find(app, target)
+    x, y = widget.to_window(*widget.center)
+    return int(Window.left + x), int(Window.top + Window.height - y)
+
+
+def _xdotool(*args: str) -> None:
+    subprocess.run(["xdotool", *args], check=True, timeout=30)
+
+
+INPUTS = ("tap", "hold", "type", "key", "show", "home")
+
+
+def _handle(app: Any, command: dict[str, Any]) -> Any:
+    op = command["op"]
+    if op in INPUTS:
+        mark = _on_main(lambda: app.event_count)
+        _act(app, command)
+        return mark
+    return _query(app, command)
+
+
+def _act(app: Any, command: dict[str, Any]) -> None:
+    op = command["op"]
+    if op == "tap":
+        x, y = _on_main(lambda: _screen_point(app, command))
+        _xdotool("mousemove", str(x), str(y), "click", "1")
+        _on_main(lambda: None)  # the click is queued in SDL before the next frame runs
+    elif op == "hold":
+        x, y = _on_main(lambda: _screen_point(app, command))
+        _xdotool("mousemove", str(x), str(y), "mousedown", "1")
+        time.sleep(command["seconds"])  # holding the finger down is the input itself
+        _xdotool("mouseup", "1")
+    elif op == "type":
+        _xdotool("type", "--delay", str(command.get("delay", 5)), command["text"])
+        if command.get("enter"):
+            _xdotool("key", "Return")
+    elif op == "key":
+        _xdotool("key", command["name"])
+    elif op == "show":
+        _on_main(lambda: app.parts.camera.show(app.parts.camera.pictures[command["index"]]))
+    elif op == "home":  # what inactivity does: back to idle, code, result and language forgotten
+
+        def reset() -> None:
+            app.flow.reset()
+            app.refresh()
+
+        _on_main(reset)
+
+
+def _query(app: Any, command: dict[str, Any]) -> Any:
+    op = command["op"]
+    if op == "state":
+        return _on_main(lambda: _state(app))
+    if op == "wait":
+        deadline = time.monotonic() + command.get("within", 10.0)
+        want, since = command["screen"], command.get("since", 0)
+        while time.monotonic() < deadline:
+            state = _on_main(lambda: _state(app))
+            drawn = [event[2] for event in app.events if event[0] > since and event[1] == "drawn"]
+            settled = state["screen"] == state["flow_screen"] == want
+            if settled and drawn and drawn[-1] == want:
+                # An overflow counts when it is still there a frame later: a label can be
+                # caught between getting its new text and its new size.
+                first = _on_main(lambda: _overflow(app))
+                second = _on_main(lambda: _overflow(app))
+                return {**state, "overflow": [item for item in first if item in second]}
+            time.sleep(0.02)  # polling the UI thread, not a pause before an assertion
+        raise TimeoutError(f"screen {want!r} not shown; still on {state['screen']!r}")
+    if op == "wait_event":
+        deadline = time.monotonic() + command.get("within", 10.0)
+        while time.monotonic() < deadline:
+            events = _on_main(lambda: list(app.events))
+            for event in events:
+                if event[0] > command.get("since", 0) and event[1:3] == (
+                    command["kind"],
+                    command["value"],
+                ):
+                    return list(event)
+            time.sleep(0.02)  # polling the UI thread, not a pause before an assertion
+        raise TimeoutError(f"no {command['kind']} event for {command['value']!r}")
+    if op == "request_close":
+        return _on_main(lambda: app.root_window.dispatch("on_request_close"))
+    if op == "screenshot":
+        path = Path(command["path"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _on_main(lambda: app.root.export_to_png(str(path)))
+        return str(path)
+    if op == "events":
+        return _on_main(lambda: list(app.events))
+    if op == "quit":
+        _on_main(app.stop)
+        return None
+    raise ValueError(f"unknown command {op!r}")
+
+
+def _ready(app: Any, fullscreen: bool) -> bool:
+    kinds = {event[1] for event in app.events}
+    return "drawn" in kinds and (not fullscreen or "window" in kinds)
+
+
+def _serve(app: Any, replies: Any, fullscreen: bool) -> None:
+    from kivy.app import App
+
+    while App.get_running_app() is None or not app.event_count:
+        time.sleep(0.02)  # the app is still starting; nothing to wait on before it exists
+    while not _on_main(lambda: _ready(app, fullscreen)):
+        time.sleep(0.02)  # first frame (and, full screen, the window's final size) pending
+    replies.write(json.dumps({"ok": True, "ready": True}) + "\n")
+    for line in sys.stdin:
+        command = json.loads(line)
+        try:
+            reply = {"ok": True, "value": _handle(app, command)}
+        except Exception as exc:  # reported to the test, which fails with it
+            reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        replies.write(json.dumps(reply) + "\n")
+        if command["op"] == "quit":
+            return
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""The kiosk app in a real 1024x600 window: keypad, camera, wedge scanner, errors, language,
+lock-down, the technicians' page, and screenshots of every screen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from dossier import Dossier, format_date
+from kiosk import BADGES
+from onestop.demo_api import DemoStatusServer
+from tests.kiosk.kiosk_support import (
+    PIN,
+    GateProxy,
+    KioskProcess,
+    dossiers_by_status,
+    receipt_files,
+    start_kiosk,
+    visit_every_screen,
+    write_config,
+)
+
+BADGES_ICONS = [icon for icon, _colour in BADGES.values()] + ["⚠"]
+
+
+@dataclass
+class World:
+    app: KioskProcess
+    samples: dict[str, Dossier]
+    shown: list[Dossier]
+    gate: GateProxy
+
+
+@pytest.fixture(scope="module")
+def world(
+    demo_api: DemoStatusServer,
+    gate: GateProxy,
+    tmp_path_factory: pytest.TempPathFactory,
+    xdisplay: str,
+) -> Iterator[World]:
+    directory = tmp_path_factory.mktemp("kiosk-1024")
+    samples = dossiers_by_status(demo_api)
+    shown = [samples["processing"], samples["result_ready"], samples["delivered"]]
+    config = write_config(directory, gate.url)
+    app = start_kiosk(xdisplay, config, "1024x600", receipt_files(directory, shown))
+    yield World(app, samples, shown, gate)
+    app.close()
+
+
+@pytest.fixture
+def kiosk(world: World) -> KioskProcess:
+    world.gate.release()
+    world.app.send("home")
+    assert world.app.send("state")["screen"] == "idle"
+    return world.app
+
+
+def test_typing_a_code_on_the_keypad_shows_its_status(kiosk: KioskProcess, world: World) -> None:
+    dossier = world.samples["supplement_required"]
+    kiosk.send("tap", id="type_code")
+    state = kiosk.wait("entry")
+    assert state["hint"].startswith("Nhập mã cơ quan")
+    assert state["smallest_key"] >= 64  # big enough for a finger at 1024x600
+    for key in dossier.code[:-2]:
+        kiosk.send("tap", key=key)
+    state = kiosk.send("state")
+    assert state["entry"] == dossier.code[:-2]
+    assert state["hint"] == "Còn ít nhất 2 chữ số của số thứ tự"
+    for key in dossier.code[-2:]:
+        kiosk.send("tap", key=key)
+    assert kiosk.send("state")["hint"] == "Mã đã đủ: bấm Tra cứu"
+    kiosk.send("tap", id="lookup")
+    state = kiosk.wait("result")
+    assert "Yêu cầu bổ sung hồ sơ" in " ".join(state["texts"])
+    assert dossier.code in state["texts"]
+    assert format_date(dossier.due_at) in " ".join(state["texts"])
+
+
+def test_backspace_and_wrong_part_hint(kiosk: KioskProcess) -> None:
+    kiosk.send("tap", id="type_code")
+    kiosk.wait("entry")
+    for key in "000.00.20.H30-2402309":
+        kiosk.send("tap", key=key)
+    state = kiosk.send("state")
+    assert state["hint_wrong"]
+    assert "240230" in state["hint"]
+    kiosk.send("tap", key="BACKSPACE")
+    assert kiosk.send("state")["entry"] == "000.00.20.H30-240230"
+
+
+def test_a_receipt_shown_to_the_camera_shows_its_status(kiosk: KioskProcess, world: World) -> None:
+    kiosk.send("show", index=1)
+    state = kiosk.wait("result")
+    dossier = world.shown[1]
+    assert dossier.code in state["texts"]
+    assert "Đã có kết quả, chờ trả" in " ".join(state["texts"])
+
+
+@pytest.mark.parametrize("enter", [True, False], ids=["with-enter", "without-enter"])
+def test_wedge_scanner_burst_on_the_idle_screen(
+    kiosk: KioskProcess, world: World, enter: bool
+) -> None:
+    dossier = world.samples["awaiting_payment"]
+    kiosk.send("type", text=dossier.code, delay=4, enter=enter)
+    state = kiosk.wait("result")
+    assert dossier.code in state["texts"]
+    assert "Chờ thực hiện nghĩa vụ tài chính" in " ".join(state["texts"])
+    scans = [event for event in kiosk.send("events") if event[1] == "scan"]
+    assert scans[-1][2] == dossier.code  # every character once: none lost, none doubled
+
+
+def test_wedge_scan_on_the_result_screen_starts_a_new_lookup(
+    kiosk: KioskProcess, world: World
+) -> None:
+    first, second = world.samples["processing"], world.samples["received"]
+    kiosk.send("type", text=first.code, delay=4, enter=True)
+    kiosk.wait("result")
+    kiosk.send("type", text=second.code, delay=4, enter=True)
+    state = kiosk.wait("result")
+    assert second.code in state["texts"]
+
+
+def test_invalid_code_names_the_wrong_part(kiosk: KioskProcess) -> None:
+    kiosk.send("type", text="000.00.20.H30-240230-0001", delay=4, enter=True)
+    state = kiosk.wait("invalid")
+    assert "Phần ngày 240230 không phải là ngày có thật." in state["texts"]
+
+
+def test_unknown_code_says_not_found(kiosk: KioskProcess) -> None:
+    kiosk.send("type", text="000.00.20.H30-240115-9999", delay=4, enter=True)
+    state = kiosk.wait("not_found")
+    assert any("000.00.20.H30-240115-9999" in text for text in state["texts"])
+    kiosk.send("tap", id="again")
+    assert kiosk.wait("entry")["entry"] == ""
+
+
+def test_language_toggle_switches_every_visible_string(kiosk: KioskProcess, world: World) -> None:
+    vietnamese = kiosk.send("state")["texts"]
+    kiosk.send("tap", id="language")
+    english = kiosk.send("state")
+    assert english["lang"] == "en"
+    assert "Type the code" in english["texts"]
+    assert not set(vietnamese) & set(english["texts"])
+    kiosk.send("tap", id="type_code")
+    entry = kiosk.wait("entry")
+    assert "Look up" in entry["texts"]
+    kiosk.send("tap", id="back")
+    kiosk.wait("idle")
+    dossier = world.samples["processing"]
+    kiosk.send("type", text=dossier.code, delay=4, enter=True)
+    english_result = kiosk.wait("result")["texts"]
+    assert "In progress" in " ".join(english_result)
+    kiosk.send("tap", id="home")
+    assert kiosk.wait("idle")["lang"] == "en"
+    kiosk.send("tap", id="language")
+    kiosk.send("type", text=dossier.code, delay=4, enter=True)
+    vietnamese_result = kiosk.wait("result")["texts"]
+    data = {dossier.code, dossier.procedure, dossier.agency, dossier.current_unit}
+    data |= {dossier.pickup_location, format_date(dossier.received_at), format_date(dossier.due_at)}
+    data |= set(BADGES_ICONS)
+    assert set(english_result) & set(vietnamese_result) <= data
+
+
+def test_escape_and_window_close_do_not_quit(kiosk: KioskProcess) -> None:
+    kiosk.send("tap", id="type_code")
+    kiosk.wait("entry")
+    kiosk.send("key", name="Escape")
+    assert kiosk.send("request_close") is True
+    state = kiosk.send("state")
+    assert state["screen"] == "entry"
+
+
+def test_long_press_and_pin_open_the_diagnostics(kiosk: KioskProcess) -> None:
+    kiosk.send("hold", corner=True, seconds=3.3)
+    kiosk.wait("pin")
+    for key in "1111":
+        kiosk.send("tap", key=key)
+    kiosk.send("key", name="Return")
+    assert "Mã PIN không đúng" in kiosk.send("state")["texts"]
+    for key in PIN:
+        kiosk.send("tap", key=key)
+    kiosk.send("key", name="Return")
+    state = kiosk.wait("diagnostics")
+    texts = " ".join(state["texts"])
+    assert "playback" in texts
+    assert "0.1.0" in texts
+
+
+def test_screenshots_of_every_screen_at_1024x600(
+    kiosk: KioskProcess, world: World, tmp_path: Path
+) -> None:
+    overflow = visit_every_screen(kiosk, world.gate, world.samples, "1024x600")
+    assert overflow == {}

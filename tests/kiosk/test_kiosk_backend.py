@@ -1,0 +1,149 @@
+"""The kiosk when the status API is slow or down, and when nobody touches it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from dossier import Dossier
+from onestop.demo_api import DemoStatusServer
+from tests.kiosk.kiosk_support import (
+    GateProxy,
+    KioskProcess,
+    dossiers_by_status,
+    start_kiosk,
+    write_config,
+)
+
+
+@dataclass
+class World:
+    app: KioskProcess
+    samples: dict[str, Dossier]
+    proxy: GateProxy
+    upstream: str
+    serial: int
+
+    def restart_proxy(self) -> None:
+        port = self.proxy.server_address[1]
+        self.proxy = GateProxy(self.upstream, port=int(port))
+
+
+@pytest.fixture(scope="module")
+def world(
+    demo_api: DemoStatusServer, tmp_path_factory: pytest.TempPathFactory, xdisplay: str
+) -> Iterator[World]:
+    directory = tmp_path_factory.mktemp("kiosk-backend")
+    proxy = GateProxy(demo_api.url)
+    controller, device = os.openpty()  # the serial scanner's end, and the kiosk's
+    config = write_config(
+        directory,
+        proxy.url,
+        serial_port=os.ttyname(device),
+        result_timeout="2",
+        idle_timeout="3",
+    )
+    app = start_kiosk(xdisplay, config, "1024x600")
+    world = World(app, dossiers_by_status(demo_api), proxy, demo_api.url, controller)
+    yield world
+    app.close()
+    world.proxy.stop()
+    os.close(controller)
+    os.close(device)
+
+
+@pytest.fixture
+def kiosk(world: World) -> KioskProcess:
+    world.proxy.release()
+    world.app.send("home")
+    return world.app
+
+
+def test_slow_api_shows_progress_while_the_screen_keeps_answering(
+    kiosk: KioskProcess, world: World
+) -> None:
+    dossier = world.samples["received"]
+    world.proxy.hold()
+    kiosk.send("type", text=dossier.code, delay=4, enter=True)
+    busy = kiosk.wait("busy")
+    assert world.proxy.arrived.wait(10)
+    assert any(dossier.code in text for text in busy["texts"])
+    angles = {busy["spinner_angle"]}
+    for _ in range(30):  # each state is read on a later frame of the UI thread
+        angles.add(kiosk.send("state")["spinner_angle"])
+        if len(angles) > 1:
+            break
+    assert len(angles) > 1  # the spinner turns: the screen is alive while the API is slow
+    world.proxy.release()
+    result = kiosk.wait("result")
+    assert "Đã tiếp nhận" in " ".join(result["texts"])
+
+
+def test_leaving_a_slow_lookup_drops_its_late_answer(kiosk: KioskProcess, world: World) -> None:
+    slow, next_one = world.samples["withdrawn"], world.samples["stopped"]
+    world.proxy.hold()
+    kiosk.send("type", text=slow.code, delay=4, enter=True)
+    kiosk.wait("busy")
+    assert world.proxy.arrived.wait(10)
+    kiosk.send("tap", id="cancel")  # a touch while waiting is handled at once
+    assert kiosk.wait("idle")["screen"] == "idle"
+    world.proxy.release()
+    assert kiosk.wait_event("dropped", slow.code)[2] == slow.code
+    assert kiosk.send("state")["screen"] == "idle"
+    kiosk.send("type", text=next_one.code, delay=4, enter=True)
+    state = kiosk.wait("result")
+    assert next_one.code in state["texts"]
+    assert slow.code not in state["texts"]
+
+
+def test_api_down_shows_the_last_known_status_or_says_offline(
+    kiosk: KioskProcess, world: World
+) -> None:
+    known, unknown = world.samples["processing"], world.samples["result_ready"]
+    kiosk.send("type", text=known.code, delay=4, enter=True)
+    kiosk.wait("result")
+    kiosk.send("home")
+    world.proxy.stop()
+    try:
+        kiosk.send("type", text=known.code, delay=4, enter=True)
+        state = kiosk.wait("result")
+        texts = " ".join(state["texts"])
+        assert "Không kết nối được máy chủ. Tình trạng lúc " in texts
+        assert "Đang xử lý" in texts
+        kiosk.send("home")
+        kiosk.send("type", text=unknown.code, delay=4, enter=True)
+        state = kiosk.wait("offline")
+        assert "Tạm thời không tra cứu được" in " ".join(state["texts"])
+    finally:
+        world.restart_proxy()
+
+
+def test_inactivity_returns_to_idle_and_forgets_the_citizen(
+    kiosk: KioskProcess, world: World
+) -> None:
+    dossier = world.samples["delivered"]
+    kiosk.send("type", text=dossier.code, delay=4, enter=True)
+    assert kiosk.wait("result")["has_result"]
+    state = kiosk.wait("idle", timeout=8)
+    assert not state["has_result"]
+    assert state["flow_entry"] == ""
+    kiosk.send("tap", id="language")
+    kiosk.send("tap", id="type_code")
+    for key in "000.00":
+        kiosk.send("tap", key=key)
+    assert kiosk.wait("entry")["entry"] == "000.00"
+    state = kiosk.wait("idle", timeout=8)
+    assert state["flow_entry"] == ""
+    assert state["lang"] == "vi"
+
+
+def test_a_serial_scanner_from_the_configuration(kiosk: KioskProcess, world: World) -> None:
+    dossier = world.samples["refused"]
+    kiosk.send("home")  # the mark that wait() counts from
+    os.write(world.serial, f"{dossier.code}\r\n".encode())
+    state = kiosk.wait("result")
+    assert dossier.code in state["texts"]
+    assert "Không được tiếp nhận" in " ".join(state["texts"])

@@ -1,0 +1,210 @@
+"""The kiosk's rules without a window: flow, result wording, strings, PIN, public names."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+import hardware.barcode
+import hardware.camera
+import hardware.receipts
+import hardware.scanner
+import kiosk
+from backend_client import (
+    BackendError,
+    BackendUnavailable,
+    BadResponse,
+    CodeRejected,
+    DossierNotFound,
+    KnownStatus,
+)
+from dossier import ICT, Applicant, Dossier, HistoryEntry, Status, parse_query
+from kiosk import CATALOG, KioskFlow, Screen, Timeouts, check_pin, hash_pin, result_view, tr
+
+NOW = dt.datetime(2024, 1, 20, 10, 0, tzinfo=ICT)
+CODE = "000.00.20.H30-240115-0001"
+
+
+def dossier(status: Status = Status.PROCESSING, due_days: int = -2) -> Dossier:
+    received = dt.datetime(2024, 1, 15, 8, 0, tzinfo=ICT)
+    return Dossier(
+        code=CODE,
+        procedure="Cấp giấy phép xây dựng",
+        agency="UBND huyện Châu Thành",
+        status=status,
+        received_at=received,
+        due_at=NOW + dt.timedelta(days=due_days),
+        rescheduled_due_at=None,
+        completed_at=None,
+        current_unit="Phòng Quản lý đô thị",
+        pickup_location="Bộ phận Một cửa, quầy 3",
+        history=tuple(
+            HistoryEntry(received + dt.timedelta(hours=hour), "Một cửa", step, note)
+            for hour, step, note in (
+                (0, Status.RECEIVED, "Tiếp nhận"),
+                (5, Status.PROCESSING, "Thẩm định"),
+                (9, Status.PROCESSING, ""),
+                (20, Status.PROCESSING, "Trình ký"),
+            )
+        ),
+        updated_at=NOW,
+        applicant=Applicant("Nguyễn Văn An", "079123456789"),
+    )
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_typed_code_goes_busy_then_result() -> None:
+    flow = KioskFlow()
+    flow.open_entry()
+    for key in CODE + "9":
+        flow.press_key(key)
+    flow.press_key("BACKSPACE")
+    assert flow.progress.message("en") == "The code is complete: press Look up"
+    query = flow.submit_entry()
+    assert query is not None
+    assert (flow.screen, flow.entry) == (Screen.BUSY, CODE)
+    assert flow.lookup_done(flow.ticket, dossier())
+    assert flow.screen is Screen.RESULT
+
+
+def test_entry_is_bounded_and_clears() -> None:
+    flow = KioskFlow()
+    for _ in range(60):
+        flow.press_key("1")
+    assert len(flow.entry) == 40
+    flow.press_key("CLEAR")
+    assert flow.entry == ""
+
+
+def test_invalid_text_names_the_problem() -> None:
+    flow = KioskFlow()
+    assert flow.submit("000.00.20.H30-240230-0001") is None
+    assert flow.screen is Screen.INVALID
+    assert flow.problem is not None
+    assert "240230" in flow.problem.message("vi")
+    other = KioskFlow()
+    other.not_a_dossier_code()
+    assert (other.screen, other.not_a_code, other.problem) == (Screen.INVALID, True, None)
+
+
+@pytest.mark.parametrize(
+    ("error", "screen"),
+    [
+        (DossierNotFound("no"), Screen.NOT_FOUND),
+        (CodeRejected("bad"), Screen.INVALID),
+        (BackendUnavailable("down"), Screen.OFFLINE),
+        (BadResponse("junk"), Screen.OFFLINE),
+    ],
+)
+def test_each_failure_leads_to_its_screen(error: BackendError, screen: Screen) -> None:
+    flow = KioskFlow()
+    flow.start_lookup(parse_query(CODE))
+    assert flow.lookup_failed(flow.ticket, error)
+    assert flow.screen is screen
+
+
+def test_a_last_known_status_is_shown_when_the_api_is_down() -> None:
+    flow = KioskFlow()
+    flow.start_lookup(parse_query(CODE))
+    error = BackendUnavailable("down")
+    error.last_known = KnownStatus(dossier(), NOW - dt.timedelta(hours=3))
+    flow.lookup_failed(flow.ticket, error)
+    assert flow.screen is Screen.RESULT
+    assert flow.dossier is not None
+    view = result_view(flow.dossier, now=NOW, lang="vi", lookup_url="https://x", known=flow.known)
+    assert view.as_of == "Không kết nối được máy chủ. Tình trạng lúc 07:00 20/01:"
+
+
+def test_a_late_answer_is_dropped() -> None:
+    flow = KioskFlow()
+    flow.start_lookup(parse_query(CODE))
+    stale = flow.ticket
+    flow.go_idle()
+    assert not flow.lookup_done(stale, dossier())
+    assert flow.screen is Screen.IDLE
+    flow.start_lookup(parse_query(CODE))
+    assert not flow.lookup_failed(stale, DossierNotFound("no"))
+
+
+def test_inactivity_resets_and_forgets() -> None:
+    clock = Clock()
+    flow = KioskFlow(timeouts=Timeouts(result=60, other=90), clock=clock)
+    flow.toggle_language()
+    flow.start_lookup(parse_query(CODE))
+    flow.lookup_done(flow.ticket, dossier())
+    clock.now += 59
+    assert not flow.expired()
+    clock.now += 1
+    assert flow.expired()
+    flow.reset()
+    assert (flow.screen, flow.language, flow.entry, flow.dossier) == (Screen.IDLE, "vi", "", None)
+    assert not flow.expired()  # idle never times out
+    flow.open_entry()
+    clock.now += 89
+    assert not flow.expired()
+    flow.touch()
+    clock.now += 89
+    assert not flow.expired()
+    clock.now += 1
+    assert flow.expired()
+
+
+def test_result_view_wording() -> None:
+    view = result_view(dossier(), now=NOW, lang="vi", lookup_url="https://dvc.vn/tra-cuu?x=1")
+    assert (view.badge_text, view.overdue, view.due_note) == ("Đang xử lý", True, "Quá hạn 2 ngày")
+    assert view.badge_icon == "⚠"
+    assert view.follow_url == "https://dvc.vn/tra-cuu?x=1&mahs=000.00.20.H30-240115-0001"
+    assert [name for name, _ in view.rows] == [
+        "Mã hồ sơ", "Thủ tục", "Cơ quan", "Ngày nhận", "Ngày hẹn trả",
+        "Đơn vị đang xử lý", "Nơi nhận kết quả",
+    ]  # fmt: skip
+    assert len(view.history) == 3
+    assert view.history[0].startswith("04:00 16/01 · Đang xử lý")
+    assert "Nguyễn Văn An" not in str(view)
+    shown = result_view(dossier(), now=NOW, lang="en", lookup_url="https://x", show_applicant=True)
+    assert ("Applicant", "Nguyễn Văn An") in shown.rows
+    assert "079123456789" not in str(shown)
+    ready = result_view(
+        dataclasses.replace(dossier(Status.RESULT_READY), completed_at=NOW),
+        now=NOW,
+        lang="en",
+        lookup_url="https://x",
+        history_steps=0,
+    )
+    assert (ready.badge_icon, ready.due_note, ready.history) == ("★", "", ())
+    assert "Handled by" not in dict(ready.rows)
+
+
+def test_the_catalog_has_both_languages_everywhere() -> None:
+    for key, (vi, en) in CATALOG.items():
+        assert vi.strip() and en.strip(), key
+        assert vi != en or key == "diag_camera", key
+    assert tr("busy", "en", code="X") == "Looking up dossier X…"
+
+
+def test_pin_hash_round_trip() -> None:
+    stored = hash_pin("2468", iterations=1000)
+    assert stored.startswith("pbkdf2_sha256$1000$")
+    assert check_pin("2468", stored)
+    assert not check_pin("2469", stored)
+    assert not check_pin("2468", "not a hash")
+    assert "2468" not in stored
+
+
+@pytest.mark.parametrize(
+    "module", [kiosk, hardware.barcode, hardware.camera, hardware.receipts, hardware.scanner]
+)
+def test_public_names(module: object) -> None:
+    names = module.__all__  # type: ignore[attr-defined]
+    assert names == sorted(names, key=lambda name: (not name.isupper(), name))
+    for name in names:
+        assert getattr(module, name) is not None
