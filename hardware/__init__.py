@@ -7,4 +7,6 @@ Subpackages, each with its own small public surface:
 - :mod:`hardware.scanner`: keyboard-wedge and serial barcode scanners.
 - :mod:`hardware.receipts`: realistic receipt images and camera-like photos of them, for tests,
   benchmarks and the demo.
+- :mod:`hardware.modem`: the GSM modem of the SMS daemon (python-gsmmodem-new, one thread).
+- :mod:`hardware.modem_sim`: a GSM modem emulator on a pty, with its own PDU codec.
 """

@@ -15,7 +15,14 @@ from onestop.config._config import (
     load_config,
     parse_config,
 )
-from onestop.config._sections import BackendSection, CameraSection, KioskSection, ScannerSection
+from onestop.config._sections import (
+    BackendSection,
+    CameraSection,
+    KioskSection,
+    ModemSection,
+    ScannerSection,
+    SmsdSection,
+)
 
 __all__ = [
     "DEFAULT_PATH",
@@ -25,7 +32,9 @@ __all__ = [
     "Config",
     "ConfigError",
     "KioskSection",
+    "ModemSection",
     "ScannerSection",
+    "SmsdSection",
     "dump_config",
     "load_config",
     "parse_config",

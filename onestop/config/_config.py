@@ -20,7 +20,9 @@ from onestop.config._sections import (
     BackendSection,
     CameraSection,
     KioskSection,
+    ModemSection,
     ScannerSection,
+    SmsdSection,
 )
 from onestop.config._types import ValueType
 
@@ -46,6 +48,8 @@ class Config:
     kiosk: KioskSection = dataclasses.field(default_factory=KioskSection)
     camera: CameraSection = dataclasses.field(default_factory=CameraSection)
     scanner: ScannerSection = dataclasses.field(default_factory=ScannerSection)
+    modem: ModemSection = dataclasses.field(default_factory=ModemSection)
+    smsd: SmsdSection = dataclasses.field(default_factory=SmsdSection)
     path: Path | None = None
 
 

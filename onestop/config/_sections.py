@@ -20,6 +20,7 @@ from onestop.config._types import (
     secret,
     text,
     url,
+    words,
 )
 
 
@@ -133,4 +134,105 @@ class ScannerSection:
     )
     wedge_min_length: int = option(
         8, integer(1, 64), "Fewest characters a scan without Enter needs to count as a code."
+    )
+
+
+@dataclass(frozen=True)
+class ModemSection:
+    """The GSM modem that receives citizens' SMS and sends the replies (onestop-smsd)."""
+
+    port: str = option(
+        "/dev/gsm-modem",
+        text(),
+        "Serial device of the modem, or a pyserial URL (spy:///dev/ttyUSB2 logs the traffic).",
+    )
+    baudrate: int = option(115200, integer(300, 4_000_000), "Serial speed; USB modems ignore it.")
+    pin: str = option("", secret(), "SIM PIN, if the SIM asks for one at power-up.")
+    smsc: str = option(
+        "", text(), "SMS centre number (such as +84980200030); empty keeps the SIM's own."
+    )
+    heartbeat_interval: float = option(
+        30.0, seconds(5, 600), "Idle time after which the modem is asked whether it still answers."
+    )
+    command_timeout: float = option(
+        10.0, seconds(1, 120), "Time for the modem to answer a command."
+    )
+    send_timeout: float = option(
+        60.0, seconds(5, 300), "Time for the network to accept one SMS (real networks: 2 to 6 s)."
+    )
+    sweep_interval: float = option(
+        120.0, seconds(10, 3600), "How often modem storage (SIM and phone memory) is read in full."
+    )
+    reopen_window: float = option(
+        10.0, seconds(1, 600), "How long to keep reopening a lost port before resetting the modem."
+    )
+    reset_wait: float = option(
+        30.0,
+        seconds(1, 600),
+        "How long a reset modem may take to come back before the daemon exits.",
+    )
+    log_traffic: bool = option(
+        False,
+        boolean(),
+        "Log every AT command and answer (phone numbers included) for a technician.",
+    )
+
+
+@dataclass(frozen=True)
+class SmsdSection:
+    """The SMS auto-reply daemon (onestop-smsd): what it accepts, how it answers, its limits."""
+
+    database: Path = option(
+        Path("/var/lib/onestop/smsd.sqlite3"),
+        path(),
+        "SQLite database of received messages, replies, last known statuses and usage events.",
+    )
+    keywords: tuple[str, ...] = option(
+        ("HS", "TC", "TRA CUU", "TRACUU"),
+        words(),
+        "Words citizens may put before the code; the first is the one replies suggest.",
+    )
+    help_words: tuple[str, ...] = option(
+        ("HD", "HELP", "?", "HUONG DAN"), words(), "Messages that ask how to use the service."
+    )
+    reply_alphabet: str = option(
+        "gsm7",
+        choice("gsm7", "ucs2"),
+        "gsm7: Vietnamese without diacritics, 160 characters an SMS; ucs2: with diacritics, 70.",
+    )
+    max_parts: int = option(3, integer(1, 10), "Most SMS parts one reply may take.")
+    sender_limit: int = option(
+        10,
+        integer(1, 1000),
+        "Lookups one phone number gets per window; then one notice, then silence.",
+    )
+    sender_window: float = option(3600.0, seconds(60, 86400), "The window of sender_limit.")
+    hourly_send_cap: int = option(
+        600, integer(1, 100_000), "Most SMS the daemon sends in any hour, all senders together."
+    )
+    deny: tuple[str, ...] = option(
+        (), words(), "Phone numbers never answered (such as other auto-responders)."
+    )
+    own_number: str = option("", text(), "The SIM's own number, never answered.")
+    loop_repeats: int = option(
+        3, integer(2, 100), "The same text from the same number this often in loop_window: stop."
+    )
+    loop_window: float = option(600.0, seconds(10, 86400), "The window of loop_repeats.")
+    lookup_workers: int = option(4, integer(1, 64), "Lookups running at the same time.")
+    backend_patience: float = option(
+        600.0,
+        seconds(0, 86400),
+        "How long a lookup is retried while the API is down before the last known status is sent.",
+    )
+    multipart_timeout: float = option(
+        300.0, seconds(5, 86400), "How long to wait for the missing parts of a long SMS."
+    )
+    send_retries: int = option(6, integer(0, 100), "Retries of a reply the network refused.")
+    send_backoff: float = option(
+        5.0, seconds(0, 3600), "First pause before retrying a reply; it doubles each time."
+    )
+    keep_days: int = option(
+        90,
+        integer(1, 3650),
+        "Days handled messages and replies are kept; the anonymous usage events stay.",
     )

@@ -1,0 +1,60 @@
+"""The SMS auto-reply daemon: a citizen texts a dossier code and gets its status back.
+
+The daemon (:class:`SmsDaemon`) stores every received SMS in SQLite before the modem forgets
+it, answers through ``backend_client`` on worker threads, and sends replies with bounded
+retries; ``onestop-smsd`` runs it under systemd, ``onestop-smsd --demo`` on an emulated
+modem and the demo status API.
+
+Exceptions: none of its own. Modem failures are ``hardware.modem.ModemError``, status API
+failures ``backend_client.BackendError``, configuration problems ``onestop.config.ConfigError``.
+"""
+
+from smsd._compose import (
+    Answer,
+    Composer,
+    Found,
+    Invalid,
+    NotFound,
+    Stale,
+    Unavailable,
+    count_parts,
+    gsm7_safe,
+)
+from smsd._daemon import EXIT_MODEM, EXIT_OK, SmsDaemon, modem_settings
+from smsd._logging import MaskNumbers, mask_number, setup_logging
+from smsd._notify import Notifier
+from smsd._parse import MAX_CODES, Intent, Request, parse_message
+from smsd._policy import Decision, Policy, Verdict, national
+from smsd._store import MessageState, OutboxState, Store, UsageEvent
+
+__all__ = [
+    "EXIT_MODEM",
+    "EXIT_OK",
+    "MAX_CODES",
+    "Answer",
+    "Composer",
+    "Decision",
+    "Found",
+    "Intent",
+    "Invalid",
+    "MaskNumbers",
+    "MessageState",
+    "NotFound",
+    "Notifier",
+    "OutboxState",
+    "Policy",
+    "Request",
+    "SmsDaemon",
+    "Stale",
+    "Store",
+    "Unavailable",
+    "UsageEvent",
+    "Verdict",
+    "count_parts",
+    "gsm7_safe",
+    "mask_number",
+    "modem_settings",
+    "national",
+    "parse_message",
+    "setup_logging",
+]

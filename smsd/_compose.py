@@ -1,0 +1,198 @@
+"""The words of every SMS the daemon sends, fitted to the SMS size a citizen pays for.
+
+Replies are written in Vietnamese and sent without diacritics by default, so that each one
+fits a 160-character GSM-7 SMS (one accented letter would make it UCS2 and cut that to 70).
+Everything in a reply is made GSM-7-safe: a procedure name or a pickup desk copied from the
+backend may hold typographic dashes or quotes that would otherwise force UCS2. A reply about
+several codes is shortened, detail by detail, until it fits the configured number of parts;
+it never carries an applicant's name or ID number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gsmmodem.pdu import GSM7_BASIC, GSM7_EXTENDED
+
+from backend_client import KnownStatus
+from dossier import (
+    ICT,
+    CodeError,
+    Dossier,
+    DossierCode,
+    due_phrase,
+    format_date,
+    format_moment,
+    strip_diacritics,
+)
+from hardware.modem import submit_pdus
+
+EXAMPLE_CODE = "000.00.20.H30-240115-0001"
+
+# "`" is excluded: python-gsmmodem-new sends it as the section sign (see the emulator tests).
+_GSM7_SAFE = frozenset(GSM7_BASIC) - {"`", "\x1b"} | frozenset(GSM7_EXTENDED) - {"\xff"}
+_PLAIN = str.maketrans(
+    {
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2026": "...",
+        "\u00a0": " ",
+        "`": "'",
+        "\t": " ",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    code: DossierCode
+    dossier: Dossier
+
+
+@dataclass(frozen=True, slots=True)
+class NotFound:
+    code: DossierCode
+
+
+@dataclass(frozen=True, slots=True)
+class Stale:
+    """The API is down; this is the status it gave last."""
+
+    code: DossierCode
+    known: KnownStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Unavailable:
+    """The API is down and no status was ever seen for this code."""
+
+    code: DossierCode
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    error: CodeError
+
+
+Answer = Found | NotFound | Stale | Unavailable | Invalid
+
+
+def gsm7_safe(text: str) -> str:
+    """The text in characters GSM-7 can carry: diacritics dropped, typography made plain."""
+    plain = strip_diacritics(text.translate(_PLAIN))
+    kept: list[str] = []
+    for char in plain:
+        if char in _GSM7_SAFE:
+            kept.append(char)
+            continue
+        folded = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+        kept.append("".join(c for c in folded if c in _GSM7_SAFE) or "?")
+    return "".join(kept)
+
+
+def count_parts(text: str) -> int:
+    """How many SMS the modem will send for this text."""
+    return len(submit_pdus("0", text, 0))
+
+
+class Composer:
+    """Writes replies for one configuration (alphabet, part limit, suggested keyword)."""
+
+    def __init__(
+        self,
+        *,
+        alphabet: str = "gsm7",
+        max_parts: int = 3,
+        keyword: str = "HS",
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(ICT),
+    ) -> None:
+        self.alphabet = alphabet
+        self.max_parts = max_parts
+        self.keyword = keyword
+        self._now = clock
+
+    def _finish(self, text: str) -> str:
+        return gsm7_safe(text) if self.alphabet == "gsm7" else text.translate(_PLAIN)
+
+    def fits(self, text: str) -> bool:
+        return count_parts(text) <= self.max_parts
+
+    def _fit(self, variants: list[str]) -> str:
+        """The most detailed variant that fits; the shortest one cut to fit if none does."""
+        finished = [self._finish(variant) for variant in variants]
+        for text in finished:
+            if self.fits(text):
+                return text
+        text = finished[-1]
+        low, high = 0, len(text)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self.fits(text[:middle] + "..."):
+                low = middle
+            else:
+                high = middle - 1
+        return text[:low] + "..."
+
+    def usage(self) -> str:
+        return self._fit(
+            [
+                f"Tra cứu hồ sơ: soạn {self.keyword} <mã hồ sơ> gửi số này. "
+                f"Ví dụ: {self.keyword} {EXAMPLE_CODE}. Mã hồ sơ in trên giấy biên nhận.",
+                f"Soạn {self.keyword} <mã hồ sơ>, ví dụ {self.keyword} {EXAMPLE_CODE}",
+            ]
+        )
+
+    def limit_notice(self) -> str:
+        return self._fit(
+            ["Số điện thoại này đã tra cứu quá nhiều lần. Vui lòng thử lại sau 1 giờ."]
+        )
+
+    def reply(self, answers: list[Answer], *, dropped: int = 0) -> str:
+        """One reply for all the codes of one message."""
+        now = self._now()
+        details = [
+            "\n".join(self._line(answer, now, level) for answer in answers)
+            + (f"\n(Chỉ tra 3 mã đầu; còn {dropped} mã chưa tra.)" if dropped else "")
+            for level in (2, 1, 0)
+        ]
+        return self._fit(details)
+
+    def _line(self, answer: Answer, now: dt.datetime, level: int) -> str:
+        """One code's answer; ``level`` 2 is the fullest, 0 the barest."""
+        if isinstance(answer, Invalid):
+            return f"Mã hồ sơ không đúng: {answer.error.message('vi')}"
+        if isinstance(answer, NotFound):
+            tail = " Vui lòng kiểm tra lại mã trên giấy biên nhận." if level else ""
+            return f"{answer.code}: không tìm thấy hồ sơ.{tail}"
+        if isinstance(answer, Unavailable):
+            return f"{answer.code}: hệ thống tra cứu đang gián đoạn, vui lòng thử lại sau."
+        if isinstance(answer, Stale):
+            moment = format_moment(answer.known.fetched_at)
+            body = self._status(answer.known.dossier, now, level)
+            return f"{answer.code} (cập nhật lúc {moment}): {body}"
+        return f"{answer.code}: {self._status(answer.dossier, now, level)}"
+
+    def _status(self, dossier: Dossier, now: dt.datetime, level: int) -> str:
+        parts = [dossier.status.vi]
+        if dossier.status.finished:
+            if dossier.completed_at is not None and level:
+                parts.append(f"Ngày {format_date(dossier.completed_at)}")
+        else:
+            due = f"Hẹn trả {format_date(dossier.effective_due)}"
+            if dossier.rescheduled and level:
+                due += " (đã hẹn lại)"
+            parts.append(due)
+            phrase = due_phrase(dossier, now)
+            if phrase:
+                parts.append(phrase)
+        if dossier.pickup_location and level >= 2:
+            parts.append(f"Nhận tại: {dossier.pickup_location}")
+        return ". ".join(parts) + "."

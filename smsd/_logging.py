@@ -1,0 +1,47 @@
+"""Logging for journald: plain lines on stderr, with every phone number masked.
+
+Logs are read by technicians and sometimes pasted into tickets; a citizen's number is
+personal data. The mask keeps enough to tell numbers apart (``+8491****567``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+_NUMBER = re.compile(r"(?<![\w.])(\+?\d{4})\d{3,8}(\d{3})(?![\w.-])")
+
+
+def mask_number(number: str) -> str:
+    """``+84912345567`` becomes ``+8491****567``; short or odd numbers are kept as they are."""
+    return _NUMBER.sub(r"\1****\2", number)
+
+
+class MaskNumbers(logging.Filter):
+    """Rewrites each record's message with phone numbers masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_number(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def setup_logging(level: int = logging.INFO, *, traffic: bool = False) -> None:
+    """Log to stderr for journald; the raw AT traffic logger stays off unless asked for."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(MaskNumbers())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("gsmmodem").setLevel(logging.WARNING)
+    set_traffic_logging(traffic)
+
+
+def set_traffic_logging(enabled: bool) -> None:
+    """Switch the raw AT traffic logger on or off (``[modem] log_traffic``)."""
+    traffic = logging.getLogger("onestop.modem.traffic")
+    traffic.setLevel(logging.DEBUG if enabled else logging.CRITICAL)

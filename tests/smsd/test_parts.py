@@ -1,0 +1,188 @@
+"""The daemon's smaller parts: store, abuse rules, number masking, sd_notify, configuration."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import socket
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import hardware.modem
+import hardware.modem_sim
+import smsd
+from hardware.modem import Incoming, PartInfo
+from onestop.config import ConfigError, load_config
+from smsd import MaskNumbers, MessageState, Notifier, Policy, Store, Verdict, mask_number, national
+
+ICT = dt.timezone(dt.timedelta(hours=7))
+SENT = dt.datetime(2024, 1, 15, 9, 0, tzinfo=ICT)
+
+
+@pytest.mark.parametrize("module", [smsd, hardware.modem, hardware.modem_sim])
+def test_public_names_exist(module: object) -> None:
+    names = module.__all__  # type: ignore[attr-defined]
+    assert names == sorted(names, key=lambda n: (not n.isupper(), n))
+    assert all(hasattr(module, name) for name in names)
+
+
+def _sms(
+    sender: str, text: str, part: PartInfo | None = None, sent: dt.datetime = SENT
+) -> Incoming:
+    return Incoming(pdu="00", sender=sender, text=text, sent_at=sent, part=part)
+
+
+def test_store_drops_redelivered_messages_and_parts(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    assert store.receive(_sms("+84912345678", "HS 1"))
+    assert not store.receive(_sms("+84912345678", "HS 1"))
+    assert store.receive(_sms("+84912345678", "HS 1", sent=SENT + dt.timedelta(seconds=1)))
+    first = _sms("+84912345679", "Hồ sơ ", PartInfo(7, 2, 1))
+    second = _sms("+84912345679", "của tôi", PartInfo(7, 2, 2))
+    assert store.receive(second) and store.receive(first)
+    assert not store.receive(first)  # the same part again, after assembly
+    texts = [message.text for message in store.due_messages()]
+    assert texts == ["HS 1", "HS 1", "Hồ sơ của tôi"]
+
+
+def test_store_joins_an_emoji_split_across_parts(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    store.receive(_sms("+84912345678", "a\ud83d", PartInfo(9, 2, 1)))
+    store.receive(_sms("+84912345678", "\ude00b", PartInfo(9, 2, 2)))
+    assert [m.text for m in store.due_messages()] == ["a😀b"]
+
+
+def test_store_times_out_missing_parts(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    store.receive(_sms("+84912345678", "HS 000.00.20.H30-240115-0001 ", PartInfo(3, 3, 1)), now=100)
+    store.receive(_sms("+84912345678", "cam on", PartInfo(3, 3, 3)), now=101)
+    assert store.due_messages(now=150) == []
+    assert store.expire_parts(timeout=60, now=150) == 0
+    assert store.expire_parts(timeout=60, now=161) == 1
+    (message,) = store.due_messages(now=161)
+    assert (message.parts, message.missing_parts) == (3, 1)
+    assert message.text.startswith("HS 000.00.20.H30-240115-0001")
+
+
+def test_store_keeps_undecodable_messages(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    broken = Incoming(pdu="0791", sender="", text="", sent_at=None, error="cut short")
+    assert store.receive(broken) and not store.receive(broken)
+    assert store.counts() == {f"messages_{MessageState.UNDECODABLE}": 1}
+
+
+@pytest.mark.parametrize(
+    ("sender", "verdict", "why"),
+    [
+        ("Viettel", Verdict.IGNORE, "alphanumeric sender"),
+        ("VNPT-Money", Verdict.IGNORE, "alphanumeric sender"),
+        ("8085", Verdict.IGNORE, "short code"),
+        ("+84981234567", Verdict.IGNORE, "own number"),
+        ("0977000111", Verdict.IGNORE, "deny list"),
+        ("+84912345678", Verdict.ANSWER, ""),
+    ],
+)
+def test_who_gets_no_answer(tmp_path: Path, sender: str, verdict: Verdict, why: str) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    store.receive(_sms(sender, "HS"))
+    (message,) = store.due_messages()
+    policy = Policy(own_number="0981234567", deny=("+84977000111",))
+    decision = policy.decide(store, message)
+    assert (decision.verdict, decision.why) == (verdict, why)
+
+
+def test_numbers_compare_in_national_form() -> None:
+    assert national("+84 912 345 678") == national("84912345678") == "0912345678"
+
+
+def test_masking_phone_numbers_in_logs(caplog: pytest.LogCaptureFixture) -> None:
+    assert mask_number("+84912345567") == "+8491****567"
+    assert mask_number("0912345567") == "0912****567"
+    assert mask_number("000.00.20.H30-240115-0001") == "000.00.20.H30-240115-0001"
+    logger = logging.getLogger("test.masking")
+    logger.addFilter(MaskNumbers())
+    with caplog.at_level(logging.INFO, logger="test.masking"):
+        logger.info("received from %s", "+84912345567")
+    assert caplog.messages == ["received from +8491****567"]
+
+
+def test_sd_notify_datagrams() -> None:
+    path = Path(tempfile.mkdtemp(prefix="sd-")) / "notify"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+        server.bind(str(path))
+        server.settimeout(5)
+        notifier = Notifier({"NOTIFY_SOCKET": str(path), "WATCHDOG_USEC": "20000000"})
+        assert notifier.watchdog_interval == 10.0
+        notifier.ready("modem ready")
+        notifier.watchdog()
+        assert server.recv(100) == b"READY=1\nSTATUS=modem ready"
+        assert server.recv(100) == b"WATCHDOG=1"
+    assert not Notifier({}).enabled
+
+
+def test_minimal_config_takes_every_default(tmp_path: Path) -> None:
+    path = tmp_path / "onestop.conf"
+    path.write_text(
+        "[backend]\nurl = http://127.0.0.1:8080\n[modem]\nport = /dev/ttyUSB2\nbaudrate = 9600\n"
+        "[smsd]\ndatabase = /var/lib/onestop/smsd.sqlite3\n",
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    assert (config.modem.port, config.modem.baudrate, config.modem.heartbeat_interval) == (
+        "/dev/ttyUSB2",
+        9600,
+        30.0,
+    )
+    assert (config.smsd.reply_alphabet, config.smsd.max_parts, config.smsd.sender_limit) == (
+        "gsm7",
+        3,
+        10,
+    )
+    assert config.smsd.hourly_send_cap == 600 and config.smsd.backend_patience == 600
+
+
+def test_config_names_a_bad_smsd_key(tmp_path: Path) -> None:
+    path = tmp_path / "onestop.conf"
+    path.write_text(
+        "[smsd]\nmax_part = 3\nreply_alphabet = utf8\n[modem]\npin = 1234x\nbaudrate = fast\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    problems = caught.value.problems
+    assert "[smsd] max_part: unknown key; did you mean 'max_parts'?" in problems
+    assert any(p.startswith("[smsd] reply_alphabet: expected one of gsm7, ucs2") for p in problems)
+    assert any(p.startswith("[modem] baudrate: expected a whole number") for p in problems)
+    assert "1234x" not in str(caught.value)
+
+
+def test_example_config_lists_the_sms_sections() -> None:
+    from onestop.config import Config, dump_config
+
+    example = Path(__file__).resolve().parents[2] / "etc" / "onestop.conf.example"
+    assert example.read_text(encoding="utf-8") == dump_config(Config(), documented=True)
+
+
+def test_sd_notify_never_blocks_on_a_reader_that_stopped_reading() -> None:
+    path = Path(tempfile.mkdtemp(prefix="sd-")) / "notify"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+        server.bind(str(path))
+        notifier = Notifier({"NOTIFY_SOCKET": str(path)})
+        for _ in range(200):  # far beyond the kernel's default datagram queue (10)
+            notifier.watchdog()
+        assert server.recv(100) == b"WATCHDOG=1"
+
+
+def test_store_prunes_handled_rows_but_keeps_events(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    store.receive(_sms("+84912345678", "HS"), now=1000)
+    store.receive(_sms("+84912345679", "HS"), now=1000)
+    old, waiting = store.due_messages(now=1000)
+    store.answer(old, "reply", [smsd.UsageEvent("help", None, 3)], now=1000)
+    (reply,) = store.due_replies(now=1000)
+    store.mark_sent(reply.id, now=1001)
+    assert store.prune(older_than=5000) == 2
+    assert [m.id for m in store.due_messages(now=6000)] == [waiting.id]
+    assert len(store.events()) == 1

@@ -1,0 +1,101 @@
+"""``onestop-smsd`` as a process: reload on SIGHUP, masked logs, exit codes, the demo."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from hardware.modem_sim import Alphabet, ModemEmulator
+from onestop.demo_api import DemoRecord, DemoStatusServer
+from tests.smsd.conftest import ROOT, Daemon, wait_until
+
+CITIZEN = "+84912000077"
+
+
+def _write(path: Path, api: str, port: str, database: Path, alphabet: str) -> None:
+    path.write_text(
+        f"[backend]\nurl = {api}\n[modem]\nport = {port}\n"
+        f"[smsd]\ndatabase = {database}\nreply_alphabet = {alphabet}\n",
+        encoding="utf-8",
+    )
+
+
+def test_sighup_reloads_and_logs_mask_numbers(
+    tmp_path: Path, status_api: DemoStatusServer, records: list[DemoRecord]
+) -> None:
+    config = tmp_path / "onestop.conf"
+    database = tmp_path / "smsd.sqlite3"
+    log = tmp_path / "stderr.log"
+    code = records[0].dossier.code
+    with ModemEmulator("quectel-ec25") as emulator, log.open("w") as stderr:
+        _write(config, status_api.url, str(emulator.path), database, "gsm7")
+        daemon = Daemon(config, stderr=stderr)
+        daemon.wait_ready()
+        emulator.deliver(CITIZEN, f"HS {code}")
+        assert wait_until(lambda: len(emulator.replies) == 1)
+        _write(config, status_api.url, str(emulator.path), database, "ucs2")
+        daemon.process.send_signal(signal.SIGHUP)
+        daemon.wait_ready()  # READY=1 again once reloaded
+        emulator.deliver(CITIZEN, f"TC {code}")
+        assert wait_until(lambda: len(emulator.replies) == 2)
+        assert daemon.terminate() == 0
+    first, second = emulator.replies
+    status = records[0].dossier.status
+    assert first.alphabet is Alphabet.GSM7 and status.vi_ascii in first.text
+    assert second.alphabet is Alphabet.UCS2 and status.vi in second.text
+    logged = log.read_text(encoding="utf-8")
+    assert "configuration reloaded" in logged
+    assert "+8491****077" in logged and CITIZEN not in logged
+
+
+def test_bad_configuration_exits_2_naming_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "onestop.conf"
+    config.write_text("[smsd]\nsender_limt = 5\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "smsd.cli", "--config", str(config)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "[smsd] sender_limt: unknown key; did you mean 'sender_limit'?" in done.stderr
+
+
+def test_missing_modem_exits_1_for_systemd_to_restart(tmp_path: Path) -> None:
+    config = tmp_path / "onestop.conf"
+    config.write_text(
+        f"[modem]\nport = {tmp_path / 'no-such-modem'}\nreopen_window = 1\nreset_wait = 1\n"
+        f"[smsd]\ndatabase = {tmp_path / 'smsd.sqlite3'}\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "smsd.cli", "--config", str(config)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "exiting so that the service restarts" in done.stderr
+
+
+def test_demo_answers_a_piped_message(records: list[DemoRecord]) -> None:
+    code = next(r.dossier.code for r in records if r.dossier.status.finished)
+    done = subprocess.run(
+        [sys.executable, "-m", "smsd.cli", "--demo"],
+        cwd=ROOT,
+        input=f"HS {code}\n",
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "<< SMS to +84912345678:" in done.stdout
+    reply = done.stdout.split("<< SMS to +84912345678:\n", 1)[1]
+    assert reply.startswith(code)

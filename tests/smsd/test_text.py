@@ -1,0 +1,146 @@
+"""Parsing what citizens send and composing what they get: properties over any input."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backend_client import KnownStatus
+from dossier import ICT, CodeError, Dossier, Problem, Status, parse_code
+from hardware.modem import decode_incoming, submit_pdus
+from hardware.modem_sim import Alphabet, decode_submit
+from smsd import Composer, Found, Intent, Invalid, NotFound, Stale, Unavailable, parse_message
+from smsd._compose import gsm7_safe
+
+NOW = dt.datetime(2024, 3, 1, 9, 0, tzinfo=ICT)
+CODE = parse_code("000.00.20.H30-240115-0001")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "codes"),
+    [
+        ("HS 000.00.20.H30-240115-0001", Intent.LOOKUP, 1),
+        ("tc h30.20-241203-0158", Intent.LOOKUP, 1),
+        ("TRA CỨU 000.00.20.H30 \u2013 240115 \u2013 0001", Intent.LOOKUP, 1),
+        (
+            "HS 000.00.20.H30-240115-0001;H30.20-241203-0158 000.00.06.H56-231027-0361",
+            Intent.LOOKUP,
+            3,
+        ),
+        ("http://x.gov.vn/tra-cuu?maHoSo=000.00.20.H30-240115-0001", Intent.LOOKUP, 1),
+        ("HD", Intent.HELP, 0),
+        ("help", Intent.HELP, 0),
+        (" ? ", Intent.HELP, 0),
+        ("Hướng dẫn", Intent.HELP, 0),
+        ("alo", Intent.UNKNOWN, 0),
+        ("", Intent.UNKNOWN, 0),
+    ],
+)
+def test_forms(text: str, intent: Intent, codes: int) -> None:
+    request = parse_message(text, help_words=("HD", "HELP", "?", "HUONG DAN"))
+    assert (request.intent, len(request.queries)) == (intent, codes)
+
+
+def test_more_than_three_codes_are_counted_not_answered() -> None:
+    text = " ".join(f"000.00.20.H30-240115-000{n}" for n in range(1, 6))
+    request = parse_message(text)
+    assert (len(request.queries), request.dropped) == (3, 2)
+
+
+def test_invalid_code_says_what_is_wrong() -> None:
+    request = parse_message("HS 000.00.20.H30-240230-0001")
+    assert request.errors == (CodeError(Problem.DATE_INVALID, "240230"),)
+
+
+@settings(max_examples=300)
+@given(st.text())
+def test_no_text_crashes_the_parser(text: str) -> None:
+    request = parse_message(text)
+    assert request.intent in Intent
+    assert len(request.queries) <= 3
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=200))
+def test_no_byte_sequence_crashes_decoding_or_parsing(data: bytes) -> None:
+    incoming = decode_incoming(data.hex().upper())
+    assert incoming.error is not None or isinstance(incoming.text, str)
+    parse_message(incoming.text)
+
+
+def _dossier(procedure: str, pickup: str | None, status: Status) -> Dossier:
+    return Dossier(
+        code=str(CODE),
+        procedure=procedure,
+        agency="Sở Tư pháp",
+        status=status,
+        received_at=NOW - dt.timedelta(days=10),
+        due_at=NOW + dt.timedelta(days=2),
+        rescheduled_due_at=None,
+        completed_at=NOW if status.finished else None,
+        current_unit="Phòng Hành chính",
+        pickup_location=pickup,
+        history=(),
+        updated_at=NOW,
+    )
+
+
+ANSWERS = st.one_of(
+    st.builds(
+        lambda p, loc, s: Found(CODE, _dossier(p, loc, s)),
+        st.text(max_size=80),
+        st.none() | st.text(max_size=200),
+        st.sampled_from(list(Status)),
+    ),
+    st.just(NotFound(CODE)),
+    st.just(Unavailable(CODE)),
+    st.just(Invalid(CodeError(Problem.SEQUENCE, "12"))),
+    st.builds(
+        lambda loc: Stale(CODE, KnownStatus(_dossier("x", loc, Status.PROCESSING), NOW)),
+        st.none() | st.text(max_size=300),
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(ANSWERS, min_size=1, max_size=3),
+    st.sampled_from(["gsm7", "ucs2"]),
+    st.integers(1, 4),
+)
+def test_every_reply_encodes_within_its_part_limit(
+    answers: list[Found | NotFound | Unavailable | Invalid | Stale], alphabet: str, parts: int
+) -> None:
+    composer = Composer(alphabet=alphabet, max_parts=parts, clock=lambda: NOW)
+    for text in (composer.reply(answers), composer.usage(), composer.limit_notice()):
+        pdus = submit_pdus("+84912345678", text, 1)
+        assert 1 <= len(pdus) <= parts
+        decoded = [decode_submit(pdu) for _, pdu in pdus]
+        if alphabet == "gsm7":
+            assert all(part.alphabet is Alphabet.GSM7 for part in decoded)
+            assert "".join(part.text for part in decoded) == text
+
+
+@given(st.text())
+def test_gsm7_safe_is_gsm7(text: str) -> None:
+    (_, pdu), *_ = submit_pdus("0912345678", gsm7_safe(text) or "x", 0)
+    assert decode_submit(pdu).alphabet is Alphabet.GSM7
+
+
+def test_reply_words() -> None:
+    composer = Composer(clock=lambda: NOW)
+    dossier = _dossier(
+        "Cấp phiếu lý lịch tư pháp", "Trung tâm Phục vụ hành chính công, quầy 5", Status.PROCESSING
+    )
+    assert composer.reply([Found(CODE, dossier)]) == (
+        "000.00.20.H30-240115-0001: Dang xu ly. Hen tra 03/03/2024. Con 2 ngay. "
+        "Nhan tai: Trung tam Phuc vu hanh chinh cong, quay 5."
+    )
+    stale = composer.reply([Stale(CODE, KnownStatus(dossier, NOW - dt.timedelta(hours=2)))])
+    assert stale.startswith("000.00.20.H30-240115-0001 (cap nhat luc 07:00 01/03): Dang xu ly")
+    assert composer.reply([NotFound(CODE)]).endswith("kiem tra lai ma tren giay bien nhan.")
+    with_marks = Composer(alphabet="ucs2", clock=lambda: NOW).reply([Found(CODE, dossier)])
+    assert "Đang xử lý. Hẹn trả 03/03/2024. Còn 2 ngày." in with_marks
