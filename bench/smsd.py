@@ -32,7 +32,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from socketserver import StreamRequestHandler
 from typing import IO
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -244,12 +243,6 @@ def main() -> int:
     records = bundled_records()
     codes = [record.dossier.code for record in records]
     with DemoStatusServer(records, port=0) as api:
-        # The stdlib server writes headers and body separately; without TCP_NODELAY a kept-alive
-        # connection waits for the client's delayed ACK (about 40 ms) on every lookup.
-        handler: type[StreamRequestHandler] = api.RequestHandlerClass  # type: ignore[assignment]
-        api.RequestHandlerClass = type(
-            handler.__name__, (handler,), {"disable_nagle_algorithm": True}
-        )
         api.start()
         ours = measure("onestop-smsd", onestop_smsd, api.url, codes, args)
         report("onestop-smsd", ours, args)
