@@ -1,0 +1,148 @@
+"""The six-monthly usage report of the SMS lookup service (Decision 09/2013, Art. 13.2).
+
+Every lookup leaves an anonymous event (hour, outcome, status, latency: no number, no code, no
+text). Office staff turn them into the figures their report asks for: how many lookups per
+month, how many were answered, why the others were not, and which statuses citizens saw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from dossier import ICT, Status
+
+ANSWERED = ("found", "last_known")
+UNANSWERED = ("not_found", "rejected", "invalid_code", "unavailable")
+INSTRUCTIONS = ("help", "unknown")
+
+COLUMNS = ("lookups", "found", "last_known", "not_found", "invalid_code", "unavailable", "help")
+"""The report's columns; ``rejected`` (the API refused a code) counts as ``invalid_code``."""
+
+HEADINGS = {
+    "vi": {
+        "month": "Tháng",
+        "lookups": "Lượt tra cứu",
+        "found": "Có kết quả",
+        "last_known": "Kết quả cũ",
+        "not_found": "Không thấy",
+        "invalid_code": "Mã sai",
+        "unavailable": "Máy chủ lỗi",
+        "help": "Hướng dẫn",
+        "median_ms": "Trung vị ms",
+        "total": "Cộng",
+        "statuses": "Tình trạng hồ sơ đã trả lời",
+        "title": "Tra cứu hồ sơ qua tin nhắn: số liệu từ {start} đến {end}",
+    },
+    "en": {
+        "month": "Month",
+        "lookups": "Lookups",
+        "found": "Found",
+        "last_known": "Last known",
+        "not_found": "Not found",
+        "invalid_code": "Bad code",
+        "unavailable": "API down",
+        "help": "Help",
+        "median_ms": "Median ms",
+        "total": "Total",
+        "statuses": "Statuses answered",
+        "title": "Dossier lookups by SMS: figures from {start} to {end}",
+    },
+}
+
+
+@dataclass
+class Month:
+    """Counts for one calendar month (in Vietnam's time zone)."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    latencies: list[int] = field(default_factory=list)
+
+    def add(self, outcome: str, latency_ms: int) -> None:
+        column = "invalid_code" if outcome == "rejected" else outcome
+        column = "help" if column in INSTRUCTIONS else column
+        self.counts[column] += 1
+        if column != "help":
+            self.counts["lookups"] += 1
+            self.latencies.append(latency_ms)
+
+    @property
+    def median_ms(self) -> int | None:
+        return round(statistics.median(self.latencies)) if self.latencies else None
+
+
+@dataclass
+class UsageReport:
+    start: dt.date
+    end: dt.date
+    months: dict[str, Month]
+    statuses: Counter[Status]
+
+    @property
+    def total(self) -> Month:
+        total = Month()
+        for month in self.months.values():
+            total.counts.update(month.counts)
+            total.latencies.extend(month.latencies)
+        return total
+
+
+Row = tuple[str, str, str, "str | None", int]
+"""An event as the store keeps it: UTC hour (ISO), channel, outcome, status key, latency."""
+
+
+def build_report(rows: Iterable[Row], start: dt.date, end: dt.date) -> UsageReport:
+    """Group events from ``start`` to ``end`` (both included, Vietnam dates) by month."""
+    months: dict[str, Month] = defaultdict(Month)
+    statuses: Counter[Status] = Counter()
+    for at, _channel, outcome, status, latency_ms in rows:
+        moment = dt.datetime.fromisoformat(at).astimezone(ICT)
+        if not start <= moment.date() <= end:
+            continue
+        months[f"{moment:%Y-%m}"].add(outcome, latency_ms)
+        if status and outcome in ANSWERED and status in Status.__members__.values():
+            statuses[Status(status)] += 1
+    return UsageReport(start, end, dict(sorted(months.items())), statuses)
+
+
+def render_table(report: UsageReport, lang: str = "vi") -> str:
+    """The report as an aligned text table, ready to paste into a document."""
+    words = HEADINGS[lang]
+    header = [words["month"], *(words[column] for column in COLUMNS), words["median_ms"]]
+    lines = [[name, *cells(month)] for name, month in report.months.items()]
+    lines.append([words["total"], *cells(report.total)])
+    widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(
+            cell.ljust(width) if i == 0 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        )
+
+    title = words["title"].format(start=f"{report.start:%d/%m/%Y}", end=f"{report.end:%d/%m/%Y}")
+    out = [title, "", line(header), line(["-" * width for width in widths])]
+    out += [line(row) for row in lines]
+    if report.statuses:
+        out += ["", f"{words['statuses']}:"]
+        out += [
+            f"  {status.label(lang)}: {count}"
+            for status, count in sorted(report.statuses.items(), key=lambda item: item[0].number)
+        ]
+    return "\n".join(out) + "\n"
+
+
+def cells(month: Month) -> list[str]:
+    median = month.median_ms
+    return [str(month.counts[column]) for column in COLUMNS] + [
+        "-" if median is None else str(median)
+    ]
+
+
+def render_csv_rows(report: UsageReport) -> list[list[str]]:
+    """Month by month, for a spreadsheet: the same columns with stable English names."""
+    rows = [["month", *COLUMNS, "median_ms"]]
+    rows += [[name, *cells(month)] for name, month in report.months.items()]
+    return rows

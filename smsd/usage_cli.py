@@ -1,0 +1,75 @@
+"""``onestop-usage-report``: the SMS service's usage figures for the office's six-monthly report.
+
+Reads the anonymous lookup events in the daemon's database (``[smsd] database``) without
+changing it; run it with ``sudo`` on the SMS box.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import sqlite3
+import sys
+
+from dossier import ICT
+from onestop.config import ConfigError, load_config
+from smsd._usage import build_report, render_csv_rows, render_table
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-01-31") from None
+
+
+def _six_months_back(today: dt.date) -> dt.date:
+    month = today.month - 6
+    year = today.year + (month - 1) // 12
+    return dt.date(year, (month - 1) % 12 + 1, 1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    today = dt.datetime.now(ICT).date()
+    parser = argparse.ArgumentParser(
+        prog="onestop-usage-report",
+        description="Usage figures of the SMS lookup service, month by month.",
+    )
+    parser.add_argument("--config", metavar="FILE", help="configuration file to read")
+    parser.add_argument(
+        "--from",
+        dest="start",
+        type=_date,
+        default=_six_months_back(today),
+        metavar="YYYY-MM-DD",
+        help="first day (default: the first day of the month six months ago)",
+    )
+    parser.add_argument(
+        "--to", dest="end", type=_date, default=today, metavar="YYYY-MM-DD", help="last day"
+    )
+    parser.add_argument("--lang", choices=("vi", "en"), default="vi", help="table language")
+    parser.add_argument("--csv", action="store_true", help="print CSV for a spreadsheet")
+    args = parser.parse_args(argv)
+    try:
+        database = load_config(args.config).smsd.database
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if not database.exists():
+        print(f"no SMS database at {database} ([smsd] database)", file=sys.stderr)
+        return 2
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+            rows = db.execute(
+                "SELECT at, channel, outcome, status, latency_ms FROM events ORDER BY id"
+            ).fetchall()
+    except sqlite3.Error as exc:
+        print(f"cannot read {database}: {exc}", file=sys.stderr)
+        return 2
+    report = build_report(rows, args.start, args.end)
+    if args.csv:
+        csv.writer(sys.stdout).writerows(render_csv_rows(report))
+    else:
+        sys.stdout.write(render_table(report, args.lang))
+    return 0

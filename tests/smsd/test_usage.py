@@ -1,0 +1,104 @@
+"""The usage report, from events the daemon's own store wrote."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+
+from hardware.modem import Incoming
+from smsd import Store, UsageEvent
+from smsd._usage import build_report, render_table
+from smsd.usage_cli import main
+
+ICT = dt.timezone(dt.timedelta(hours=7))
+
+
+def answer(store: Store, when: dt.datetime, events: list[UsageEvent]) -> None:
+    """One SMS received and answered at ``when``, leaving ``events``."""
+    sender = f"+849123{int(when.timestamp()) % 100000:05d}"
+    store.receive(Incoming("00", sender, "HS", when, None), now=when.timestamp())
+    (message,) = store.due_messages(now=when.timestamp())
+    store.answer(message, "reply", events, now=when.timestamp())
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    path = tmp_path / "smsd.sqlite3"
+    store = Store(path)
+    # 31 March 23:30 in Vietnam is still March there, though already 16:30 UTC.
+    answer(
+        store, dt.datetime(2026, 3, 31, 23, 30, tzinfo=ICT), [UsageEvent("found", "processing", 40)]
+    )
+    answer(store, dt.datetime(2026, 4, 1, 9, 0, tzinfo=ICT), [
+        UsageEvent("found", "result_ready", 20),
+        UsageEvent("not_found", None, 30),
+    ])  # fmt: skip
+    answer(store, dt.datetime(2026, 4, 2, 9, 0, tzinfo=ICT), [UsageEvent("invalid_code", None, 1)])
+    answer(store, dt.datetime(2026, 4, 3, 9, 0, tzinfo=ICT), [UsageEvent("rejected", None, 9)])
+    answer(store, dt.datetime(2026, 4, 4, 9, 0, tzinfo=ICT), [UsageEvent("help", None, 1)])
+    answer(store, dt.datetime(2026, 4, 5, 9, 0, tzinfo=ICT), [UsageEvent("unknown", None, 1)])
+    answer(store, dt.datetime(2026, 4, 6, 9, 0, tzinfo=ICT), [
+        UsageEvent("last_known", "processing", 600_000),
+    ])  # fmt: skip
+    answer(store, dt.datetime(2026, 4, 7, 9, 0, tzinfo=ICT), [UsageEvent("unavailable", None, 5)])
+    answer(store, dt.datetime(2026, 9, 1, 9, 0, tzinfo=ICT), [UsageEvent("found", "delivered", 8)])
+    store.close()
+    return path
+
+
+def test_months_and_columns(database: Path) -> None:
+    rows = Store(database).events()
+    report = build_report(rows, dt.date(2026, 3, 1), dt.date(2026, 8, 31))
+    assert list(report.months) == ["2026-03", "2026-04"]
+    april = report.months["2026-04"].counts
+    assert dict(april) == {
+        "lookups": 6,
+        "found": 1,
+        "not_found": 1,
+        "invalid_code": 2,
+        "last_known": 1,
+        "unavailable": 1,
+        "help": 2,
+    }
+    assert report.total.counts["lookups"] == 7
+    assert report.total.median_ms == 20
+    assert {status.value: n for status, n in report.statuses.items()} == {
+        "processing": 2,
+        "result_ready": 1,
+    }
+
+
+def test_table_in_both_languages(database: Path) -> None:
+    report = build_report(Store(database).events(), dt.date(2026, 3, 1), dt.date(2026, 9, 30))
+    vi = render_table(report, "vi")
+    assert vi.startswith("Tra cứu hồ sơ qua tin nhắn: số liệu từ 01/03/2026 đến 30/09/2026\n")
+    assert "Cộng" in vi and "Đang xử lý: 2" in vi and "Đã trả kết quả: 1" in vi
+    en = render_table(report, "en")
+    assert "Total" in en and "In progress: 2" in en
+    total = next(line for line in en.splitlines() if line.startswith("Total"))
+    assert total.split() == ["Total", "8", "3", "1", "1", "2", "1", "2", "14"]
+
+
+def test_command(database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "onestop.conf"
+    config.write_text(f"[smsd]\ndatabase = {database}\n")
+    argv = ["--config", str(config), "--from", "2026-04-01", "--to", "2026-04-30", "--csv"]
+    assert main(argv) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0][:3] == ["month", "lookups", "found"]
+    assert rows[1][:3] == ["2026-04", "6", "1"]
+    assert rows[-1][0] == "2026-04"
+
+
+def test_command_says_what_is_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "onestop.conf"
+    config.write_text(f"[smsd]\ndatabase = {tmp_path / 'absent.sqlite3'}\n")
+    assert main(["--config", str(config)]) == 2
+    assert "no SMS database" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--config", str(config), "--from", "31/01/2026"])
+    assert "not a date like 2026-01-31" in capsys.readouterr().err
