@@ -79,6 +79,7 @@ HARD = {
     "washed out": Conditions(rotation=12, code_width=0.35, contrast=0.3, brightness=30, seed=5),
     "glare": Conditions(rotation=-18, code_width=0.35, glare=0.6, seed=6),
     "small code": Conditions(rotation=7, code_width=0.17, seed=7),
+    "small code in a corner": Conditions(rotation=7, code_width=0.15, offset=(-0.35, -0.3), seed=8),
 }
 
 

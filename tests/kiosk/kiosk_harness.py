@@ -121,6 +121,21 @@ def _overflow(app: Any) -> list[str]:
     return overflow
 
 
+def _labels_alive(text: str) -> int:
+    """How many labels made since start-up, shown or thrown away but not yet freed, hold ``text``.
+
+    Labels made while starting are frozen out of the collector (see the app) and not counted.
+    """
+    import gc
+
+    from kivy.uix.label import Label
+
+    # type(), not isinstance(): the latter asks a dead Kivy weak proxy for its class and fails.
+    return sum(
+        1 for item in gc.get_objects() if issubclass(type(item), Label) and text in item.text
+    )
+
+
 def _state(app: Any) -> dict[str, Any]:
     from kivy.core.window import Window
 
@@ -249,6 +264,8 @@ def _query(app: Any, command: dict[str, Any]) -> Any:
         return str(path)
     if op == "events":
         return _on_main(lambda: list(app.events))
+    if op == "labels_alive":
+        return _on_main(lambda: _labels_alive(command["text"]))
     if op == "quit":
         _on_main(app.stop)
         return None

@@ -118,9 +118,12 @@ def test_wedge_scan_on_the_result_screen_starts_a_new_lookup(
     first, second = world.samples["processing"], world.samples["received"]
     kiosk.send("type", text=first.code, delay=4, enter=True)
     kiosk.wait("result")
+    assert kiosk.send("labels_alive", text=first.code) > 0
     kiosk.send("type", text=second.code, delay=4, enter=True)
     state = kiosk.wait("result")
     assert second.code in state["texts"]
+    # The first result's labels are gone from memory, not left for a later collection.
+    assert kiosk.send("labels_alive", text=first.code) == 0
 
 
 def test_invalid_code_names_the_wrong_part(kiosk: KioskProcess) -> None:
