@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -19,10 +19,9 @@ V = TypeVar("V")
 class TTLCache(Generic[V]):
     """Least-recently-used entries, each valid for ``ttl`` seconds; thread-safe."""
 
-    def __init__(self, ttl: float, size: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, ttl: float, size: int) -> None:
         self._ttl = ttl
         self._size = size
-        self._clock = clock
         self._entries: OrderedDict[Hashable, tuple[float, V]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -32,7 +31,7 @@ class TTLCache(Generic[V]):
             if entry is None:
                 return None
             expires, value = entry
-            if self._clock() >= expires:
+            if time.monotonic() >= expires:
                 del self._entries[key]
                 return None
             self._entries.move_to_end(key)
@@ -42,14 +41,7 @@ class TTLCache(Generic[V]):
         if self._ttl <= 0 or self._size <= 0:
             return
         with self._lock:
-            self._entries[key] = (self._clock() + self._ttl, value)
+            self._entries[key] = (time.monotonic() + self._ttl, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
