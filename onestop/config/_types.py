@@ -31,28 +31,26 @@ def secret() -> ValueType:
     return ValueType(lambda value: value, "text", secret=True)
 
 
-def integer(minimum: int, maximum: int) -> ValueType:
-    expected = f"a whole number from {minimum} to {maximum}"
+def _bounded(
+    convert: Callable[[str], float], minimum: float, maximum: float, expected: str
+) -> ValueType:
+    """A number between ``minimum`` and ``maximum`` (both allowed), read by ``convert``."""
 
-    def parse(value: str) -> int:
-        number = int(value)
+    def parse(value: str) -> float:
+        number = convert(value)
         if not minimum <= number <= maximum:
             raise ValueError(expected)
         return number
 
     return ValueType(parse, expected)
+
+
+def integer(minimum: int, maximum: int) -> ValueType:
+    return _bounded(int, minimum, maximum, f"a whole number from {minimum} to {maximum}")
 
 
 def seconds(minimum: float, maximum: float) -> ValueType:
-    expected = f"a number of seconds from {minimum:g} to {maximum:g}"
-
-    def parse(value: str) -> float:
-        number = float(value)
-        if not minimum <= number <= maximum:
-            raise ValueError(expected)
-        return number
-
-    return ValueType(parse, expected)
+    return _bounded(float, minimum, maximum, f"a number of seconds from {minimum:g} to {maximum:g}")
 
 
 def boolean() -> ValueType:
