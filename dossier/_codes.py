@@ -171,10 +171,14 @@ def _expand_url(match: re.Match[str]) -> str:
     return f" {code} {key} "
 
 
+def _close_up(text: str) -> str:
+    """Fold, upper-case and close up spaces around separators ("h30 . 20 - 2401")."""
+    return _AROUND_SEPARATOR.sub(r"\1", fold_text(text).upper())
+
+
 def _prepare(text: str) -> str:
-    """Fold, unwrap links, upper-case and close up spaces around separators."""
-    unwrapped = _URL.sub(_expand_url, fold_text(text))
-    return _AROUND_SEPARATOR.sub(r"\1", fold_text(unwrapped).upper())
+    """Unwrap links, then close up (see :func:`_close_up`)."""
+    return _close_up(_URL.sub(_expand_url, fold_text(text)))
 
 
 def _code_date(part: str) -> dt.date:

@@ -12,12 +12,11 @@ import enum
 import re
 from dataclasses import dataclass
 
-from dossier._codes import _AROUND_SEPARATOR, CodeError, Problem, parse_code
-from dossier._text import fold_text
+from dossier._codes import _SHORT_AGENCY, CodeError, Problem, _close_up, parse_code
 
 _FULL_TEMPLATE = "ddd.dd.dd.Xdd"
 _SHORT_PREFIX = re.compile(r"[HG](?:\d(?:\d(?:\.\d{1,3}){0,2}(?:\.\d{0,3})?)?)?")
-_SHORT_AGENCY = re.compile(r"[HG]\d{2}(?:\.\d{1,3}){1,3}")
+_SHORT_COMPLETE = re.compile(_SHORT_AGENCY)
 
 
 class Stage(enum.Enum):
@@ -81,12 +80,12 @@ def _full_agency_prefix(agency: str) -> bool:
 
 
 def _agency_complete(agency: str) -> bool:
-    return len(agency) == len(_FULL_TEMPLATE) or bool(_SHORT_AGENCY.fullmatch(agency))
+    return len(agency) == len(_FULL_TEMPLATE) or bool(_SHORT_COMPLETE.fullmatch(agency))
 
 
 def code_progress(typed: str) -> CodeProgress:
     """What the typed text still needs to be a code, or which part is already wrong."""
-    text = _AROUND_SEPARATOR.sub(r"\1", fold_text(typed).strip().upper())
+    text = _close_up(typed).strip()
     if not text:
         return CodeProgress(Stage.AGENCY)
     agency, _, rest = text.partition("-")
