@@ -8,6 +8,7 @@ Exceptions::
 """
 
 from dossier._codes import (
+    EXAMPLE_CODE,
     CodeError,
     CodeQuery,
     DossierCode,
@@ -35,6 +36,7 @@ from dossier._text import fold_text, strip_diacritics
 from dossier._wording import due_phrase, format_date, format_moment
 
 __all__ = [
+    "EXAMPLE_CODE",
     "FIELDS",
     "ICT",
     "Applicant",

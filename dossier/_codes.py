@@ -67,7 +67,9 @@ class Problem(enum.Enum):
     SEQUENCE = "sequence"
 
 
-_EXAMPLE = "000.00.20.H30-240115-0001"
+EXAMPLE_CODE = "000.00.20.H30-240115-0001"
+"""The code shown wherever a citizen is told what a code looks like (error messages, SMS help,
+the poster), so that every channel shows the same one."""
 
 _MESSAGES: dict[Problem, tuple[str, str]] = {
     Problem.EMPTY: (
@@ -75,8 +77,8 @@ _MESSAGES: dict[Problem, tuple[str, str]] = {
         "No dossier code was given.",
     ),
     Problem.NOT_FOUND: (
-        f"Không thấy mã hồ sơ; mã in trên biên nhận có dạng {_EXAMPLE}.",
-        f"No dossier code found; the code on the receipt looks like {_EXAMPLE}.",
+        f"Không thấy mã hồ sơ; mã in trên biên nhận có dạng {EXAMPLE_CODE}.",
+        f"No dossier code found; the code on the receipt looks like {EXAMPLE_CODE}.",
     ),
     Problem.AGENCY: (
         "Phần mã cơ quan {part} không đúng dạng (ví dụ 000.00.20.H30 hoặc H30.20).",
