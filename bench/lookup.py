@@ -26,8 +26,9 @@ from pathlib import Path
 
 import requests
 
-from backend_client import LastKnownStore, StatusClient
+from backend_client import API_PREFIX, LastKnownStore, StatusClient
 from dossier import parse_code
+from onestop.demo_api import bundled_records
 
 
 def start_api() -> tuple[subprocess.Popen[str], str]:
@@ -72,16 +73,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2000)
     args = parser.parse_args()
 
+    code = parse_code(bundled_records()[0].dossier.code)
     process, url = start_api()
     try:
-        listing = subprocess.run(
-            [sys.executable, "-m", "onestop.demo_api", "--list"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        code = parse_code(listing.split("\t", 1)[0])
-        endpoint = f"{url}/api/v1/dossiers/{code}"
+        endpoint = f"{url}{API_PREFIX}/dossiers/{code}"
         session = requests.Session()
         with tempfile.TemporaryDirectory() as folder:
             store = LastKnownStore(Path(folder) / "last-known.sqlite3")
