@@ -18,7 +18,6 @@ from dossier import (
     ICT,
     Dossier,
     DossierCode,
-    DossierFormatError,
     dossier_from_json,
     dossier_to_json,
 )
@@ -73,7 +72,7 @@ class LastKnownStore:
             return None
         try:
             dossier = dossier_from_json(json.loads(row[0]))
-        except (ValueError, DossierFormatError):
+        except ValueError:  # bad JSON, or a record that no longer validates (DossierFormatError)
             return None
         return KnownStatus(dossier, fetched_at)
 

@@ -85,10 +85,9 @@ class DemoStatusServer(ThreadingHTTPServer):
 
     def start(self) -> DemoStatusServer:
         """Serve from a background thread (for tests and in-process demos)."""
-        self._thread = threading.Thread(
+        threading.Thread(
             target=self.serve_forever, args=(0.05,), name="demo-status-api", daemon=True
-        )
-        self._thread.start()
+        ).start()
         return self
 
     def stop(self) -> None:
