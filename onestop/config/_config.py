@@ -162,7 +162,7 @@ def load_config(
     absent, and then every key takes its documented default (the demo set-up).
     """
     path = config_path(explicit, environ)
-    if path == DEFAULT_PATH and not explicit and not path.exists():
+    if not explicit and not environ.get(ENVIRONMENT_VARIABLE) and not path.exists():
         return Config()
     parser = configparser.ConfigParser(
         interpolation=None, inline_comment_prefixes=("#", ";"), default_section="\0"

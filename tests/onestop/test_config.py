@@ -58,6 +58,9 @@ def test_environment_variable_and_explicit_path(tmp_path: Path) -> None:
         load_config(tmp_path / "absent.conf", environ={})
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(environ={"ONESTOP_CONFIG": str(tmp_path / "absent.conf")})
+    if not DEFAULT_PATH.exists():  # named on purpose, the default file must exist too
+        with pytest.raises(ConfigError, match="does not exist"):
+            load_config(environ={"ONESTOP_CONFIG": str(DEFAULT_PATH)})
 
 
 def test_every_problem_is_named_at_once(tmp_path: Path) -> None:
