@@ -44,10 +44,10 @@ from hardware.modem import (
     ModemUnavailable,
     SendReceipt,
     SendRejected,
+    set_traffic_logging,
 )
 from onestop.config import Config, ConfigError, load_config
 from smsd._compose import Answer, Composer, Found, Invalid, NotFound, Stale, Unavailable
-from smsd._logging import set_traffic_logging
 from smsd._notify import Notifier
 from smsd._parse import Intent, parse_message
 from smsd._policy import Policy, Verdict

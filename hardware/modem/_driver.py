@@ -271,5 +271,10 @@ class Driver(GsmModem, _PortComms):  # type: ignore[misc]
         return exc
 
 
+def set_traffic_logging(enabled: bool) -> None:
+    """Switch the raw AT traffic logger on or off, for a technician chasing a modem's quirks."""
+    traffic.setLevel(logging.DEBUG if enabled else logging.CRITICAL)
+
+
 def _ignore(*_: object) -> None:
     """Placeholder: received messages reach the adapter through the event queue."""
