@@ -209,8 +209,9 @@ class SmsDaemon:
                     self.reload()
                 if not self.ready.is_set() and self.modem.state is ModemState.READY:
                     self.ready.set()
-                    self._notifier.ready(self.status_text())
-                    log.info("ready: %s", self.status_text())
+                    status = self.status_text()
+                    self._notifier.ready(status)
+                    log.info("ready: %s", status)
                 if self._healthy():
                     self._notifier.watchdog()
                 if time.monotonic() - last_status >= 10:
