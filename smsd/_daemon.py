@@ -360,10 +360,10 @@ class SmsDaemon:
 
     def _dispatch_replies(self, settings: _Settings) -> None:
         now = time.time()
-        sent, oldest = self.store.sent_since(now - 3600)
+        sent = self.store.sent_since(now - 3600)
         room = settings.hourly_cap - sent - len(self._replies_in_flight)
         if room <= 0:
-            if oldest is not None:
+            if sent:
                 log.warning("hourly send cap of %d reached; replies wait", settings.hourly_cap)
             return
         for reply in self.store.due_replies(now, limit=min(room, 500)):
