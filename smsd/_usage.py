@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from dossier import ICT, Status, format_date
 
 ANSWERED = ("found", "last_known")
-UNANSWERED = ("not_found", "rejected", "invalid_code", "unavailable")
 INSTRUCTIONS = ("help", "unknown")
 
 COLUMNS = ("lookups", "found", "last_known", "not_found", "invalid_code", "unavailable", "help")
