@@ -454,7 +454,16 @@ class Store:
 
     def events(self) -> list[tuple[str, str, str, str | None, int]]:
         with self._lock:
-            rows = self._db.execute(
-                "SELECT at, channel, outcome, status, latency_ms FROM events ORDER BY id"
-            ).fetchall()
-        return [tuple(row) for row in rows]
+            return read_events(self._db)
+
+
+def read_events(db: sqlite3.Connection) -> list[tuple[str, str, str, str | None, int]]:
+    """Every usage event, oldest first: UTC hour (ISO), channel, outcome, status, latency.
+
+    A function of the connection, so that the usage report can read a database it opened
+    read-only, without the schema set-up :class:`Store` does.
+    """
+    rows = db.execute(
+        "SELECT at, channel, outcome, status, latency_ms FROM events ORDER BY id"
+    ).fetchall()
+    return [tuple(row) for row in rows]
