@@ -187,7 +187,7 @@ def test_flood_from_one_number(
 def test_two_auto_responders_stop(service_factory: Callable[..., SmsService]) -> None:
     service = service_factory(loop_repeats=3)
     robot = _number(900)
-    sent_at = dt.datetime(2024, 1, 15, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    sent_at = dt.datetime(2024, 1, 15, 9, 0, tzinfo=ICT)
     answered: list[str] = []
 
     def robot_says(count: int) -> None:
