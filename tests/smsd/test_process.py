@@ -23,19 +23,19 @@ def _write(path: Path, api: str, port: str, database: Path, alphabet: str) -> No
 
 
 def test_sighup_reloads_and_logs_mask_numbers(
-    tmp_path: Path, status_api: DemoStatusServer, records: list[DemoRecord]
+    tmp_path: Path, demo_api: DemoStatusServer, records: list[DemoRecord]
 ) -> None:
     config = tmp_path / "onestop.conf"
     database = tmp_path / "smsd.sqlite3"
     log = tmp_path / "stderr.log"
     code = records[0].dossier.code
     with ModemEmulator("quectel-ec25") as emulator, log.open("w") as stderr:
-        _write(config, status_api.url, str(emulator.path), database, "gsm7")
+        _write(config, demo_api.url, str(emulator.path), database, "gsm7")
         daemon = Daemon(config, stderr=stderr)
         daemon.wait_ready()
         emulator.deliver(CITIZEN, f"HS {code}")
         assert wait_until(lambda: len(emulator.replies) == 1)
-        _write(config, status_api.url, str(emulator.path), database, "ucs2")
+        _write(config, demo_api.url, str(emulator.path), database, "ucs2")
         daemon.process.send_signal(signal.SIGHUP)
         daemon.wait_ready()  # READY=1 again once reloaded
         emulator.deliver(CITIZEN, f"TC {code}")
