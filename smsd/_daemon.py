@@ -3,9 +3,11 @@
 Threads and who does what::
 
     modem thread     owns the serial port (hardware.modem); stores each received SMS
-                     through on_message before deleting it from the modem
-    pipeline thread  assembles long SMS, applies the abuse rules, hands messages to the
-                     lookup workers, hands due replies to the modem, records send results
+                     through on_message before deleting it from the modem, joining a long
+                     SMS in the same transaction as its last part
+    pipeline thread  joins long SMS whose parts stopped coming, applies the abuse rules,
+                     hands messages to the lookup workers, hands due replies to the
+                     modem, records send results
     lookup workers   ask the status API (backend_client) and compose replies; a slow or
                      dead API never blocks the modem
     main thread      signals, sd_notify readiness, status and watchdog pings
