@@ -3,9 +3,11 @@
 Threads and who does what::
 
     modem thread     owns the serial port (hardware.modem); stores each received SMS
-                     through on_message before deleting it from the modem
-    pipeline thread  assembles long SMS, applies the abuse rules, hands messages to the
-                     lookup workers, hands due replies to the modem, records send results
+                     through on_message before deleting it from the modem, joining a long
+                     SMS in the same transaction as its last part
+    pipeline thread  joins long SMS whose parts stopped coming, applies the abuse rules,
+                     hands messages to the lookup workers, hands due replies to the
+                     modem, records send results
     lookup workers   ask the status API (backend_client) and compose replies; a slow or
                      dead API never blocks the modem
     main thread      signals, sd_notify readiness, status and watchdog pings
@@ -44,10 +46,10 @@ from hardware.modem import (
     ModemUnavailable,
     SendReceipt,
     SendRejected,
+    set_traffic_logging,
 )
 from onestop.config import Config, ConfigError, load_config
 from smsd._compose import Answer, Composer, Found, Invalid, NotFound, Stale, Unavailable
-from smsd._logging import set_traffic_logging
 from smsd._notify import Notifier
 from smsd._parse import Intent, parse_message
 from smsd._policy import Policy, Verdict
@@ -209,8 +211,9 @@ class SmsDaemon:
                     self.reload()
                 if not self.ready.is_set() and self.modem.state is ModemState.READY:
                     self.ready.set()
-                    self._notifier.ready(self.status_text())
-                    log.info("ready: %s", self.status_text())
+                    status = self.status_text()
+                    self._notifier.ready(status)
+                    log.info("ready: %s", status)
                 if self._healthy():
                     self._notifier.watchdog()
                 if time.monotonic() - last_status >= 10:
@@ -359,10 +362,10 @@ class SmsDaemon:
 
     def _dispatch_replies(self, settings: _Settings) -> None:
         now = time.time()
-        sent, oldest = self.store.sent_since(now - 3600)
+        sent = self.store.sent_since(now - 3600)
         room = settings.hourly_cap - sent - len(self._replies_in_flight)
         if room <= 0:
-            if oldest is not None:
+            if sent:
                 log.warning("hourly send cap of %d reached; replies wait", settings.hourly_cap)
             return
         for reply in self.store.due_replies(now, limit=min(room, 500)):

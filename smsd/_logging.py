@@ -10,6 +10,8 @@ import logging
 import re
 import sys
 
+from hardware.modem import set_traffic_logging
+
 _NUMBER = re.compile(r"(?<![\w.])(\+?\d{4})\d{3,8}(\d{3})(?![\w.-])")
 
 
@@ -29,8 +31,9 @@ class MaskNumbers(logging.Filter):
         return True
 
 
-def setup_logging(level: int = logging.INFO, *, traffic: bool = False) -> None:
-    """Log to stderr for journald; the raw AT traffic logger stays off unless asked for."""
+def setup_logging(level: int = logging.INFO) -> None:
+    """Log to stderr for journald; the raw AT traffic logger stays off until the daemon reads
+    ``[modem] log_traffic``."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(MaskNumbers())
@@ -38,10 +41,4 @@ def setup_logging(level: int = logging.INFO, *, traffic: bool = False) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("gsmmodem").setLevel(logging.WARNING)
-    set_traffic_logging(traffic)
-
-
-def set_traffic_logging(enabled: bool) -> None:
-    """Switch the raw AT traffic logger on or off (``[modem] log_traffic``)."""
-    traffic = logging.getLogger("onestop.modem.traffic")
-    traffic.setLevel(logging.DEBUG if enabled else logging.CRITICAL)
+    set_traffic_logging(False)

@@ -379,13 +379,13 @@ class Store:
             ).fetchone()
         return None if row[0] is None else float(row[0])
 
-    def sent_since(self, since: float) -> tuple[int, float | None]:
-        """Replies sent since ``since``, and when the oldest of them went."""
+    def sent_since(self, since: float) -> int:
+        """How many replies were sent since ``since``."""
         with self._lock:
             row = self._db.execute(
-                "SELECT COUNT(*), MIN(sent_at) FROM outbox WHERE sent_at >= ?", (since,)
+                "SELECT COUNT(*) FROM outbox WHERE sent_at >= ?", (since,)
             ).fetchone()
-        return int(row[0]), (None if row[1] is None else float(row[1]))
+        return int(row[0])
 
     def mark_sent(self, reply_id: int, now: float | None = None) -> None:
         now = time.time() if now is None else now
@@ -454,7 +454,16 @@ class Store:
 
     def events(self) -> list[tuple[str, str, str, str | None, int]]:
         with self._lock:
-            rows = self._db.execute(
-                "SELECT at, channel, outcome, status, latency_ms FROM events ORDER BY id"
-            ).fetchall()
-        return [tuple(row) for row in rows]
+            return read_events(self._db)
+
+
+def read_events(db: sqlite3.Connection) -> list[tuple[str, str, str, str | None, int]]:
+    """Every usage event, oldest first: UTC hour (ISO), channel, outcome, status, latency.
+
+    A function of the connection, so that the usage report can read a database it opened
+    read-only, without the schema set-up :class:`Store` does.
+    """
+    rows = db.execute(
+        "SELECT at, channel, outcome, status, latency_ms FROM events ORDER BY id"
+    ).fetchall()
+    return [tuple(row) for row in rows]

@@ -13,10 +13,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from dossier import ICT, Status
+from dossier import ICT, Status, format_date
 
 ANSWERED = ("found", "last_known")
-UNANSWERED = ("not_found", "rejected", "invalid_code", "unavailable")
 INSTRUCTIONS = ("help", "unknown")
 
 COLUMNS = ("lookups", "found", "last_known", "not_found", "invalid_code", "unavailable", "help")
@@ -122,7 +121,7 @@ def render_table(report: UsageReport, lang: str = "vi") -> str:
             for i, (cell, width) in enumerate(zip(row, widths, strict=True))
         )
 
-    title = words["title"].format(start=f"{report.start:%d/%m/%Y}", end=f"{report.end:%d/%m/%Y}")
+    title = words["title"].format(start=format_date(report.start), end=format_date(report.end))
     out = [title, "", line(header), line(["-" * width for width in widths])]
     out += [line(row) for row in lines]
     if report.statuses:

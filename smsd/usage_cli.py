@@ -14,6 +14,7 @@ import sys
 
 from dossier import ICT
 from onestop.config import ConfigError, load_config
+from smsd._store import read_events
 from smsd._usage import build_report, render_csv_rows, render_table
 
 
@@ -61,9 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
-            rows = db.execute(
-                "SELECT at, channel, outcome, status, latency_ms FROM events ORDER BY id"
-            ).fetchall()
+            rows = read_events(db)
     except sqlite3.Error as exc:
         print(f"cannot read {database}: {exc}", file=sys.stderr)
         return 2

@@ -12,6 +12,7 @@ Exceptions::
 """
 
 from hardware.modem._adapter import Modem, ModemSettings, ModemState, SendReceipt
+from hardware.modem._driver import set_traffic_logging
 from hardware.modem._errors import (
     TRANSIENT_CMS,
     CommandRejected,
@@ -41,5 +42,6 @@ __all__ = [
     "SimLocked",
     "decode_incoming",
     "join_units",
+    "set_traffic_logging",
     "submit_pdus",
 ]

@@ -286,7 +286,6 @@ class Modem:
         )
         driver.open(self.settings.pin, self.settings.probe_timeout)
         self._driver = driver
-        self._memory = None
         self._configure()
         self._wait_for_network()
         self._memories = self._list_memories()

@@ -186,7 +186,6 @@ class Driver(GsmModem, _PortComms):  # type: ignore[misc]
         on_event: Callable[[tuple[str, ...]], None],
         *,
         command_timeout: float = 10.0,
-        exclusive: bool = True,
     ) -> None:
         super().__init__(
             port,
@@ -198,7 +197,7 @@ class Driver(GsmModem, _PortComms):  # type: ignore[misc]
         self.on_event = on_event
         self.lost = None
         self.command_timeout = command_timeout
-        self.url_kwargs = {"exclusive": True} if exclusive and "://" not in port else {}
+        self.url_kwargs = {"exclusive": True} if "://" not in port else {}
 
     def open_port(self) -> None:
         """Open the port and start the reader, without talking to the modem."""
@@ -269,6 +268,11 @@ class Driver(GsmModem, _PortComms):  # type: ignore[misc]
         if isinstance(exc, InvalidStateException):
             return ModemUnavailable(f"{self.port}: {exc}")
         return exc
+
+
+def set_traffic_logging(enabled: bool) -> None:
+    """Switch the raw AT traffic logger on or off, for a technician chasing a modem's quirks."""
+    traffic.setLevel(logging.DEBUG if enabled else logging.CRITICAL)
 
 
 def _ignore(*_: object) -> None:

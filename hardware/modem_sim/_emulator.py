@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dossier import ICT
 from hardware.modem_sim._pdu import (
     SINGLE_LIMITS,
     Alphabet,
@@ -44,7 +45,6 @@ log = logging.getLogger(__name__)
 
 _CTRL_Z = 0x1A
 _ESC = 0x1B
-_VIETNAM = dt.timezone(dt.timedelta(hours=7))
 _WRITE_PATIENCE = 2.0
 """Seconds to wait for a reader before output is lost, as on a UART nobody listens to."""
 
@@ -252,7 +252,7 @@ class ModemEmulator:
         ``order`` gives the 1-based part numbers in arrival order, ``drop`` the parts the
         network loses. Returns the PDUs that were generated (all parts, dropped ones too).
         """
-        moment = timestamp or dt.datetime.now(_VIETNAM).replace(microsecond=0)
+        moment = timestamp or dt.datetime.now(ICT).replace(microsecond=0)
         chosen = alphabet or choose_alphabet(text)
         if size(text, chosen) <= SINGLE_LIMITS[chosen] and not force_concat:
             pdus = [encode_deliver(sender, text, moment, alphabet=chosen, smsc=self._smsc)]

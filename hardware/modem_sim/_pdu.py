@@ -212,6 +212,14 @@ def _parse_header(header: bytes) -> Concat | None:
     return concat
 
 
+def _header_septets(header_octets: int) -> tuple[int, int]:
+    """Fill bits that align GSM-7 text after a user data header, and the septets header and
+    fill take together (TS 23.040 9.2.3.24): the text starts on a septet boundary."""
+    bits = 8 * header_octets
+    fill = (7 - bits % 7) % 7
+    return fill, (bits + fill) // 7
+
+
 def _user_data(text: str, alphabet: Alphabet, concat: Concat | None) -> tuple[int, bytes]:
     """User data length and user data, with the concatenation header when there is one."""
     header = b""
@@ -220,11 +228,8 @@ def _user_data(text: str, alphabet: Alphabet, concat: Concat | None) -> tuple[in
         header = bytes((len(elements),)) + elements
     if alphabet is Alphabet.GSM7:
         septets = gsm7_septets(text)
-        header_bits = 8 * len(header)
-        fill = (7 - header_bits % 7) % 7
-        packed = pack_septets(septets, fill)
-        header_septets = (header_bits + fill) // 7
-        return header_septets + len(septets), header + packed
+        fill, header_septets = _header_septets(len(header))
+        return header_septets + len(septets), header + pack_septets(septets, fill)
     body = text.encode("utf-16-be") if alphabet is Alphabet.UCS2 else text.encode("latin-1")
     return len(header) + len(body), header + body
 
@@ -383,9 +388,7 @@ def _read_user_data(
         header_octets = 1 + user_data[0]
         concat = _parse_header(user_data[1:header_octets])
     if alphabet is Alphabet.GSM7:
-        header_bits = 8 * header_octets
-        fill = (7 - header_bits % 7) % 7
-        skip = (header_bits + fill) // 7
+        _, skip = _header_septets(header_octets)
         return gsm7_text(unpack_septets(user_data, length)[skip:]), concat
     body = user_data[header_octets:length]
     if len(body) != length - header_octets:

@@ -9,10 +9,10 @@ from gsmmodem.pdu import Concatenation, decodeSmsPdu, encodeSmsSubmitPdu
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dossier import ICT
 from hardware.modem_sim import Alphabet, decode_deliver, decode_submit, encode_deliver
 from hardware.modem_sim._pdu import gsm7_septets, pack_septets, split_deliver, unpack_septets
 
-ICT = dt.timezone(dt.timedelta(hours=7))
 MOMENT = dt.datetime(2024, 1, 15, 9, 30, 5, tzinfo=ICT)
 GSM7_TEXT = st.text(
     alphabet=st.sampled_from(

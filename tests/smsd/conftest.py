@@ -20,7 +20,7 @@ import pytest
 
 from hardware.modem_sim import ModemEmulator, Reply
 from onestop.config import BackendSection, Config, ModemSection, SmsdSection
-from onestop.demo_api import DemoRecord, DemoStatusServer, bundled_records
+from onestop.demo_api import DemoRecord, DemoStatusServer
 from smsd import SmsDaemon
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,19 +139,14 @@ class Daemon:
 
 
 @pytest.fixture(scope="session")
-def records() -> list[DemoRecord]:
-    return bundled_records()
-
-
-@pytest.fixture(scope="session")
-def status_api(records: list[DemoRecord]) -> Iterator[DemoStatusServer]:
-    with DemoStatusServer(records, port=0).start() as server:
-        yield server
+def records(demo_api: DemoStatusServer) -> list[DemoRecord]:
+    """The dossiers the shared status API (``demo_api``) serves, in their bundled order."""
+    return list(demo_api.records.values())
 
 
 @pytest.fixture
 def service_factory(
-    tmp_path: Path, status_api: DemoStatusServer
+    tmp_path: Path, demo_api: DemoStatusServer
 ) -> Iterator[Callable[..., SmsService]]:
     made: list[tuple[SmsService, ModemEmulator]] = []
 
@@ -167,7 +162,7 @@ def service_factory(
         if emulator is None:
             emulator = ModemEmulator(profile, capacity=capacity).start()
         config = fast_config(
-            api_url or status_api.url,
+            api_url or demo_api.url,
             str(emulator.path),
             tmp_path / f"smsd-{len(made)}.sqlite3",
             **smsd,

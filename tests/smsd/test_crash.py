@@ -77,18 +77,23 @@ def test_killed_between_receive_and_reply(
         assert second.terminate() == 0
 
 
+def _kill_at(command: str, config: Path, emulator: ModemEmulator, code: str) -> None:
+    """Start a daemon, text it ``code``, and SIGKILL it while the modem holds ``command``."""
+    first = Daemon(config)
+    first.wait_ready()
+    gate = emulator.gate(command)
+    emulator.deliver(CITIZEN, f"HS {code}")
+    assert gate.reached.wait(10)
+    first.kill()
+    gate.release(respond=False)
+
+
 def test_killed_while_deleting_from_the_modem(
     tmp_path: Path, emulator: ModemEmulator, api_port: int, records: list[DemoRecord]
 ) -> None:
     config = _config(tmp_path, emulator, api_port)
     with DemoStatusServer(records, port=api_port).start():
-        first = Daemon(config)
-        first.wait_ready()
-        gate = emulator.gate("AT+CMGD")
-        emulator.deliver(CITIZEN, f"HS {records[1].dossier.code}")
-        assert gate.reached.wait(10)
-        first.kill()
-        gate.release(respond=False)
+        _kill_at("AT+CMGD", config, emulator, records[1].dossier.code)
         assert sum(emulator.stored().values()) == 1  # still in the modem, and in the database
         second = Daemon(config)
         second.wait_ready()
@@ -102,13 +107,7 @@ def test_killed_between_storing_the_reply_and_sending_it(
 ) -> None:
     config = _config(tmp_path, emulator, api_port)
     with DemoStatusServer(records, port=api_port).start():
-        first = Daemon(config)
-        first.wait_ready()
-        gate = emulator.gate("AT+CMGS")
-        emulator.deliver(CITIZEN, f"HS {records[2].dossier.code}")
-        assert gate.reached.wait(10)
-        first.kill()
-        gate.release(respond=False)
+        _kill_at("AT+CMGS", config, emulator, records[2].dossier.code)
         assert emulator.replies == []
         second = Daemon(config)
         status = second.wait_ready()

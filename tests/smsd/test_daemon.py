@@ -18,7 +18,7 @@ from tests.smsd.conftest import SmsService, free_port, wait_until
 
 @pytest.fixture(scope="module")
 def shared(
-    tmp_path_factory: pytest.TempPathFactory, status_api: DemoStatusServer
+    tmp_path_factory: pytest.TempPathFactory, demo_api: DemoStatusServer
 ) -> Iterator[SmsService]:
     """One daemon for the cases that only read (each uses its own sender number)."""
     from hardware.modem_sim import ModemEmulator
@@ -26,7 +26,7 @@ def shared(
 
     with ModemEmulator("generic") as emulator:
         config = fast_config(
-            status_api.url, str(emulator.path), tmp_path_factory.mktemp("shared") / "db.sqlite3"
+            demo_api.url, str(emulator.path), tmp_path_factory.mktemp("shared") / "db.sqlite3"
         )
         service = SmsService(emulator, config).start()
         yield service
@@ -187,7 +187,7 @@ def test_flood_from_one_number(
 def test_two_auto_responders_stop(service_factory: Callable[..., SmsService]) -> None:
     service = service_factory(loop_repeats=3)
     robot = _number(900)
-    sent_at = dt.datetime(2024, 1, 15, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    sent_at = dt.datetime(2024, 1, 15, 9, 0, tzinfo=ICT)
     answered: list[str] = []
 
     def robot_says(count: int) -> None:

@@ -13,11 +13,11 @@ import pytest
 import hardware.modem
 import hardware.modem_sim
 import smsd
+from dossier import ICT
 from hardware.modem import Incoming, PartInfo
 from onestop.config import ConfigError, load_config
 from smsd import MaskNumbers, MessageState, Notifier, Policy, Store, Verdict, mask_number, national
 
-ICT = dt.timezone(dt.timedelta(hours=7))
 SENT = dt.datetime(2024, 1, 15, 9, 0, tzinfo=ICT)
 
 

@@ -23,19 +23,19 @@ def _write(path: Path, api: str, port: str, database: Path, alphabet: str) -> No
 
 
 def test_sighup_reloads_and_logs_mask_numbers(
-    tmp_path: Path, status_api: DemoStatusServer, records: list[DemoRecord]
+    tmp_path: Path, demo_api: DemoStatusServer, records: list[DemoRecord]
 ) -> None:
     config = tmp_path / "onestop.conf"
     database = tmp_path / "smsd.sqlite3"
     log = tmp_path / "stderr.log"
     code = records[0].dossier.code
     with ModemEmulator("quectel-ec25") as emulator, log.open("w") as stderr:
-        _write(config, status_api.url, str(emulator.path), database, "gsm7")
+        _write(config, demo_api.url, str(emulator.path), database, "gsm7")
         daemon = Daemon(config, stderr=stderr)
         daemon.wait_ready()
         emulator.deliver(CITIZEN, f"HS {code}")
         assert wait_until(lambda: len(emulator.replies) == 1)
-        _write(config, status_api.url, str(emulator.path), database, "ucs2")
+        _write(config, demo_api.url, str(emulator.path), database, "ucs2")
         daemon.process.send_signal(signal.SIGHUP)
         daemon.wait_ready()  # READY=1 again once reloaded
         emulator.deliver(CITIZEN, f"TC {code}")
@@ -50,17 +50,23 @@ def test_sighup_reloads_and_logs_mask_numbers(
     assert "+8491****077" in logged and CITIZEN not in logged
 
 
+def _smsd(*args: str, timeout: float, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``onestop-smsd`` to its end, with what it printed."""
+    return subprocess.run(
+        [sys.executable, "-m", "smsd.cli", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def test_bad_configuration_exits_2_naming_the_key(tmp_path: Path) -> None:
     config = tmp_path / "onestop.conf"
     config.write_text("[smsd]\nsender_limt = 5\n", encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "smsd.cli", "--config", str(config)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    done = _smsd("--config", str(config), timeout=30)
     assert done.returncode == 2
     assert "[smsd] sender_limt: unknown key; did you mean 'sender_limit'?" in done.stderr
 
@@ -72,29 +78,14 @@ def test_missing_modem_exits_1_for_systemd_to_restart(tmp_path: Path) -> None:
         f"[smsd]\ndatabase = {tmp_path / 'smsd.sqlite3'}\n",
         encoding="utf-8",
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "smsd.cli", "--config", str(config)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = _smsd("--config", str(config), timeout=60)
     assert done.returncode == 1
     assert "exiting so that the service restarts" in done.stderr
 
 
 def test_demo_answers_a_piped_message(records: list[DemoRecord]) -> None:
     code = next(r.dossier.code for r in records if r.dossier.status.finished)
-    done = subprocess.run(
-        [sys.executable, "-m", "smsd.cli", "--demo"],
-        cwd=ROOT,
-        input=f"HS {code}\n",
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
+    done = _smsd("--demo", stdin=f"HS {code}\n", timeout=90)
     assert done.returncode == 0, done.stderr
     assert "<< SMS to +84912345678:" in done.stdout
     reply = done.stdout.split("<< SMS to +84912345678:\n", 1)[1]

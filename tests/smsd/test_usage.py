@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from dossier import ICT
 from hardware.modem import Incoming
 from smsd import Store, UsageEvent
 from smsd._usage import build_report, render_table
 from smsd.usage_cli import main
-
-ICT = dt.timezone(dt.timedelta(hours=7))
 
 
 def answer(store: Store, when: dt.datetime, events: list[UsageEvent]) -> None:
