@@ -19,6 +19,7 @@ from gsmmodem.pdu import GSM7_BASIC, GSM7_EXTENDED
 
 from backend_client import KnownStatus
 from dossier import (
+    EXAMPLE_CODE,
     ICT,
     CodeError,
     Dossier,
@@ -29,8 +30,6 @@ from dossier import (
     strip_diacritics,
 )
 from hardware.modem import submit_pdus
-
-EXAMPLE_CODE = "000.00.20.H30-240115-0001"
 
 # "`" is excluded: python-gsmmodem-new sends it as the section sign (see the emulator tests).
 _GSM7_SAFE = frozenset(GSM7_BASIC) - {"`", "\x1b"} | frozenset(GSM7_EXTENDED) - {"\xff"}
