@@ -125,8 +125,13 @@ def _assets(roles: frozenset[Role]) -> list[Asset]:
     return [asset for asset in ASSETS if asset.roles & roles]
 
 
-def _fragment_names(assets: Iterable[Asset], kind: str) -> list[str]:
-    return [PurePosixPath(asset.source).name for asset in assets if asset.source.startswith(kind)]
+def _fragments(assets: Iterable[Asset], kind: str) -> list[Asset]:
+    """The fragments of ``kind`` (``sysusers.d``, ``tmpfiles.d``) among ``assets``."""
+    return [asset for asset in assets if asset.source.startswith(f"{kind}/")]
+
+
+def _names(fragments: Iterable[Asset]) -> tuple[str, ...]:
+    return tuple(PurePosixPath(asset.source).name for asset in fragments)
 
 
 def _sysusers_names(texts: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -162,18 +167,18 @@ def plan(options: Options) -> list[Step]:
             steps.append(InstallOnce(asset.target, content))
         else:
             steps.append(InstallFile(asset.target, content))
-    sysusers = [asset for asset in assets if asset.source.startswith("sysusers.d/")]
+    sysusers = _fragments(assets, "sysusers.d")
     users, groups = _sysusers_names((source_dir / asset.source).read_text() for asset in sysusers)
-    steps.append(Users(tuple(_fragment_names(sysusers, "sysusers.d/")), users, groups))
+    steps.append(Users(_names(sysusers), users, groups))
     content, origin = _initial_config(options)
     steps.append(InstallOnce(CONFIG, content, mode=0o600, origin=origin))
     steps.append(InstallFile(CONFIG.with_suffix(".conf.example"), example_config().encode()))
+    tmpfiles = _fragments(assets, "tmpfiles.d")
     entries: list[_tmpfiles.Entry] = []
-    for asset in assets:
-        if asset.source.startswith("tmpfiles.d/"):
-            text = (source_dir / asset.source).read_text(encoding="utf-8")
-            entries += _tmpfiles.parse(text, asset.source)
-    steps.append(TmpFiles(tuple(entries)))
+    for asset in tmpfiles:
+        text = (source_dir / asset.source).read_text(encoding="utf-8")
+        entries += _tmpfiles.parse(text, asset.source)
+    steps.append(TmpFiles(_names(tmpfiles), tuple(entries)))
     steps.append(ReloadSystemd())
     steps += [EnableUnit(UNITS[role]) for role in roles]
     if Role.KIOSK in options.roles:

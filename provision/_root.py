@@ -2,9 +2,9 @@
 
 Every path the provisioner touches is written as it will be seen on the running unit
 (``/etc/onestop/onestop.conf``) and placed under the root here. Users and groups are looked
-up in the root's own ``/etc/passwd`` and ``/etc/group``, never in the host's: in a staging
-tree the host's numbers would be wrong (systemd-tmpfiles' ``--root`` makes that mistake, which
-is why the tmpfiles fragments are applied by :mod:`provision._tmpfiles`).
+up in the root's own ``/etc/passwd`` and ``/etc/group``, never in the host's (as
+systemd-sysusers and systemd-tmpfiles do with ``--root``): in a staging tree the host's
+numbers would be wrong.
 """
 
 from __future__ import annotations

@@ -188,8 +188,11 @@ class Users(Step):
 
 @dataclass
 class TmpFiles(Step):
-    """Owners and modes from the tmpfiles.d fragments (see :mod:`provision._tmpfiles`)."""
+    """Owners and modes from the tmpfiles.d fragments, set by systemd-tmpfiles (in the staged
+    tree, with its own users, with ``--root``); :mod:`provision._tmpfiles` tells what is due."""
 
+    fragments: tuple[str, ...]
+    """File names in /usr/local/lib/tmpfiles.d."""
     entries: tuple[_tmpfiles.Entry, ...]
 
     def describe(self) -> str:
@@ -199,13 +202,10 @@ class TmpFiles(Step):
         return any(_tmpfiles.pending(entry, run.root) for entry in self.entries)
 
     def apply(self, run: Run) -> list[str]:
-        done = []
-        for entry in self.entries:
-            if _tmpfiles.pending(entry, run.root):
-                _tmpfiles.apply(entry, run.root)
-                run.changed.append(entry.path)
-                done.append(f"set {entry.describe()}")
-        return done
+        due = [entry for entry in self.entries if _tmpfiles.pending(entry, run.root)]
+        run_command(["systemd-tmpfiles", "--create", f"--root={run.root.path}", *self.fragments])
+        run.changed += [entry.path for entry in due]
+        return [f"set {entry.describe()}" for entry in due]
 
 
 # -- Debian packages and the Python environment ----------------------------------------------------
