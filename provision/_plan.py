@@ -121,6 +121,17 @@ def _initial_config(options: Options) -> tuple[bytes, str]:
         raise ProvisionError(f"--config-from: {exc}") from None
 
 
+def _in_order(roles: frozenset[Role]) -> list[Role]:
+    return sorted(roles, key=lambda role: role.value)
+
+
+def _apt_packages(roles: frozenset[Role]) -> tuple[str, ...]:
+    packages = [*APT_PACKAGES[None]]
+    for role in _in_order(roles):
+        packages += APT_PACKAGES[role]
+    return tuple(packages)
+
+
 def _assets(roles: frozenset[Role]) -> list[Asset]:
     return [asset for asset in ASSETS if asset.roles & roles]
 
@@ -151,13 +162,10 @@ def plan(options: Options) -> list[Step]:
     """Every step, in order, for the roles and the root of ``options``."""
     source_dir = assets_dir()
     assets = _assets(options.roles)
-    roles = sorted(options.roles, key=lambda role: role.value)
+    roles = _in_order(options.roles)
     steps: list[Step] = []
     if not options.staged:
-        packages = [*APT_PACKAGES[None]]
-        for role in roles:
-            packages += APT_PACKAGES[role]
-        steps.append(AptPackages(tuple(packages)))
+        steps.append(AptPackages(_apt_packages(options.roles)))
     extras = tuple(EXTRAS[role] for role in roles)
     steps.append(Venv(options.python, options.source, extras, options.pip_options))
     steps.append(LinkCommands())
@@ -190,12 +198,8 @@ def still_to_do(options: Options) -> list[str]:
     """What only a person can do, in the order to do it."""
     todo = []
     if options.staged:
-        packages = [*APT_PACKAGES[None]]
-        for role in sorted(options.roles, key=lambda role: role.value):
-            packages += APT_PACKAGES[role]
-        todo.append(
-            "In the image, install the Debian packages: apt-get install " + " ".join(packages)
-        )
+        packages = " ".join(_apt_packages(options.roles))
+        todo.append(f"In the image, install the Debian packages: apt-get install {packages}")
     todo.append(
         f"Set the status API in {CONFIG}: [backend] url; if the API needs a token, write it "
         f"into {TOKEN} (sudo nano {TOKEN}) and set [backend] token_file = {TOKEN}."
@@ -213,7 +217,7 @@ def still_to_do(options: Options) -> list[str]:
         )
     todo.append("Check the file: sudo onestop-config check")
     todo.append("Check the status API from this unit: sudo onestop-lookup <a dossier code>")
-    for role in sorted(options.roles, key=lambda role: role.value):
+    for role in _in_order(options.roles):
         unit = UNITS[role]
         todo.append(
             f"Start {unit} (or reboot): sudo systemctl start {unit}; then watch it: "
