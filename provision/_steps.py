@@ -63,14 +63,15 @@ def run_command(argv: Sequence[str | os.PathLike[str]]) -> str:
     return (done.stdout + done.stderr).strip()
 
 
-def _query(argv: Sequence[str]) -> tuple[int, str]:
-    """A command asked a question: its exit status and what it printed, without raising."""
+def _query(argv: Sequence[str]) -> str:
+    """What a command asked a question printed, whatever its exit status; nothing when it is
+    not installed."""
     try:
         # No shell; the arguments are this module's own commands and unit names.
         done = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603
     except FileNotFoundError:
-        return 127, ""
-    return done.returncode, done.stdout.strip()
+        return ""
+    return done.stdout.strip()
 
 
 class Step(abc.ABC):
@@ -222,7 +223,7 @@ class AptPackages(Step):
         return [
             package
             for package in self.packages
-            if "ok installed" not in _query(["dpkg-query", "-W", "-f=${Status}", package])[1]
+            if "ok installed" not in _query(["dpkg-query", "-W", "-f=${Status}", package])
         ]
 
     def pending(self, run: Run) -> bool:
@@ -420,7 +421,7 @@ class EnableUnit(Step):
         return f"{self.unit} enabled (starts at boot)"
 
     def pending(self, run: Run) -> bool:
-        return _query(run.systemctl("is-enabled", self.unit))[1] != "enabled"
+        return _query(run.systemctl("is-enabled", self.unit)) != "enabled"
 
     def apply(self, run: Run) -> list[str]:
         output = run_command(run.systemctl("enable", self.unit))
@@ -439,7 +440,7 @@ class DisableUnit(Step):
         return f"{self.unit} disabled ({self.why})"
 
     def pending(self, run: Run) -> bool:
-        return _query(run.systemctl("is-enabled", self.unit))[1] == "enabled"
+        return _query(run.systemctl("is-enabled", self.unit)) == "enabled"
 
     def apply(self, run: Run) -> list[str]:
         run_command(run.systemctl("disable", self.unit))
