@@ -89,6 +89,10 @@ class Step(abc.ABC):
     def apply(self, run: Run) -> list[str]:
         """Do it; the lines to tell the technician."""
 
+    def kept(self, run: Run) -> str | None:
+        """With nothing to do: a note when what is there is not what the step would make."""
+        return None
+
 
 # -- files ---------------------------------------------------------------------------------------
 
@@ -147,7 +151,7 @@ class InstallOnce(Step):
         return [f"wrote {self.target}" + (f" from {self.origin}" if self.origin else "")]
 
     def kept(self, run: Run) -> str | None:
-        """A note when an existing file differs from what would have been written."""
+        """A note when the existing file differs from what would have been written."""
         path = run.root / self.target
         if path.exists() and path.read_bytes() != self.content:
             return f"kept {self.target} as it is (edited here; never replaced)"
