@@ -14,7 +14,15 @@ from pathlib import Path, PurePosixPath
 
 from onestop.config import Config, ConfigError, dump_config, load_config
 from provision import _tmpfiles
-from provision._assets import ASSETS, UNITS, Asset, Role, assets_dir, checkout
+from provision._assets import (
+    ASSETS,
+    LOCAL_MODEM_RULE,
+    UNITS,
+    Asset,
+    Role,
+    assets_dir,
+    checkout,
+)
 from provision._errors import ProvisionError
 from provision._root import Root
 from provision._steps import (
@@ -33,7 +41,6 @@ from provision._steps import (
 
 CONFIG = PurePosixPath("/etc/onestop/onestop.conf")
 TOKEN = PurePosixPath("/etc/onestop/backend-token")
-LOCAL_MODEM_RULE = PurePosixPath("/etc/udev/rules.d/69-onestop-gsm-modem-local.rules")
 
 APT_PACKAGES: dict[Role | None, tuple[str, ...]] = {
     None: ("python3", "python3-venv"),
