@@ -40,21 +40,19 @@ class Asset:
     """Written only when missing: the technician's file from then on."""
 
 
-def _asset(source: str, target_dir: str, roles: frozenset[Role], *, name: str = "") -> Asset:
-    target = PurePosixPath(target_dir) / (name or PurePosixPath(source).name)
-    return Asset(source, target, roles)
+LOCAL_MODEM_RULE = PurePosixPath("/etc/udev/rules.d/69-onestop-gsm-modem-local.rules")
+"""The technician's own modem rule, written once as a commented template."""
+
+
+def _asset(source: str, target_dir: str, roles: frozenset[Role]) -> Asset:
+    return Asset(source, PurePosixPath(target_dir) / PurePosixPath(source).name, roles)
 
 
 ASSETS = (
     _asset("system/onestop-smsd.service", "/usr/local/lib/systemd/system", SMSD),
     _asset("system/onestop-kiosk.service", "/usr/local/lib/systemd/system", KIOSK),
     _asset("udev/70-onestop-gsm-modem.rules", "/usr/local/lib/udev/rules.d", SMSD),
-    Asset(
-        "udev/69-onestop-gsm-modem-local.rules",
-        PurePosixPath("/etc/udev/rules.d/69-onestop-gsm-modem-local.rules"),
-        SMSD,
-        once=True,
-    ),
+    Asset(f"udev/{LOCAL_MODEM_RULE.name}", LOCAL_MODEM_RULE, SMSD, once=True),
     _asset("sysusers.d/onestop.conf", "/usr/local/lib/sysusers.d", BOTH),
     _asset("sysusers.d/onestop-smsd.conf", "/usr/local/lib/sysusers.d", SMSD),
     _asset("sysusers.d/onestop-kiosk.conf", "/usr/local/lib/sysusers.d", KIOSK),

@@ -14,7 +14,15 @@ from pathlib import Path, PurePosixPath
 
 from onestop.config import Config, ConfigError, dump_config, load_config
 from provision import _tmpfiles
-from provision._assets import ASSETS, UNITS, Asset, Role, assets_dir, checkout
+from provision._assets import (
+    ASSETS,
+    LOCAL_MODEM_RULE,
+    UNITS,
+    Asset,
+    Role,
+    assets_dir,
+    checkout,
+)
 from provision._errors import ProvisionError
 from provision._root import Root
 from provision._steps import (
@@ -33,7 +41,6 @@ from provision._steps import (
 
 CONFIG = PurePosixPath("/etc/onestop/onestop.conf")
 TOKEN = PurePosixPath("/etc/onestop/backend-token")
-LOCAL_MODEM_RULE = PurePosixPath("/etc/udev/rules.d/69-onestop-gsm-modem-local.rules")
 
 APT_PACKAGES: dict[Role | None, tuple[str, ...]] = {
     None: ("python3", "python3-venv"),
@@ -121,12 +128,28 @@ def _initial_config(options: Options) -> tuple[bytes, str]:
         raise ProvisionError(f"--config-from: {exc}") from None
 
 
+def _in_order(roles: frozenset[Role]) -> list[Role]:
+    return sorted(roles, key=lambda role: role.value)
+
+
+def _apt_packages(roles: frozenset[Role]) -> tuple[str, ...]:
+    packages = [*APT_PACKAGES[None]]
+    for role in _in_order(roles):
+        packages += APT_PACKAGES[role]
+    return tuple(packages)
+
+
 def _assets(roles: frozenset[Role]) -> list[Asset]:
     return [asset for asset in ASSETS if asset.roles & roles]
 
 
-def _fragment_names(assets: Iterable[Asset], kind: str) -> list[str]:
-    return [PurePosixPath(asset.source).name for asset in assets if asset.source.startswith(kind)]
+def _fragments(assets: Iterable[Asset], kind: str) -> list[Asset]:
+    """The fragments of ``kind`` (``sysusers.d``, ``tmpfiles.d``) among ``assets``."""
+    return [asset for asset in assets if asset.source.startswith(f"{kind}/")]
+
+
+def _names(fragments: Iterable[Asset]) -> tuple[str, ...]:
+    return tuple(PurePosixPath(asset.source).name for asset in fragments)
 
 
 def _sysusers_names(texts: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -146,13 +169,10 @@ def plan(options: Options) -> list[Step]:
     """Every step, in order, for the roles and the root of ``options``."""
     source_dir = assets_dir()
     assets = _assets(options.roles)
-    roles = sorted(options.roles, key=lambda role: role.value)
+    roles = _in_order(options.roles)
     steps: list[Step] = []
     if not options.staged:
-        packages = [*APT_PACKAGES[None]]
-        for role in roles:
-            packages += APT_PACKAGES[role]
-        steps.append(AptPackages(tuple(packages)))
+        steps.append(AptPackages(_apt_packages(options.roles)))
     extras = tuple(EXTRAS[role] for role in roles)
     steps.append(Venv(options.python, options.source, extras, options.pip_options))
     steps.append(LinkCommands())
@@ -162,18 +182,18 @@ def plan(options: Options) -> list[Step]:
             steps.append(InstallOnce(asset.target, content))
         else:
             steps.append(InstallFile(asset.target, content))
-    sysusers = [asset for asset in assets if asset.source.startswith("sysusers.d/")]
+    sysusers = _fragments(assets, "sysusers.d")
     users, groups = _sysusers_names((source_dir / asset.source).read_text() for asset in sysusers)
-    steps.append(Users(tuple(_fragment_names(sysusers, "sysusers.d/")), users, groups))
+    steps.append(Users(_names(sysusers), users, groups))
     content, origin = _initial_config(options)
     steps.append(InstallOnce(CONFIG, content, mode=0o600, origin=origin))
     steps.append(InstallFile(CONFIG.with_suffix(".conf.example"), example_config().encode()))
+    tmpfiles = _fragments(assets, "tmpfiles.d")
     entries: list[_tmpfiles.Entry] = []
-    for asset in assets:
-        if asset.source.startswith("tmpfiles.d/"):
-            text = (source_dir / asset.source).read_text(encoding="utf-8")
-            entries += _tmpfiles.parse(text, asset.source)
-    steps.append(TmpFiles(tuple(entries)))
+    for asset in tmpfiles:
+        text = (source_dir / asset.source).read_text(encoding="utf-8")
+        entries += _tmpfiles.parse(text, asset.source)
+    steps.append(TmpFiles(_names(tmpfiles), tuple(entries)))
     steps.append(ReloadSystemd())
     steps += [EnableUnit(UNITS[role]) for role in roles]
     if Role.KIOSK in options.roles:
@@ -185,12 +205,8 @@ def still_to_do(options: Options) -> list[str]:
     """What only a person can do, in the order to do it."""
     todo = []
     if options.staged:
-        packages = [*APT_PACKAGES[None]]
-        for role in sorted(options.roles, key=lambda role: role.value):
-            packages += APT_PACKAGES[role]
-        todo.append(
-            "In the image, install the Debian packages: apt-get install " + " ".join(packages)
-        )
+        packages = " ".join(_apt_packages(options.roles))
+        todo.append(f"In the image, install the Debian packages: apt-get install {packages}")
     todo.append(
         f"Set the status API in {CONFIG}: [backend] url; if the API needs a token, write it "
         f"into {TOKEN} (sudo nano {TOKEN}) and set [backend] token_file = {TOKEN}."
@@ -208,7 +224,7 @@ def still_to_do(options: Options) -> list[str]:
         )
     todo.append("Check the file: sudo onestop-config check")
     todo.append("Check the status API from this unit: sudo onestop-lookup <a dossier code>")
-    for role in sorted(options.roles, key=lambda role: role.value):
+    for role in _in_order(options.roles):
         unit = UNITS[role]
         todo.append(
             f"Start {unit} (or reboot): sudo systemctl start {unit}; then watch it: "

@@ -2,9 +2,9 @@
 
 Every path the provisioner touches is written as it will be seen on the running unit
 (``/etc/onestop/onestop.conf``) and placed under the root here. Users and groups are looked
-up in the root's own ``/etc/passwd`` and ``/etc/group``, never in the host's: in a staging
-tree the host's numbers would be wrong (systemd-tmpfiles' ``--root`` makes that mistake, which
-is why the tmpfiles fragments are applied by :mod:`provision._tmpfiles`).
+up in the root's own ``/etc/passwd`` and ``/etc/group``, never in the host's (as
+systemd-sysusers and systemd-tmpfiles do with ``--root``): in a staging tree the host's
+numbers would be wrong.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ class Root:
         relative = PurePosixPath(target).relative_to("/")
         return self.path / relative
 
-    def _ids(self, database: str, name: str) -> int:
+    def _find(self, database: str, name: str) -> int | None:
+        """The number of ``name`` in the root's ``/etc/passwd`` or ``/etc/group``."""
         if name == "root":
             return 0
         try:
@@ -42,27 +43,25 @@ class Root:
             fields = line.split(":")
             if len(fields) >= 3 and fields[0] == name:
                 return int(fields[2])
-        raise ProvisionError(f"{name!r} is not in {self / f'/etc/{database}'}")
+        return None
+
+    def _id(self, database: str, name: str) -> int:
+        found = self._find(database, name)
+        if found is None:
+            raise ProvisionError(f"{name!r} is not in {self / f'/etc/{database}'}")
+        return found
 
     def uid(self, name: str) -> int:
-        return self._ids("passwd", name)
+        return self._id("passwd", name)
 
     def gid(self, name: str) -> int:
-        return self._ids("group", name)
+        return self._id("group", name)
 
     def has_user(self, name: str) -> bool:
-        try:
-            self.uid(name)
-        except ProvisionError:
-            return False
-        return True
+        return self._find("passwd", name) is not None
 
     def has_group(self, name: str) -> bool:
-        try:
-            self.gid(name)
-        except ProvisionError:
-            return False
-        return True
+        return self._find("group", name) is not None
 
 
 def write_atomically(path: Path, content: bytes, mode: int) -> None:

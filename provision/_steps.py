@@ -63,14 +63,15 @@ def run_command(argv: Sequence[str | os.PathLike[str]]) -> str:
     return (done.stdout + done.stderr).strip()
 
 
-def _query(argv: Sequence[str]) -> tuple[int, str]:
-    """A command asked a question: its exit status and what it printed, without raising."""
+def _query(argv: Sequence[str]) -> str:
+    """What a command asked a question printed, whatever its exit status; nothing when it is
+    not installed."""
     try:
         # No shell; the arguments are this module's own commands and unit names.
         done = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603
     except FileNotFoundError:
-        return 127, ""
-    return done.returncode, done.stdout.strip()
+        return ""
+    return done.stdout.strip()
 
 
 class Step(abc.ABC):
@@ -87,6 +88,10 @@ class Step(abc.ABC):
     @abc.abstractmethod
     def apply(self, run: Run) -> list[str]:
         """Do it; the lines to tell the technician."""
+
+    def kept(self, run: Run) -> str | None:
+        """With nothing to do: a note when what is there is not what the step would make."""
+        return None
 
 
 # -- files ---------------------------------------------------------------------------------------
@@ -146,7 +151,7 @@ class InstallOnce(Step):
         return [f"wrote {self.target}" + (f" from {self.origin}" if self.origin else "")]
 
     def kept(self, run: Run) -> str | None:
-        """A note when an existing file differs from what would have been written."""
+        """A note when the existing file differs from what would have been written."""
         path = run.root / self.target
         if path.exists() and path.read_bytes() != self.content:
             return f"kept {self.target} as it is (edited here; never replaced)"
@@ -188,8 +193,11 @@ class Users(Step):
 
 @dataclass
 class TmpFiles(Step):
-    """Owners and modes from the tmpfiles.d fragments (see :mod:`provision._tmpfiles`)."""
+    """Owners and modes from the tmpfiles.d fragments, set by systemd-tmpfiles (in the staged
+    tree, with its own users, with ``--root``); :mod:`provision._tmpfiles` tells what is due."""
 
+    fragments: tuple[str, ...]
+    """File names in /usr/local/lib/tmpfiles.d."""
     entries: tuple[_tmpfiles.Entry, ...]
 
     def describe(self) -> str:
@@ -199,13 +207,10 @@ class TmpFiles(Step):
         return any(_tmpfiles.pending(entry, run.root) for entry in self.entries)
 
     def apply(self, run: Run) -> list[str]:
-        done = []
-        for entry in self.entries:
-            if _tmpfiles.pending(entry, run.root):
-                _tmpfiles.apply(entry, run.root)
-                run.changed.append(entry.path)
-                done.append(f"set {entry.describe()}")
-        return done
+        due = [entry for entry in self.entries if _tmpfiles.pending(entry, run.root)]
+        run_command(["systemd-tmpfiles", "--create", f"--root={run.root.path}", *self.fragments])
+        run.changed += [entry.path for entry in due]
+        return [f"set {entry.describe()}" for entry in due]
 
 
 # -- Debian packages and the Python environment ----------------------------------------------------
@@ -222,7 +227,7 @@ class AptPackages(Step):
         return [
             package
             for package in self.packages
-            if "ok installed" not in _query(["dpkg-query", "-W", "-f=${Status}", package])[1]
+            if "ok installed" not in _query(["dpkg-query", "-W", "-f=${Status}", package])
         ]
 
     def pending(self, run: Run) -> bool:
@@ -420,7 +425,7 @@ class EnableUnit(Step):
         return f"{self.unit} enabled (starts at boot)"
 
     def pending(self, run: Run) -> bool:
-        return _query(run.systemctl("is-enabled", self.unit))[1] != "enabled"
+        return _query(run.systemctl("is-enabled", self.unit)) != "enabled"
 
     def apply(self, run: Run) -> list[str]:
         output = run_command(run.systemctl("enable", self.unit))
@@ -439,7 +444,7 @@ class DisableUnit(Step):
         return f"{self.unit} disabled ({self.why})"
 
     def pending(self, run: Run) -> bool:
-        return _query(run.systemctl("is-enabled", self.unit))[1] == "enabled"
+        return _query(run.systemctl("is-enabled", self.unit)) == "enabled"
 
     def apply(self, run: Run) -> list[str]:
         run_command(run.systemctl("disable", self.unit))

@@ -1,17 +1,18 @@
-"""The tmpfiles.d fragments of ``systemd/tmpfiles.d``, applied at once by the provisioner.
+"""What the tmpfiles.d fragments of ``systemd/tmpfiles.d`` ask for, to tell whether applying
+them would change anything.
 
-systemd-tmpfiles applies the same fragments at every boot, so the owners and modes of the
-configuration and the state directory heal themselves. At provisioning time they are applied
-here instead of by ``systemd-tmpfiles --root``, which resolves user names in the host's user
-database rather than the staged tree's. Only what the fragments use is understood: ``d``
-(a directory), ``f`` (an empty file when missing) and ``z`` (owner and mode of an existing
-path), each with mode, user and group; anything else is refused, so a fragment can never
-silently mean more than this module does.
+systemd-tmpfiles applies the fragments, at every boot and at provisioning time (with
+``--root`` for a staging tree, where it looks users up in the tree's own ``/etc/passwd``), so
+that the owners and modes of the configuration and the state directory heal themselves. It
+cannot say beforehand whether it would change anything, which a dry run and a second run that
+changes nothing need; hence this reading of the fragments. Only what they use is understood:
+``d`` (a directory), ``f`` (an empty file when missing) and ``z`` (owner and mode of an
+existing path), each with mode, user and group; anything else is refused, so a fragment can
+never silently mean more than this check sees.
 """
 
 from __future__ import annotations
 
-import os
 import stat
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -68,19 +69,3 @@ def pending(entry: Entry, root: Root) -> bool:
     except ProvisionError:
         return True
     return (stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid) != (entry.mode, *owner)
-
-
-def apply(entry: Entry, root: Root) -> None:
-    path = root / entry.path
-    uid, gid = root.uid(entry.user), root.gid(entry.group)
-    if entry.kind == "d":
-        path.mkdir(parents=True, exist_ok=True)
-    elif entry.kind == "f" and not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0))
-    elif entry.kind == "z" and not path.exists():
-        return
-    if path.is_symlink():
-        raise ProvisionError(f"{entry.path} is a symbolic link; expected a real file")
-    os.chown(path, uid, gid)
-    path.chmod(entry.mode)

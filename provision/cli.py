@@ -16,7 +16,7 @@ from provision._assets import Role
 from provision._errors import ProvisionError
 from provision._plan import Options, check_system, os_release, plan, still_to_do
 from provision._root import Root
-from provision._steps import InstallOnce, Run
+from provision._steps import Run
 
 ROLES = {"kiosk": {Role.KIOSK}, "smsd": {Role.SMSD}, "all": {Role.KIOSK, Role.SMSD}}
 
@@ -92,7 +92,7 @@ def provision(options: Options, *, dry_run: bool, out: list[str]) -> bool:
     for step in plan(options):
         if not step.pending(run):
             out.append(f"  ok     {step.describe()}")
-            note = step.kept(run) if isinstance(step, InstallOnce) else None
+            note = step.kept(run)
             if note:
                 out.append(f"         {note}")
             continue

@@ -23,7 +23,7 @@ def save(image: Image.Image, path: Path) -> None:
         raise PosterError(f"--out {path}: the file name must end in .pdf or .png")
     try:
         if kind == "PDF":
-            page = image.point(lambda value: 255 if value >= 128 else 0).convert("1")
+            page = image.convert("1", dither=Image.Dither.NONE)
             page.save(path, "PDF", resolution=DPI, title="Tra cứu hồ sơ qua tin nhắn")
         else:
             image.save(path, "PNG", dpi=(DPI, DPI), optimize=True)

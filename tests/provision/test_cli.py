@@ -115,16 +115,18 @@ def test_report_says_what_was_done_and_what_is_left(staged: Staged) -> None:
 
 def test_installed_copy_upgrades_nothing_without_a_source(staged: Staged, tmp_path: Path) -> None:
     """``onestop-provision`` run from /opt/onestop (not from a checkout) finds the files
-    installed with the package and keeps the environment as it is."""
+    installed with the package and keeps the environment as it is. (Without PYTHONPATH,
+    which would put the checkout back in front of the installed copy.)"""
     python = staged.root / "opt/onestop/bin/python"
+    alone = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     where = subprocess.run(
         [python, "-c", "import provision; print(provision.assets_dir())"],
-        capture_output=True, text=True, check=True, cwd=tmp_path,
+        capture_output=True, text=True, check=True, cwd=tmp_path, env=alone,
     )  # fmt: skip
     assert where.stdout.strip() == str(staged.root / "opt/onestop/share/onestop-appliance/systemd")
     done = subprocess.run(
         [python, "-m", "provision", "all", "--root", staged.root, "--dry-run"],
-        capture_output=True, text=True, check=False, cwd=tmp_path,
+        capture_output=True, text=True, check=False, cwd=tmp_path, env=alone,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "ok     virtual environment /opt/onestop with onestop-appliance[kiosk,smsd]\n" in (
