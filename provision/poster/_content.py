@@ -10,10 +10,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from dossier import CodeError, parse_code
+from dossier import EXAMPLE_CODE, CodeError, parse_code
 from provision.poster._errors import PosterError
-
-EXAMPLE_CODE = "000.00.20.H30-240115-0001"
 
 TITLE = "Tra cứu tình trạng hồ sơ qua tin nhắn"
 COMPOSE = "Soạn tin nhắn theo cú pháp:"
