@@ -8,7 +8,6 @@ Exceptions::
 """
 
 from provision.poster._content import (
-    EXAMPLE_CODE,
     PhoneNumber,
     Poster,
     parse_number,
@@ -21,7 +20,6 @@ from provision.poster._save import save
 
 __all__ = [
     "DPI",
-    "EXAMPLE_CODE",
     "PAGE",
     "FontSet",
     "PhoneNumber",

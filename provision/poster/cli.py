@@ -12,8 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from dossier import EXAMPLE_CODE
 from provision.poster._content import (
-    EXAMPLE_CODE,
     Poster,
     parse_example,
     parse_keyword,

@@ -16,11 +16,10 @@ import numpy.typing as npt
 import pytest
 from PIL import Image
 
-from dossier import parse_code
+from dossier import EXAMPLE_CODE, parse_code
 from hardware.barcode import Decoder, Symbology
 from provision.poster import (
     DPI,
-    EXAMPLE_CODE,
     FontSet,
     Placed,
     Poster,
