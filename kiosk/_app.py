@@ -53,17 +53,6 @@ from onestop.config import Config
 logger = logging.getLogger(__name__)
 
 KV_DIR = Path(__file__).parent / "kv"
-SCREENS = (
-    "idle",
-    "entry",
-    "busy",
-    "result",
-    "not_found",
-    "invalid",
-    "offline",
-    "pin",
-    "diagnostics",
-)
 SLOW_AFTER = 2.5
 """Seconds of waiting after which the busy screen says the server is slow."""
 BUSY_AFTER = 0.25
@@ -181,7 +170,7 @@ class KioskApp(App):
     # -- building -----------------------------------------------------------------------
 
     def build(self) -> KioskRoot:
-        for name in ("widgets", *SCREENS):
+        for name in ("widgets", *(step.value for step in Step)):
             Builder.load_file(str(KV_DIR / f"{name}.kv"))
         self.lookup_url = self.kiosk.lookup_url
         self.demo = self.parts.demo
