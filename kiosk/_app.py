@@ -35,9 +35,9 @@ from kivy.uix.label import Label
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
 from backend_client import BackendError, StatusClient
-from dossier import ICT, CodeQuery, Dossier, Stage, format_moment
+from dossier import ICT, CodeError, CodeQuery, Dossier, Stage, format_moment
 from hardware.barcode import Reading, RepeatFilter
-from hardware.camera import CameraError, Frame, FrameSource, PlaybackSource, open_camera
+from hardware.camera import CameraError, FrameSource, PlaybackSource, open_camera
 from hardware.scanner import SerialScanner, Typed, WedgeReader
 from kiosk import _widgets  # noqa: F401  (registers the widget classes used in .kv files)
 from kiosk._flow import KioskFlow, Timeouts
@@ -543,11 +543,10 @@ class KioskApp(App):
 
     # -- camera ----------------------------------------------------------------------------
 
-    def _on_camera_reading(self, reading: Reading, frame: Frame) -> None:
+    def _on_camera_reading(self, reading: Reading, meaning: CodeQuery | CodeError) -> None:
         if self.flow.screen in (Step.PIN, Step.DIAGNOSTICS):
             return
         self._record("reading", reading.text, time.monotonic())
-        meaning = reading.interpret()
         if isinstance(meaning, CodeQuery):
             self._after_submit(self.flow.start_lookup(meaning))
         else:

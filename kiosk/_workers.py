@@ -17,9 +17,9 @@ import numpy as np
 from PIL import Image
 
 from backend_client import BackendError, StatusClient
-from dossier import CodeQuery, Dossier
+from dossier import CodeError, CodeQuery, Dossier
 from hardware.barcode import Decoder, Reading, RepeatFilter
-from hardware.camera import Frame, FrameSource, Pixels
+from hardware.camera import FrameSource, Pixels
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +81,9 @@ class LookupWorker:
 class CameraWorker:
     """Pulls the newest frame, decodes it, and posts each new reading to the UI thread.
 
+    Each reading goes with what it means (its dossier code, or why it holds none): the repeat
+    filter needs that here anyway, and the UI thread then has no text to parse.
+
     A reading seen within the repeat window is dropped here, so a receipt held still in front
     of the camera starts one lookup, not ten a second. The newest frame is also kept, shrunk,
     for the preview on the idle screen.
@@ -89,7 +92,7 @@ class CameraWorker:
     def __init__(
         self,
         source: FrameSource,
-        on_reading: Callable[[Reading, Frame], None],
+        on_reading: Callable[[Reading, CodeQuery | CodeError], None],
         post: Post,
         *,
         repeat: RepeatFilter,
@@ -128,7 +131,7 @@ class CameraWorker:
                 meaning = reading.interpret()
                 key = str(meaning.code) if isinstance(meaning, CodeQuery) else reading.text
                 if self._repeat.accept(key):
-                    self._post(functools.partial(self._on_reading, reading, frame))
+                    self._post(functools.partial(self._on_reading, reading, meaning))
                     break
 
 
