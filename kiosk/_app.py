@@ -42,7 +42,6 @@ from hardware.scanner import SerialScanner, Typed, WedgeReader
 from kiosk import _widgets  # noqa: F401  (registers the widget classes used in .kv files)
 from kiosk._flow import KioskFlow, Timeouts
 from kiosk._flow import Screen as Step
-from kiosk._pin import check_pin
 from kiosk._strings import tr
 from kiosk._theme import ICON_FONT, INK, WARNING
 from kiosk._view import ResultView, follow_url, qr_matrix, result_view
@@ -297,6 +296,7 @@ class KioskApp(App):
         self.lang = flow.language
         if flow.screen is Step.PIN:
             self.pin_dots = "●" * len(flow.entry)
+            self.pin_wrong = flow.pin_wrong
         elif flow.screen in (Step.BUSY, Step.NOT_FOUND, Step.INVALID):
             self.shown_code = flow.entry
         if flow.screen is Step.ENTRY:
@@ -441,7 +441,6 @@ class KioskApp(App):
         self.refresh()
 
     def open_entry(self) -> None:
-        self.flow.entry = ""
         self.flow.open_entry()
         self.refresh()
 
@@ -451,7 +450,6 @@ class KioskApp(App):
 
     def press_key(self, key: str) -> None:
         self.flow.press_key(key)
-        self.pin_wrong = False
         self.refresh()
 
     def submit_entry(self) -> None:
@@ -611,17 +609,12 @@ class KioskApp(App):
     def long_press(self) -> None:
         if self.kiosk.diagnostics_pin_hash:
             self.flow.ask_pin()
-            self.pin_wrong = False
             self.refresh()
 
     def check_pin(self) -> None:
-        if check_pin(self.flow.entry, self.kiosk.diagnostics_pin_hash):
-            self.flow.open_diagnostics()
+        if self.flow.enter_pin(self.kiosk.diagnostics_pin_hash):
             self.diag_backend = ""
             self._update_diagnostics()
-        else:
-            self.flow.entry = ""
-            self.pin_wrong = True
         self.refresh()
 
     def _update_diagnostics(self) -> None:
