@@ -524,7 +524,7 @@ class KioskApp(App):
         """A scan goes to a lookup from any screen; slow typing edits the code being typed."""
         if typed is None:
             return
-        if typed.is_scan and self.flow.screen not in (Step.PIN, Step.DIAGNOSTICS):
+        if typed.is_scan and self.flow.takes_scans:
             self._on_scanner_text(typed.text)
         elif self.flow.screen in (Step.ENTRY, Step.PIN):
             for char in typed.text.upper():
@@ -542,7 +542,7 @@ class KioskApp(App):
     # -- camera ----------------------------------------------------------------------------
 
     def _on_camera_reading(self, reading: Reading, meaning: CodeQuery | CodeError) -> None:
-        if self.flow.screen in (Step.PIN, Step.DIAGNOSTICS):
+        if not self.flow.takes_scans:
             return
         self._record("reading", reading.text, time.monotonic())
         if isinstance(meaning, CodeQuery):

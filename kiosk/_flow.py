@@ -96,6 +96,12 @@ class KioskFlow:
             self.entry += key
 
     @property
+    def takes_scans(self) -> bool:
+        """Whether a scanned or photographed code starts a lookup: not while a technician types
+        a PIN or reads the diagnostics page."""
+        return self.screen not in (Screen.PIN, Screen.DIAGNOSTICS)
+
+    @property
     def progress(self) -> CodeProgress:
         return code_progress(self.entry)
 
