@@ -637,7 +637,7 @@ class KioskApp(App):
         else:
             scanner_text = tr("diag_scanner_none", lang)
         if self.serial is not None:
-            scanner_text += f"; serial {self.serial.status}"
+            scanner_text += "; " + tr("diag_serial", lang, status=self.serial.status)
         config_path = self.parts.config.path
         self.diag_camera = camera_text
         self.diag_scanner = scanner_text
