@@ -158,7 +158,7 @@ class KioskApp(App):
         )
         self.camera_worker: CameraWorker | None = None
         self.serial: SerialScanner | None = None
-        self.last_scan_at: float | None = None
+        self.last_scan: dt.datetime | None = None
         self.events: collections.deque[tuple[int, str, str, float]] = collections.deque(maxlen=256)
         self.event_count = 0
         self._draw_pending: str | None = None
@@ -532,8 +532,8 @@ class KioskApp(App):
             self.refresh()
 
     def _on_scanner_text(self, text: str) -> None:
-        self.last_scan_at = time.monotonic()
-        self._record("scan", text, self.last_scan_at)
+        self.last_scan = self.parts.now()
+        self._record("scan", text, time.monotonic())
         self._after_submit(self.flow.submit(text))
 
     def _on_request_close(self, *_args: Any, **_kwargs: Any) -> bool:
@@ -626,14 +626,8 @@ class KioskApp(App):
                 camera_text += f" ({camera.error})"
         else:
             camera_text = tr("diag_no_camera", lang, reason=self.parts.camera_error)
-        scan_at = self.last_scan_at
-        if self.serial is not None and self.serial.last_scan_at:
-            scan_at = max(scan_at or 0.0, self.serial.last_scan_at)
-        if scan_at:
-            moment = format_moment(
-                self.parts.now() - dt.timedelta(seconds=time.monotonic() - scan_at)
-            )
-            scanner_text = tr("diag_scanner_seen", lang, moment=moment)
+        if self.last_scan is not None:
+            scanner_text = tr("diag_scanner_seen", lang, moment=format_moment(self.last_scan))
         else:
             scanner_text = tr("diag_scanner_none", lang)
         if self.serial is not None:
