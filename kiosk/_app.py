@@ -35,14 +35,13 @@ from kivy.uix.label import Label
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
 from backend_client import BackendError, StatusClient
-from dossier import ICT, CodeQuery, Dossier, Stage, format_moment
+from dossier import ICT, CodeError, CodeQuery, Dossier, Stage, format_moment
 from hardware.barcode import Reading, RepeatFilter
-from hardware.camera import CameraError, Frame, FrameSource, PlaybackSource, open_camera
+from hardware.camera import CameraError, FrameSource, PlaybackSource, open_camera
 from hardware.scanner import SerialScanner, Typed, WedgeReader
 from kiosk import _widgets  # noqa: F401  (registers the widget classes used in .kv files)
 from kiosk._flow import KioskFlow, Timeouts
 from kiosk._flow import Screen as Step
-from kiosk._pin import check_pin
 from kiosk._strings import tr
 from kiosk._theme import ICON_FONT, INK, WARNING
 from kiosk._view import ResultView, follow_url, qr_matrix, result_view
@@ -53,17 +52,6 @@ from onestop.config import Config
 logger = logging.getLogger(__name__)
 
 KV_DIR = Path(__file__).parent / "kv"
-SCREENS = (
-    "idle",
-    "entry",
-    "busy",
-    "result",
-    "not_found",
-    "invalid",
-    "offline",
-    "pin",
-    "diagnostics",
-)
 SLOW_AFTER = 2.5
 """Seconds of waiting after which the busy screen says the server is slow."""
 BUSY_AFTER = 0.25
@@ -170,7 +158,7 @@ class KioskApp(App):
         )
         self.camera_worker: CameraWorker | None = None
         self.serial: SerialScanner | None = None
-        self.last_scan_at: float | None = None
+        self.last_scan: dt.datetime | None = None
         self.events: collections.deque[tuple[int, str, str, float]] = collections.deque(maxlen=256)
         self.event_count = 0
         self._draw_pending: str | None = None
@@ -181,7 +169,7 @@ class KioskApp(App):
     # -- building -----------------------------------------------------------------------
 
     def build(self) -> KioskRoot:
-        for name in ("widgets", *SCREENS):
+        for name in ("widgets", *(step.value for step in Step)):
             Builder.load_file(str(KV_DIR / f"{name}.kv"))
         self.lookup_url = self.kiosk.lookup_url
         self.demo = self.parts.demo
@@ -308,6 +296,7 @@ class KioskApp(App):
         self.lang = flow.language
         if flow.screen is Step.PIN:
             self.pin_dots = "●" * len(flow.entry)
+            self.pin_wrong = flow.pin_wrong
         elif flow.screen in (Step.BUSY, Step.NOT_FOUND, Step.INVALID):
             self.shown_code = flow.entry
         if flow.screen is Step.ENTRY:
@@ -452,7 +441,6 @@ class KioskApp(App):
         self.refresh()
 
     def open_entry(self) -> None:
-        self.flow.entry = ""
         self.flow.open_entry()
         self.refresh()
 
@@ -462,7 +450,6 @@ class KioskApp(App):
 
     def press_key(self, key: str) -> None:
         self.flow.press_key(key)
-        self.pin_wrong = False
         self.refresh()
 
     def submit_entry(self) -> None:
@@ -537,7 +524,7 @@ class KioskApp(App):
         """A scan goes to a lookup from any screen; slow typing edits the code being typed."""
         if typed is None:
             return
-        if typed.is_scan and self.flow.screen not in (Step.PIN, Step.DIAGNOSTICS):
+        if typed.is_scan and self.flow.takes_scans:
             self._on_scanner_text(typed.text)
         elif self.flow.screen in (Step.ENTRY, Step.PIN):
             for char in typed.text.upper():
@@ -545,8 +532,8 @@ class KioskApp(App):
             self.refresh()
 
     def _on_scanner_text(self, text: str) -> None:
-        self.last_scan_at = time.monotonic()
-        self._record("scan", text, self.last_scan_at)
+        self.last_scan = self.parts.now()
+        self._record("scan", text, time.monotonic())
         self._after_submit(self.flow.submit(text))
 
     def _on_request_close(self, *_args: Any, **_kwargs: Any) -> bool:
@@ -554,11 +541,10 @@ class KioskApp(App):
 
     # -- camera ----------------------------------------------------------------------------
 
-    def _on_camera_reading(self, reading: Reading, frame: Frame) -> None:
-        if self.flow.screen in (Step.PIN, Step.DIAGNOSTICS):
+    def _on_camera_reading(self, reading: Reading, meaning: CodeQuery | CodeError) -> None:
+        if not self.flow.takes_scans:
             return
         self._record("reading", reading.text, time.monotonic())
-        meaning = reading.interpret()
         if isinstance(meaning, CodeQuery):
             self._after_submit(self.flow.start_lookup(meaning))
         else:
@@ -623,17 +609,12 @@ class KioskApp(App):
     def long_press(self) -> None:
         if self.kiosk.diagnostics_pin_hash:
             self.flow.ask_pin()
-            self.pin_wrong = False
             self.refresh()
 
     def check_pin(self) -> None:
-        if check_pin(self.flow.entry, self.kiosk.diagnostics_pin_hash):
-            self.flow.open_diagnostics()
+        if self.flow.enter_pin(self.kiosk.diagnostics_pin_hash):
             self.diag_backend = ""
             self._update_diagnostics()
-        else:
-            self.flow.entry = ""
-            self.pin_wrong = True
         self.refresh()
 
     def _update_diagnostics(self) -> None:
@@ -645,18 +626,12 @@ class KioskApp(App):
                 camera_text += f" ({camera.error})"
         else:
             camera_text = tr("diag_no_camera", lang, reason=self.parts.camera_error)
-        scan_at = self.last_scan_at
-        if self.serial is not None and self.serial.last_scan_at:
-            scan_at = max(scan_at or 0.0, self.serial.last_scan_at)
-        if scan_at:
-            moment = format_moment(
-                self.parts.now() - dt.timedelta(seconds=time.monotonic() - scan_at)
-            )
-            scanner_text = tr("diag_scanner_seen", lang, moment=moment)
+        if self.last_scan is not None:
+            scanner_text = tr("diag_scanner_seen", lang, moment=format_moment(self.last_scan))
         else:
             scanner_text = tr("diag_scanner_none", lang)
         if self.serial is not None:
-            scanner_text += f"; serial {self.serial.status}"
+            scanner_text += "; " + tr("diag_serial", lang, status=self.serial.status)
         config_path = self.parts.config.path
         self.diag_camera = camera_text
         self.diag_scanner = scanner_text

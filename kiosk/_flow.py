@@ -21,6 +21,7 @@ from backend_client import (
     KnownStatus,
 )
 from dossier import CodeError, CodeProgress, CodeQuery, Dossier, code_progress, parse_query
+from kiosk._pin import check_pin
 
 MAX_ENTRY = 40
 """Longer than any code in either notation; keys beyond it are ignored."""
@@ -67,6 +68,7 @@ class KioskFlow:
         self.known: KnownStatus | None = None
         self.problem: CodeError | None = None
         self.not_a_code = False
+        self.pin_wrong = False
         self.ticket = 0
         self.last_activity = clock()
 
@@ -79,16 +81,25 @@ class KioskFlow:
         self.language = "en" if self.language == "vi" else "vi"
 
     def open_entry(self) -> None:
+        """The keypad, empty: a code shown before is typed afresh, not edited."""
+        self.entry = ""
         self.screen = Screen.ENTRY
 
     def press_key(self, key: str) -> None:
         """A keypad key: a character, ``BACKSPACE`` or ``CLEAR``."""
+        self.pin_wrong = False
         if key == "BACKSPACE":
             self.entry = self.entry[:-1]
         elif key == "CLEAR":
             self.entry = ""
         elif len(self.entry) + len(key) <= MAX_ENTRY:
             self.entry += key
+
+    @property
+    def takes_scans(self) -> bool:
+        """Whether a scanned or photographed code starts a lookup: not while a technician types
+        a PIN or reads the diagnostics page."""
+        return self.screen not in (Screen.PIN, Screen.DIAGNOSTICS)
 
     @property
     def progress(self) -> CodeProgress:
@@ -158,11 +169,18 @@ class KioskFlow:
 
     def ask_pin(self) -> None:
         self.entry = ""
+        self.pin_wrong = False
         self.screen = Screen.PIN
 
-    def open_diagnostics(self) -> None:
+    def enter_pin(self, stored_hash: str) -> bool:
+        """The PIN typed: True and the diagnostics page when it matches ``stored_hash``, else
+        False, the PIN emptied and marked wrong."""
+        matches = check_pin(self.entry, stored_hash)
         self.entry = ""
-        self.screen = Screen.DIAGNOSTICS
+        self.pin_wrong = not matches
+        if matches:
+            self.screen = Screen.DIAGNOSTICS
+        return matches
 
     # -- time ----------------------------------------------------------------------------
 

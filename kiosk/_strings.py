@@ -98,6 +98,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "diag_no_camera": ("không dùng được: {reason}", "not available: {reason}"),
     "diag_scanner_seen": ("đã quét lúc {moment}", "last scan at {moment}"),
     "diag_scanner_none": ("chưa thấy lần quét nào", "no scan seen yet"),
+    "diag_serial": ("cổng nối tiếp {status}", "serial {status}"),
     "diag_defaults": ("không có (giá trị mặc định)", "none (defaults)"),
 }
 

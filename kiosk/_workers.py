@@ -11,15 +11,15 @@ import functools
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from PIL import Image
 
 from backend_client import BackendError, StatusClient
-from dossier import CodeQuery, Dossier
+from dossier import CodeError, CodeQuery, Dossier
 from hardware.barcode import Decoder, Reading, RepeatFilter
-from hardware.camera import Frame, FrameSource, Pixels
+from hardware.camera import FrameSource, Pixels
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,8 @@ Post = Callable[[Callable[[], None]], None]
 class LookupWorker:
     """Runs lookups on a small thread pool; the answer or typed error is posted back.
 
-    ``prepare`` runs on the worker with each answer, for work the result screen would otherwise
+    ``prepare`` runs on the worker with the dossier the result screen will show (the answer, or
+    the last known status when the API cannot give one), for work that screen would otherwise
     do on the UI thread (such as laying out its QR code).
     """
 
@@ -52,27 +53,32 @@ class LookupWorker:
         on_done: Callable[[Dossier], None],
         on_error: Callable[[BackendError], None],
     ) -> None:
-        future = self._pool.submit(self._lookup, query)
+        self._pool.submit(self._run, query, on_done, on_error)
 
-        def finished(done: Future[Dossier]) -> None:
-            error = done.exception()
-            if error is None:
-                dossier = done.result()
-                self._post(lambda: on_done(dossier))
-            elif isinstance(error, BackendError):
-                self._post(lambda: on_error(error))
-            else:
-                logger.error("lookup of %s failed unexpectedly", query.code, exc_info=error)
-                wrapped = BackendError(f"unexpected failure: {error}")
-                wrapped.last_known = self._client.last_known(query.code)
-                self._post(lambda: on_error(wrapped))
-
-        future.add_done_callback(finished)
-
-    def _lookup(self, query: CodeQuery) -> Dossier:
-        dossier = self._client.lookup(query.code, query.lookup_key)
-        self._prepare(dossier)  # slow drawing work done here, not on the UI thread
-        return dossier
+    def _run(
+        self,
+        query: CodeQuery,
+        on_done: Callable[[Dossier], None],
+        on_error: Callable[[BackendError], None],
+    ) -> None:
+        try:
+            dossier = self._client.lookup(query.code, query.lookup_key)
+            self._prepare(dossier)
+        except BackendError as exc:
+            error = exc
+        except Exception as exc:
+            logger.error("lookup of %s failed unexpectedly", query.code, exc_info=exc)
+            error = BackendError(f"unexpected failure: {exc}")
+            error.last_known = self._client.last_known(query.code)
+        else:
+            self._post(lambda: on_done(dossier))
+            return
+        if error.last_known is not None:
+            try:
+                self._prepare(error.last_known.dossier)
+            except Exception:
+                logger.exception("preparing the last known status of %s failed", query.code)
+        self._post(lambda: on_error(error))
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -80,6 +86,9 @@ class LookupWorker:
 
 class CameraWorker:
     """Pulls the newest frame, decodes it, and posts each new reading to the UI thread.
+
+    Each reading goes with what it means (its dossier code, or why it holds none): the repeat
+    filter needs that here anyway, and the UI thread then has no text to parse.
 
     A reading seen within the repeat window is dropped here, so a receipt held still in front
     of the camera starts one lookup, not ten a second. The newest frame is also kept, shrunk,
@@ -89,7 +98,7 @@ class CameraWorker:
     def __init__(
         self,
         source: FrameSource,
-        on_reading: Callable[[Reading, Frame], None],
+        on_reading: Callable[[Reading, CodeQuery | CodeError], None],
         post: Post,
         *,
         repeat: RepeatFilter,
@@ -128,7 +137,7 @@ class CameraWorker:
                 meaning = reading.interpret()
                 key = str(meaning.code) if isinstance(meaning, CodeQuery) else reading.text
                 if self._repeat.accept(key):
-                    self._post(functools.partial(self._on_reading, reading, frame))
+                    self._post(functools.partial(self._on_reading, reading, meaning))
                     break
 
 

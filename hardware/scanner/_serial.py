@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
@@ -65,7 +64,6 @@ class SerialScanner:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.status = "not started"
-        self.last_scan_at: float | None = None
         self.opened = threading.Event()
 
     def start(self) -> None:
@@ -110,7 +108,6 @@ class SerialScanner:
             if not data:
                 continue
             for line in splitter.feed(data):
-                self.last_scan_at = time.monotonic()
                 try:
                     self._on_scan(line)
                 except Exception:

@@ -191,6 +191,21 @@ def test_the_catalog_has_both_languages_everywhere() -> None:
     assert tr("busy", "en", code="X") == "Looking up dossier X…"
 
 
+def test_a_wrong_pin_is_cleared_and_said_until_the_next_key() -> None:
+    stored = hash_pin("2468", iterations=1000)
+    flow = KioskFlow()
+    flow.ask_pin()
+    for key in "1111":
+        flow.press_key(key)
+    assert not flow.enter_pin(stored)
+    assert (flow.screen, flow.entry, flow.pin_wrong) == (Screen.PIN, "", True)
+    for key in "2468":
+        flow.press_key(key)
+    assert not flow.pin_wrong
+    assert flow.enter_pin(stored)
+    assert (flow.screen, flow.entry) == (Screen.DIAGNOSTICS, "")
+
+
 def test_pin_hash_round_trip() -> None:
     stored = hash_pin("2468", iterations=1000)
     assert stored.startswith("pbkdf2_sha256$1000$")
