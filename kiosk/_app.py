@@ -11,9 +11,9 @@ import collections
 import datetime as dt
 import gc
 import logging
-import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from hardware.scanner import SerialScanner, Typed, WedgeReader
 from kiosk import _widgets  # noqa: F401  (registers the widget classes used in .kv files)
 from kiosk._flow import KioskFlow, Timeouts
 from kiosk._flow import Screen as Step
+from kiosk._pin import check_pin
 from kiosk._strings import tr
 from kiosk._theme import ICON_FONT, INK, WARNING
 from kiosk._view import ResultView, follow_url, qr_matrix, result_view
@@ -156,6 +157,8 @@ class KioskApp(App):
             self._post,
             prepare=lambda dossier: qr_matrix(follow_url(self.kiosk.lookup_url, dossier.code)),
         )
+        self._chores = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chores")
+        """Slow technicians' work (the PIN's hash, the health check), off the UI thread."""
         self.camera_worker: CameraWorker | None = None
         self.serial: SerialScanner | None = None
         self.last_scan: dt.datetime | None = None
@@ -211,6 +214,7 @@ class KioskApp(App):
         if self.serial is not None:
             self.serial.stop()
         self.lookups.shutdown()
+        self._chores.shutdown(wait=False, cancel_futures=True)
 
     def _cover_screen(self, _dt: float) -> None:
         """Trade SDL's full-screen mode for a borderless window covering the whole screen.
@@ -612,7 +616,20 @@ class KioskApp(App):
             self.refresh()
 
     def check_pin(self) -> None:
-        if self.flow.enter_pin(self.kiosk.diagnostics_pin_hash):
+        """Check the typed PIN on a worker: its hash takes a large part of a second on a Pi."""
+        pin, stored = self.flow.take_pin(), self.kiosk.diagnostics_pin_hash
+        self.refresh()
+
+        def check() -> None:
+            matches = check_pin(pin, stored)
+            self._post(lambda: self._on_pin_checked(matches))
+
+        self._chores.submit(check)
+
+    def _on_pin_checked(self, matches: bool) -> None:
+        self.flow.pin_checked(matches)
+        self._record("pin", "right" if matches else "wrong", time.monotonic())
+        if matches and self.flow.screen is Step.DIAGNOSTICS:
             self.diag_backend = ""
             self._update_diagnostics()
         self.refresh()
@@ -652,4 +669,4 @@ class KioskApp(App):
                 text = tr("diag_down", lang, reason=str(exc))
             self._post(lambda: setattr(self, "diag_backend", text))
 
-        threading.Thread(target=check, name="health-check", daemon=True).start()
+        self._chores.submit(check)

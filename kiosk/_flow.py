@@ -21,7 +21,6 @@ from backend_client import (
     KnownStatus,
 )
 from dossier import CodeError, CodeProgress, CodeQuery, Dossier, code_progress, parse_query
-from kiosk._pin import check_pin
 
 MAX_ENTRY = 40
 """Longer than any code in either notation; keys beyond it are ignored."""
@@ -172,15 +171,19 @@ class KioskFlow:
         self.pin_wrong = False
         self.screen = Screen.PIN
 
-    def enter_pin(self, stored_hash: str) -> bool:
-        """The PIN typed: True and the diagnostics page when it matches ``stored_hash``, else
-        False, the PIN emptied and marked wrong."""
-        matches = check_pin(self.entry, stored_hash)
-        self.entry = ""
+    def take_pin(self) -> str:
+        """The PIN typed, taken out of the entry to be checked (slowly, off the UI thread)."""
+        pin, self.entry = self.entry, ""
+        return pin
+
+    def pin_checked(self, matches: bool) -> None:
+        """The check of a taken PIN: the diagnostics page, or the PIN marked wrong. Nothing
+        when the kiosk has left the PIN screen meanwhile."""
+        if self.screen is not Screen.PIN:
+            return
         self.pin_wrong = not matches
         if matches:
             self.screen = Screen.DIAGNOSTICS
-        return matches
 
     # -- time ----------------------------------------------------------------------------
 

@@ -182,6 +182,7 @@ def test_long_press_and_pin_open_the_diagnostics(kiosk: KioskProcess) -> None:
     for key in "1111":
         kiosk.send("tap", key=key)
     kiosk.send("key", name="Return")
+    kiosk.wait_event("pin", "wrong")  # the hash is checked off the UI thread
     assert "Mã PIN không đúng" in kiosk.send("state")["texts"]
     for key in PIN:
         kiosk.send("tap", key=key)

@@ -197,13 +197,26 @@ def test_a_wrong_pin_is_cleared_and_said_until_the_next_key() -> None:
     flow.ask_pin()
     for key in "1111":
         flow.press_key(key)
-    assert not flow.enter_pin(stored)
+    matches = check_pin(flow.take_pin(), stored)
+    flow.pin_checked(matches)
+    assert not matches
     assert (flow.screen, flow.entry, flow.pin_wrong) == (Screen.PIN, "", True)
     for key in "2468":
         flow.press_key(key)
     assert not flow.pin_wrong
-    assert flow.enter_pin(stored)
+    matches = check_pin(flow.take_pin(), stored)
+    flow.pin_checked(matches)
+    assert matches
     assert (flow.screen, flow.entry) == (Screen.DIAGNOSTICS, "")
+
+
+def test_a_pin_checked_after_the_kiosk_left_the_pin_screen_opens_nothing() -> None:
+    flow = KioskFlow()
+    flow.ask_pin()
+    flow.take_pin()
+    flow.reset()
+    flow.pin_checked(True)
+    assert flow.screen is Screen.IDLE
 
 
 def test_pin_hash_round_trip() -> None:
