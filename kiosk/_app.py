@@ -525,10 +525,11 @@ class KioskApp(App):
         self._route(self.wedge.flush(time.monotonic()))
 
     def _route(self, typed: Typed | None) -> None:
-        """A scan goes to a lookup from any screen; slow typing edits the code being typed."""
+        """A scan goes to :meth:`_on_scanner_text`; slow typing edits the code being typed, and
+        on the PIN screen any typing is the PIN."""
         if typed is None:
             return
-        if typed.is_scan and self.flow.takes_scans:
+        if typed.is_scan and self.flow.screen is not Step.PIN:
             self._on_scanner_text(typed.text)
         elif self.flow.screen in (Step.ENTRY, Step.PIN):
             for char in typed.text.upper():
@@ -536,9 +537,12 @@ class KioskApp(App):
             self.refresh()
 
     def _on_scanner_text(self, text: str) -> None:
+        """A scan from either scanner: noted for the diagnostics page (where a technician tests
+        the scanner), and a lookup unless a technician is at work."""
         self.last_scan = self.parts.now()
         self._record("scan", text, time.monotonic())
-        self._after_submit(self.flow.submit(text))
+        if self.flow.takes_scans:
+            self._after_submit(self.flow.submit(text))
 
     def _on_request_close(self, *_args: Any, **_kwargs: Any) -> bool:
         return bool(self.kiosk.lockdown)

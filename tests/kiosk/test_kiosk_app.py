@@ -3,6 +3,7 @@ lock-down, the technicians' page, and screenshots of every screen."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,6 +192,25 @@ def test_long_press_and_pin_open_the_diagnostics(kiosk: KioskProcess) -> None:
     texts = " ".join(state["texts"])
     assert "playback" in texts
     assert "0.1.0" in texts
+
+
+def test_a_scan_on_the_diagnostics_page_is_noted_not_looked_up(
+    kiosk: KioskProcess, world: World
+) -> None:
+    code = world.samples["processing"].code
+    kiosk.send("hold", corner=True, seconds=3.3)
+    kiosk.wait("pin")
+    for key in PIN:
+        kiosk.send("tap", key=key)
+    kiosk.send("key", name="Return")
+    kiosk.wait("diagnostics")
+    kiosk.send("type", text=code, delay=4, enter=True)
+    kiosk.wait_event("scan", code)
+    deadline = time.monotonic() + 5  # the page refreshes itself twice a second
+    while "đã quét lúc" not in " ".join(kiosk.send("state")["texts"]):
+        assert time.monotonic() < deadline, "the diagnostics page never showed the scan"
+        time.sleep(0.1)
+    assert kiosk.send("state")["screen"] == "diagnostics"
 
 
 def test_screenshots_of_every_screen_at_1024x600(
