@@ -498,7 +498,7 @@ class KioskApp(App):
         self.flow.touch()
         if key in ENTER_KEYS:
             Clock.unschedule(self._flush_wedge)
-            typed = self.wedge.enter(time.monotonic())
+            typed = self.wedge.enter()
             if typed is not None:
                 self._route(typed)
             elif self.flow.screen is Step.ENTRY:

@@ -52,7 +52,7 @@ class WedgeReader:
         self._chars.extend(text)
         self._last = at
 
-    def enter(self, at: float) -> Typed | None:
+    def enter(self) -> Typed | None:
         """Enter closes the group typed so far (None when nothing was typed)."""
         if not self._chars:
             return None

@@ -18,7 +18,7 @@ def test_a_burst_ending_in_enter_is_a_scan() -> None:
     reader = WedgeReader(max_gap=0.05, min_length=8)
     for index, char in enumerate(CODE):
         reader.char(char, 1.0 + index * 0.004)
-    typed = reader.enter(1.0 + len(CODE) * 0.004)
+    typed = reader.enter()
     assert typed is not None
     assert (typed.text, typed.is_scan, typed.entered) == (CODE, True, True)
     assert reader.pending == ""
@@ -54,7 +54,7 @@ def test_keys_held_up_in_the_queue_stay_one_scan() -> None:
         reader.char(char, 1.0)
     for char in CODE[10:]:
         reader.char(char, 1.4)  # the UI thread was busy for 0.4 s
-    typed = reader.enter(1.4)
+    typed = reader.enter()
     assert typed is not None
     assert typed.text == CODE
 
@@ -72,7 +72,7 @@ def test_no_character_is_lost_or_doubled(codes: list[str], enters: list[bool]) -
             now += 0.002
             reader.char(char, now)
         now += 0.002
-        typed = reader.enter(now) if enter else reader.flush(now + 0.06)
+        typed = reader.enter() if enter else reader.flush(now + 0.06)
         if typed is not None:
             out.append(typed.text)
         now += 1.0  # the next scan comes a second later
