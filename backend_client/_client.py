@@ -25,6 +25,8 @@ from urllib.parse import quote
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import InvalidHeader
+from urllib3.util.retry import Retry
 
 from backend_client._cache import TTLCache
 from backend_client._errors import (
@@ -308,8 +310,9 @@ def _error_message(body: bytes) -> str:
 
 
 def _retry_after(headers: Any) -> float | None:
-    value = headers.get("Retry-After", "")
+    """Seconds the API asks to wait: a number or an HTTP date, read as the retry policy reads it."""
+    value = headers.get("Retry-After")
     try:
-        return float(value)
-    except ValueError:
+        return None if value is None else Retry().parse_retry_after(value)
+    except InvalidHeader:
         return None
