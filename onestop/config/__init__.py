@@ -22,6 +22,7 @@ from onestop.config._sections import (
     ModemSection,
     ScannerSection,
     SmsdSection,
+    UpstreamSection,
 )
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "ModemSection",
     "ScannerSection",
     "SmsdSection",
+    "UpstreamSection",
     "dump_config",
     "load_config",
     "parse_config",

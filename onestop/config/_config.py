@@ -14,7 +14,7 @@ import difflib
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, get_args, get_type_hints
 
 from onestop.config._sections import (
     BackendSection,
@@ -23,8 +23,9 @@ from onestop.config._sections import (
     ModemSection,
     ScannerSection,
     SmsdSection,
+    UpstreamSection,
 )
-from onestop.config._types import ValueType
+from onestop.config._types import Renamed, Retired, ValueType
 
 DEFAULT_PATH = Path("/etc/onestop/onestop.conf")
 ENVIRONMENT_VARIABLE = "ONESTOP_CONFIG"
@@ -40,9 +41,20 @@ class ConfigError(Exception):
         super().__init__(f"configuration {source} is not usable:\n{lines}")
 
 
+def named(prefix: str) -> Any:
+    """Declare a field of :class:`Config` holding the sections ``[<prefix>.NAME]``."""
+    return dataclasses.field(default_factory=dict, metadata={"named": prefix})
+
+
 @dataclasses.dataclass(frozen=True)
 class Config:
-    """The whole configuration: one attribute per INI section, then the file it came from."""
+    """The whole configuration: one attribute per INI section, then the file it came from.
+
+    Sections that a file may hold several of, such as ``[upstream.opencps]`` and
+    ``[upstream.igate]``, are dicts of NAME to section (their field carries ``named``).
+    ``warnings`` lists what a program should log at start: keys that a later release renamed
+    or retired, still accepted so that an upgrade never stops a unit.
+    """
 
     backend: BackendSection = dataclasses.field(default_factory=BackendSection)
     kiosk: KioskSection = dataclasses.field(default_factory=KioskSection)
@@ -50,13 +62,32 @@ class Config:
     scanner: ScannerSection = dataclasses.field(default_factory=ScannerSection)
     modem: ModemSection = dataclasses.field(default_factory=ModemSection)
     smsd: SmsdSection = dataclasses.field(default_factory=SmsdSection)
+    upstream: dict[str, UpstreamSection] = named("upstream")
     path: Path | None = None
+    warnings: tuple[str, ...] = ()
+
+
+_NOT_SECTIONS = frozenset({"path", "warnings"})
 
 
 def section_types() -> dict[str, type[Any]]:
-    """Section name to section dataclass, in file order."""
+    """Single section name to section dataclass, in file order."""
     hints = get_type_hints(Config)
-    return {field.name: hints[field.name] for field in dataclasses.fields(Config)[:-1]}
+    return {
+        field.name: hints[field.name]
+        for field in dataclasses.fields(Config)
+        if field.name not in _NOT_SECTIONS and "named" not in field.metadata
+    }
+
+
+def named_section_types() -> dict[str, tuple[str, type[Any]]]:
+    """Prefix of named sections (``upstream``) to the Config field and section dataclass."""
+    hints = get_type_hints(Config)
+    found: dict[str, tuple[str, type[Any]]] = {}
+    for field in dataclasses.fields(Config):
+        if "named" in field.metadata:
+            found[field.metadata["named"]] = (field.name, get_args(hints[field.name])[1])
+    return found
 
 
 def keys_of(section: type[Any]) -> dict[str, dataclasses.Field[Any]]:
@@ -105,41 +136,87 @@ def _read(parser: configparser.ConfigParser, path: Path) -> None:
 
 
 def _build_section(
-    name: str, section: type[Any], values: Mapping[str, str], problems: list[str]
+    name: str,
+    section: type[Any],
+    values: Mapping[str, str],
+    problems: list[str],
+    warnings: list[str],
 ) -> Any:
     known = keys_of(section)
+    maps = {key for key, field in known.items() if field.metadata.get("map")}
+    old_keys: Mapping[str, Renamed | Retired] = getattr(section, "OLD_KEYS", {})
     parsed: dict[str, Any] = {}
-    for key, raw in values.items():
-        field = known.get(key)
+    for written, raw in values.items():
+        key = written
+        prefix, dot, item = key.partition(".")
+        field = known.get(prefix if dot and prefix in maps else key)
+        if field is None and written in old_keys:
+            old = old_keys[written]
+            if isinstance(old, Retired):
+                warnings.append(f"[{name}] {key} is no longer used and is ignored: {old.why}")
+                continue
+            warnings.append(f"[{name}] {key} is now called {old.new}; please rename it")
+            if old.new in values:
+                continue  # the new name, when also given, wins
+            field = known[old.new]
+            key = old.new
         if field is None:
             problems.append(f"[{name}] {key}: unknown key{_suggest(key, list(known))}")
+            continue
+        if field.name in maps and not (dot and item):
+            problems.append(f"[{name}] {key}: needs a name, as in {field.name}.NAME = ...")
             continue
         kind: ValueType = field.metadata["kind"]
         value = raw.strip()
         try:
-            parsed[key] = kind.parse(value)
+            converted = kind.parse(value)
         except (ValueError, KeyError):
             shown = "(hidden)" if kind.secret else repr(value)
             problems.append(f"[{name}] {key}: expected {kind.expected}, got {shown}")
-    return section(**parsed)
+            continue
+        if field.name in maps:
+            parsed.setdefault(field.name, {})[item] = converted
+        else:
+            parsed[key] = converted
+    built = section(**parsed)
+    check = getattr(built, "check", None)
+    if check is not None:
+        problems.extend(f"[{name}] {problem}" for problem in check())
+    return built
 
 
 def parse_config(content: Mapping[str, Mapping[str, str]], source: str = "(text)") -> Config:
     """Validate already-read sections; used by :func:`load_config` and by tests."""
     types = section_types()
+    templates = named_section_types()
     problems: list[str] = []
+    warnings: list[str] = []
     sections: dict[str, Any] = {}
     for name, values in content.items():
         if name == configparser.DEFAULTSECT:
             continue
+        prefix, dot, instance = name.partition(".")
+        if dot and prefix in templates:
+            field, template = templates[prefix]
+            if not instance.strip():
+                problems.append(f"[{name}]: the section needs a name after '{prefix}.'")
+                continue
+            built = _build_section(name, template, values, problems, warnings)
+            sections.setdefault(field, {})[instance] = built
+            continue
         section = types.get(name)
         if section is None:
-            problems.append(f"[{name}]: unknown section{_suggest(name, list(types))}")
+            known = list(types) + [f"{kind}.NAME" for kind in templates]
+            problems.append(f"[{name}]: unknown section{_suggest(name, known)}")
             continue
-        sections[name] = _build_section(name, section, values, problems)
+        sections[name] = _build_section(name, section, values, problems, warnings)
     if problems:
         raise ConfigError(source, problems)
-    return Config(**sections)
+    config = Config(**sections, warnings=tuple(warnings))
+    check = getattr(config, "check", None)
+    if check is not None and (found := check()):
+        raise ConfigError(source, found)
+    return config
 
 
 def config_path(explicit: str | os.PathLike[str] | None, environ: Mapping[str, str]) -> Path:
@@ -187,22 +264,46 @@ def _render(value: Any, kind: ValueType) -> str:
     return str(value)
 
 
-def dump_config(config: Config, *, documented: bool = False) -> str:
-    """The configuration as INI text, secrets masked; with ``documented``, every key's help
-    as a comment above it and every key commented out (the example file)."""
+def _dump_section(header: str, section: Any, documented: bool) -> list[str]:
     lines: list[str] = []
-    for name in section_types():
-        section = getattr(config, name)
-        if documented:
-            lines.append(f"# {type(section).__doc__}")
-        lines.append(f"[{name}]")
-        for key, field in keys_of(type(section)).items():
-            kind: ValueType = field.metadata["kind"]
-            value = _render(getattr(section, key), kind)
+    if documented:
+        lines.append(f"# {type(section).__doc__}")
+    lines.append(header)
+    for key, field in keys_of(type(section)).items():
+        kind: ValueType = field.metadata["kind"]
+        if field.metadata.get("map"):
+            entries = getattr(section, key)
             if documented:
                 lines.append(f"# {field.metadata['doc']}")
-                lines.append(f"#{key} = {value}".rstrip())
-            else:
-                lines.append(f"{key} = {value}".rstrip())
-        lines.append("")
+                lines.append(f"#{key}.NAME =")
+            lines.extend(
+                f"{key}.{item} = {_render(value, kind)}" for item, value in entries.items()
+            )
+            continue
+        value = _render(getattr(section, key), kind)
+        if documented:
+            lines.append(f"# {field.metadata['doc']}")
+            lines.append(f"#{key} = {value}".rstrip())
+        else:
+            lines.append(f"{key} = {value}".rstrip())
+    lines.append("")
+    return lines
+
+
+def dump_config(config: Config, *, documented: bool = False) -> str:
+    """The configuration as INI text, secrets masked; with ``documented``, every key's help
+    as a comment above it and every key commented out (the example file), and each kind of
+    named section shown once, commented out, as ``[prefix.NAME]``."""
+    lines: list[str] = []
+    for name in section_types():
+        lines.extend(_dump_section(f"[{name}]", getattr(config, name), documented))
+    for prefix, (field, section_type) in named_section_types().items():
+        instances: dict[str, Any] = getattr(config, field)
+        if documented and not instances:
+            template = _dump_section(f"[{prefix}.NAME]", section_type(), documented=True)
+            lines.extend(
+                line if line.startswith("#") or not line else f"#{line}" for line in template
+            )
+        for instance, section in instances.items():
+            lines.extend(_dump_section(f"[{prefix}.{instance}]", section, documented))
     return "\n".join(lines)

@@ -14,7 +14,9 @@ from onestop.config._types import (
     boolean,
     choice,
     integer,
+    names,
     option,
+    option_map,
     path,
     seconds,
     secret,
@@ -236,3 +238,64 @@ class SmsdSection:
         integer(1, 3650),
         "Days handled messages and replies are kept; the anonymous usage events stay.",
     )
+
+
+UPSTREAM_TYPES = ("opencps", "igate", "lgsp", "status-api", "demo")
+"""The one-stop systems the gateway has adapters for (``[upstream.NAME] type``)."""
+
+
+@dataclass(frozen=True)
+class UpstreamSection:
+    """One system behind the status gateway ([upstream.NAME]; several may be configured)."""
+
+    type: str = option(
+        "", choice(*UPSTREAM_TYPES), "Which system: " + ", ".join(UPSTREAM_TYPES) + "."
+    )
+    url: str = option("", text(), "Root URL of the system's API (not needed for demo).")
+    agencies: tuple[str, ...] = option(
+        ("*",),
+        names(),
+        "Agency prefixes it answers for, letter code first (H30, H13 H51, G22.99); * for any.",
+    )
+    families: tuple[str, ...] = option(
+        (), names(), "Code families it answers for (national, opencps, ...); empty: all."
+    )
+    retired: str = option(
+        "",
+        text(),
+        "When set, the office's old system no longer answers: citizens are shown this message.",
+    )
+    timeout: float = option(5.0, seconds(0.1, 120), "Longest wait for one answer of the system.")
+    concurrency: int = option(
+        16, integer(1, 1000), "Most lookups sent to the system at the same time."
+    )
+    data: Path | None = option(
+        None, path(optional=True), "demo: a JSON file of dossiers (the demo API's format)."
+    )
+    group_id: str = option("", text(), "opencps: the site's groupId header.")
+    username: str = option("", text(), "opencps, lgsp: the service account's user name.")
+    password: str = option("", secret(), "opencps, lgsp: the service account's password.")
+    token_url: str = option(
+        "", text(), "igate: the Keycloak token endpoint (realm digo) for client_credentials."
+    )
+    client_id: str = option("", text(), "igate: the client the province issued this gateway.")
+    client_secret: str = option("", secret(), "igate: that client's secret.")
+    unit_code: str = option("", text(), "lgsp: the madonvi sent with every TraCuuHoSo call.")
+    field: dict[str, str] = option_map(
+        text(), "lgsp: field.<contract name> = the answer's field name, where it differs."
+    )
+
+    def check(self) -> list[str]:
+        """Keys that a given type needs; the section name is added by the loader."""
+        problems = []
+        if not self.type:
+            problems.append("type: missing; expected one of " + ", ".join(UPSTREAM_TYPES))
+        if self.type not in ("", "demo") and not self.url:
+            problems.append(f"url: a {self.type} upstream needs the system's root URL")
+        if self.type == "opencps" and not self.group_id:
+            problems.append("group_id: an opencps upstream needs the site's groupId")
+        if self.type == "igate" and not (self.token_url and self.client_id and self.client_secret):
+            problems.append(
+                "token_url, client_id, client_secret: an igate upstream needs all three"
+            )
+        return problems

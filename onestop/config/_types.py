@@ -82,6 +82,15 @@ def words() -> ValueType:
     return ValueType(parse, "a comma-separated list")
 
 
+def names() -> ValueType:
+    """A list of short names separated by commas or spaces (``H13 H51``, ``national, opencps``)."""
+
+    def parse(value: str) -> tuple[str, ...]:
+        return tuple(value.replace(",", " ").split())
+
+    return ValueType(parse, "names separated by spaces or commas")
+
+
 def url(schemes: tuple[str, ...] = ("http", "https")) -> ValueType:
     expected = "a URL starting with " + " or ".join(f"{scheme}://" for scheme in schemes)
 
@@ -111,3 +120,25 @@ def path(*, optional: bool = False) -> ValueType:
 def option(default: Any, kind: ValueType, doc: str) -> Any:
     """Declare a key of a section dataclass: its default, its type and one line of help."""
     return dataclasses.field(default=default, metadata={"kind": kind, "doc": doc})
+
+
+def option_map(kind: ValueType, doc: str) -> Any:
+    """Declare a family of keys ``<field>.<NAME> = value`` (such as ``custom.permits = ...``),
+    read into a dict of NAME to value; ``doc`` explains one of them."""
+    return dataclasses.field(default_factory=dict, metadata={"kind": kind, "doc": doc, "map": True})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Renamed:
+    """A key that a later release renamed: still read (into ``new``), with a warning to edit
+    the file, so that an upgrade never stops a unit that was configured before it."""
+
+    new: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Retired:
+    """A key that a later release no longer uses: accepted and ignored, with a warning that
+    says why (Mopidy's ``Deprecated`` config value)."""
+
+    why: str

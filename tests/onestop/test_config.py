@@ -1,3 +1,4 @@
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -140,3 +141,55 @@ def test_console_script_is_installed() -> None:
     script = Path(sys.executable).with_name("onestop-config")
     result = subprocess.run([script, "example"], capture_output=True, text=True, check=True)
     assert result.stdout == dump_config(Config(), documented=True)
+
+
+def test_renamed_and_retired_keys_still_start_the_unit() -> None:
+    from typing import ClassVar
+
+    from onestop.config._config import _build_section
+    from onestop.config._types import Renamed, Retired, integer, option, option_map, text
+
+    @dataclasses.dataclass(frozen=True)
+    class Section:
+        OLD_KEYS: ClassVar[dict[str, Renamed | Retired]] = {
+            "parts": Renamed("max_parts"),
+            "colour": Retired("the screens follow the status colours now"),
+        }
+        max_parts: int = option(3, integer(1, 10), "Parts.")
+        custom: dict[str, str] = option_map(text(), "A family.")
+
+    problems: list[str] = []
+    warnings: list[str] = []
+    values = {"parts": "5", "colour": "red", "custom.permits": "X", "custom": "Y"}
+    built = _build_section("sms", Section, values, problems, warnings)
+    assert built.max_parts == 5 and built.custom == {"permits": "X"}
+    assert problems == ["[sms] custom: needs a name, as in custom.NAME = ..."]
+    assert warnings == [
+        "[sms] parts is now called max_parts; please rename it",
+        "[sms] colour is no longer used and is ignored: the screens follow the status colours now",
+    ]
+
+
+def test_named_sections_are_read_checked_and_shown(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "[upstream.haugiang]\ntype = opencps\nurl = https://dvc.example.vn\ngroup_id = 35417\n"
+        "agencies = H30 H51\npassword = s3cret\n\n[upstream.cantho]\ntype = demo\n",
+    )
+    config = load_config(path)
+    assert list(config.upstream) == ["haugiang", "cantho"]
+    assert config.upstream["haugiang"].agencies == ("H30", "H51")
+    assert config.upstream["cantho"].agencies == ("*",)
+    shown = dump_config(config)
+    assert "[upstream.haugiang]" in shown and "s3cret" not in shown
+    reread = load_config(write(tmp_path, shown)).upstream
+    assert reread["haugiang"].password == "********"  # shown masked, as every secret
+    assert dataclasses.replace(reread["haugiang"], password="s3cret") == config.upstream["haugiang"]
+    found = problems("[upstream.x]\ntype = igate\nurl = https://a.vn\n[upstream.]\n", tmp_path)
+    assert found == [
+        "[upstream.x] token_url, client_id, client_secret: an igate upstream needs all three",
+        "[upstream.]: the section needs a name after 'upstream.'",
+    ]
+    assert problems("[upstream.y]\nurl = https://a.vn\n", tmp_path) == [
+        "[upstream.y] type: missing; expected one of opencps, igate, lgsp, status-api, demo"
+    ]

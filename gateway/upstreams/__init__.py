@@ -1,0 +1,23 @@
+"""Upstream adapters: one module per one-stop system, each behind :class:`Upstream`."""
+
+from gateway.upstreams._base import (
+    Answer,
+    BadAnswer,
+    KeyRejected,
+    KeyRequired,
+    NotFound,
+    Unavailable,
+    Upstream,
+    UpstreamError,
+)
+
+__all__ = [
+    "Answer",
+    "BadAnswer",
+    "KeyRejected",
+    "KeyRequired",
+    "NotFound",
+    "Unavailable",
+    "Upstream",
+    "UpstreamError",
+]
