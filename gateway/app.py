@@ -28,7 +28,7 @@ from gateway.access import Access, Caller
 from gateway.metrics import CONTENT_TYPE, Metrics
 from gateway.middleware import CALLER, LOG_PATH, rate_limited, state
 from gateway.ratings import AlreadyRated, Ratings
-from gateway.responses import ErrorCode, error_response, json_response, raw_json_response
+from gateway.responses import ErrorCode, error_response, json_response
 from gateway.service import InvalidKey, LookupResult, LookupService, Outcome, clean_key
 from onestop import __version__
 
@@ -64,12 +64,7 @@ class StatusApi:
     def routes(self) -> list[BaseRoute]:
         return [
             Route(HEALTH, self.health, methods=["GET"]),
-            Route(
-                DOSSIERS + "{code:path}" + RATINGS_SUFFIX,
-                self.rate,
-                methods=["POST"],
-                max_body_size=MAX_RATING_BODY,
-            ),
+            Route(DOSSIERS + "{code:path}" + RATINGS_SUFFIX, self.rate, methods=["POST"]),
             Route(DOSSIERS + "{code:path}", self.dossier, methods=["GET"]),
             Route("/metrics", self.metrics_page, methods=["GET"]),
         ]
@@ -112,13 +107,9 @@ class StatusApi:
             return parsed
         code = parsed.code
         state(request.scope)[LOG_PATH] = f"{DOSSIERS}{code}{RATINGS_SUFFIX}"
-        try:
-            async with asyncio.timeout(self.body_timeout):
-                body = await request.body()
-        except (TimeoutError, ClientDisconnect):
-            return error_response(
-                408, ErrorCode.REQUEST_TIMEOUT, "The request's body did not arrive in time."
-            )
+        body = await _small_body(request, MAX_RATING_BODY, self.body_timeout)
+        if isinstance(body, Response):
+            return body
         fields = _rating_fields(body)
         if isinstance(fields, Response):
             return fields
@@ -266,6 +257,29 @@ def _time(value: dt.datetime | None) -> str | None:
     return None if value is None else format_time(value)
 
 
+async def _small_body(request: Request, limit: int, timeout: float) -> bytes | Response:
+    """A request body of at most ``limit`` bytes that arrives within ``timeout``, or the JSON
+    error saying which it is not. (Starlette's own body limit answers in plain text.)"""
+    too_large = error_response(
+        413, ErrorCode.BODY_TOO_LARGE, f"The body is larger than {limit} bytes."
+    )
+    declared = request.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return too_large
+    body = b""
+    try:
+        async with asyncio.timeout(timeout):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > limit:
+                    return too_large
+    except (TimeoutError, ClientDisconnect):
+        return error_response(
+            408, ErrorCode.REQUEST_TIMEOUT, "The request's body did not arrive in time."
+        )
+    return body
+
+
 def _rating_fields(body: bytes) -> tuple[Rating, Channel, str] | Response:
     """The rating, channel and lookup id of a rating's body, or the 400 answer naming what is
     wrong with it."""
@@ -299,10 +313,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 405:
         allowed = (exc.headers or {}).get("Allow", "GET")
         return not_allowed(*sorted(m.strip() for m in allowed.split(",") if m.strip() != "HEAD"))
-    if exc.status_code == 413:
-        return error_response(
-            413, ErrorCode.BODY_TOO_LARGE, f"The body is larger than {MAX_RATING_BODY} bytes."
-        )
     return error_response(exc.status_code, ErrorCode.BAD_REQUEST, exc.detail)
 
 
@@ -316,13 +326,13 @@ def build_app(
     middleware: Sequence[Middleware] = (),
     lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]] | None = None,
 ) -> Starlette:
-    """An app of ``routes`` whose every error answer is the contract's JSON document."""
-    return Starlette(
+    """An app of ``routes`` whose every error answer is the contract's JSON document (and
+    never a redirect to the same path with a slash added, which no client of it follows)."""
+    app = Starlette(
         routes=list(routes),
         middleware=list(middleware),
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
         lifespan=lifespan,
     )
-
-
-__all__ = ["DOSSIERS", "HEALTH", "StatusApi", "build_app", "lookup_answer", "raw_json_response"]
+    app.router.redirect_slashes = False
+    return app

@@ -53,7 +53,8 @@ class Gateway:
 
     ``adapters`` maps each upstream ``type`` to what makes its adapter (tests add their own);
     ``database`` is the ratings' SQLite file (None: in memory); ``parse`` reads the code in a
-    request path.
+    request path; ratings an upstream did not take are offered again every ``rating_retry``
+    seconds.
     """
 
     def __init__(
@@ -65,6 +66,7 @@ class Gateway:
         adapters: Mapping[str, UpstreamFactory] = ADAPTERS,
         database: Path | None = None,
         parse: Callable[[str], CodeQuery] = parse_query,
+        rating_retry: float = 300.0,
     ) -> None:
         self.settings = settings
         self.metrics = Metrics()
@@ -93,7 +95,9 @@ class Gateway:
             store = RatingStore(database)
         except (sqlite3.Error, SchemaError) as exc:
             raise GatewayError(f"[gateway] database {database}: {exc}") from None
-        self.ratings = Ratings(store, self.service, lambda text: parse(text).code)
+        self.ratings = Ratings(
+            store, self.service, lambda text: parse(text).code, retry_interval=rating_retry
+        )
         self.background.append(self.ratings.run)
         self.api = StatusApi(
             service=self.service,

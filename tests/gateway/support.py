@@ -100,6 +100,7 @@ def serving(
     clients: ClientRegistry | None = None,
     database: Path | None = None,
     adapters: Mapping[str, UpstreamFactory] = TEST_ADAPTERS,
+    rating_retry: float = 300.0,
 ) -> Iterator[tuple[GatewayServer, Gateway]]:
     """A gateway with ``upstreams`` on a free port, served from a thread."""
     gateway = Gateway(
@@ -108,6 +109,7 @@ def serving(
         clients=clients,
         adapters=adapters,
         database=database,
+        rating_retry=rating_retry,
     )
     with gateway.server(graceful_shutdown=1.0).start() as server:
         yield server, gateway

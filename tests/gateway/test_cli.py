@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -19,6 +20,17 @@ from gateway.cli import main
 from tests.gateway.support import SAMPLE
 
 COMMAND = str(Path(sys.executable).parent / "onestop-gateway")
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_restored() -> Iterator[None]:
+    """``main()`` sets up logging for a daemon (a handler on this test's captured stderr);
+    later tests must not write to it."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @contextlib.contextmanager

@@ -172,3 +172,35 @@ def test_the_adapters_record_is_checked_before_it_is_served() -> None:
     assert answer.json()["code"] == SAMPLE.code
     assert "applicant" not in answer.json()
     assert "093090001234" not in answer.text
+
+
+def test_a_retired_office_is_answered_with_its_message_without_asking_anything() -> None:
+    message = "Hệ thống cũ của tỉnh Hậu Giang đã ngừng; xin hỏi Trung tâm Phục vụ hành chính công."
+    with fault_server() as upstream:
+        upstreams = {"haugiang": probe(upstream.url, agencies=("H30",), retired=message)}
+        with serving(upstreams) as (server, _):
+            answer = get(server, PATH, lookup_key="7K2P")
+            health = get(server, "/api/v1/health").json()
+        assert upstream.requests == []
+    assert answer.status_code == 410
+    assert answer.json()["error"] == {
+        "code": "retired",
+        "message": "This office's former system no longer answers lookups; please ask the office.",
+        "message_vi": message,
+    }
+    assert health["status"] == "ok"
+    assert health["upstreams"]["haugiang"]["state"] == "retired"
+
+
+def test_metrics_count_lookups_by_upstream_and_outcome_upstream_time_and_the_cache() -> None:
+    with fault_server() as upstream:
+        upstream.script = [record_reply(), Reply(404)]
+        with serving({"only": probe(upstream.url)}) as (server, _):
+            for path in (PATH, PATH, f"/api/v1/dossiers/{RECORDS[1].dossier.code}"):
+                get(server, path)
+            text = get(server, "/metrics").text
+    assert 'onestop_gateway_lookups_total{outcome="found",upstream="only"} 2.0' in text
+    assert 'onestop_gateway_lookups_total{outcome="not_found",upstream="only"} 1.0' in text
+    assert 'onestop_gateway_upstream_seconds_count{upstream="only"} 2.0' in text
+    assert 'onestop_gateway_cache_total{result="hit"} 1.0' in text
+    assert 'onestop_gateway_cache_total{result="miss"} 2.0' in text
