@@ -35,6 +35,7 @@ from gateway.middleware import AccessLog, ApiGuard
 from gateway.ratings import Ratings, RatingStore
 from gateway.responses import ErrorCode
 from gateway.routing import Router
+from gateway.secrets import with_secrets
 from gateway.server import ConnectionLimits, GatewayServer
 from gateway.service import LookupService, UpstreamSlot
 from gateway.upstream_client import upstream_client
@@ -119,7 +120,16 @@ class Gateway:
         clients = None
         if settings.clients_file is not None:
             clients = ClientRegistry.load(settings.clients_file)
-        return cls(settings, config.upstream, clients=clients, database=settings.database)
+            if not len(clients):
+                logger.warning(
+                    "clients file %s lists no client: every request is refused "
+                    "(onestop-gateway client add NAME)",
+                    settings.clients_file,
+                )
+        upstreams = dict(config.upstream)
+        if settings.secrets_file is not None:
+            upstreams = with_secrets(upstreams, settings.secrets_file)
+        return cls(settings, upstreams, clients=clients, database=settings.database)
 
     def routes(self) -> list[BaseRoute]:
         """The status API's routes; other pages mount theirs beside them with :meth:`app`."""

@@ -327,6 +327,11 @@ class GatewaySection:
         path(optional=True),
         "File of client tokens (onestop-gateway client add NAME); unset: lookups are open to all.",
     )
+    secrets_file: Path | None = option(
+        None,
+        path(optional=True),
+        "Root-only INI file of upstream secrets, [NAME] password/client_secret, kept out of here.",
+    )
     database: Path = option(
         Path("/var/lib/onestop-gateway/gateway.sqlite3"),
         path(),
