@@ -65,17 +65,21 @@ class _Found:
     result: CodeQuery | CodeError
 
 
+def _holds_a_code(text: str, families: CodeFamilies) -> bool:
+    """Whether a text holds a code, of a family the deployment reads or of one it left out."""
+    return any(
+        isinstance(found.result, CodeQuery) or found.result.problem is Problem.FAMILY
+        for found in _find(text, families)
+    )
+
+
 def _unwrap(text: str, families: CodeFamilies, errors: list[CodeError]) -> str:
     """Step 1: links and HIBC symbols replaced by what they carry; failed checks marked."""
     pieces: list[str] = []
     done = 0
     for word in _WORD.finditer(text):
         replacement = None
-        readings = [
-            hibc
-            for hibc in read_hibc(word.group(0))
-            if any(isinstance(found.result, CodeQuery) for found in _find(hibc.data, families))
-        ]
+        readings = [hibc for hibc in read_hibc(word.group(0)) if _holds_a_code(hibc.data, families)]
         if readings:
             checked = next((hibc for hibc in readings if hibc.checked), None)
             if checked is not None:

@@ -390,12 +390,31 @@ def test_every_valid_code_round_trips_through_its_canonical_form(text: str) -> N
     assert parse_code(str(code)) == code
 
 
-@given(st.one_of(national_codes, short_codes), st.sampled_from(["-", " - ", "\u2013", " "]))
-@example("000.00.20.H30-240115-0001", " ")
-def test_messy_spellings_parse_to_the_same_code(text: str, dash: str) -> None:
+@given(
+    st.one_of(national_codes, short_codes),
+    st.sampled_from(["-", " - ", "\u2013", " "]),
+    st.sampled_from([".", ",", "/", " . "]),
+    st.sampled_from([("0", "0"), ("0", "O"), ("1", "l"), ("1", "I")]),
+)
+@example("000.00.20.H30-240115-0001", " ", ",", ("0", "O"))
+def test_messy_spellings_parse_to_the_same_code(
+    text: str, dash: str, dot: str, typo: tuple[str, str]
+) -> None:
     code = parse_code(text)
-    messy = text.replace("-", dash).replace("0", "O").lower()
+    messy = text.replace("-", dash).replace(".", dot).replace(*typo).lower()
     assert parse_code(f"Ma ho so: {messy} .") == code
+
+
+@given(national_codes)
+def test_dashes_left_out_after_the_letter_code(text: str) -> None:
+    assert parse_code(text.replace("-", "")) == parse_code(text)
+
+
+@given(opencps_codes, st.sampled_from([".", ",", "/"]), st.booleans())
+def test_messy_opencps_numbers_parse_to_the_same_code(text: str, dot: str, lower: bool) -> None:
+    prefix, date, sequence = text.rsplit(".", 2)
+    messy = f"{prefix}{dot}{date.replace('0', 'O')}{dot}{sequence.replace('1', 'l')}"
+    assert parse_code(messy.lower() if lower else messy) == parse_code(text)
 
 
 @given(canonical_codes)
@@ -451,3 +470,11 @@ def test_text_beyond_the_cap_is_refused_whole() -> None:
     assert find_codes(too_long) == [CodeError(Problem.TOO_LONG, str(len(too_long)))]
     with pytest.raises(CodeError, match="too long"):
         parse_query(too_long)
+
+
+def test_public_names() -> None:
+    import dossier
+
+    assert all(hasattr(dossier, name) for name in dossier.__all__)
+    assert {"Family", "CodeFamilies", "DEFAULT_FAMILIES", "MAX_TEXT"} <= set(dossier.__all__)
+    assert CodeFamilies.default() is DEFAULT_FAMILIES
