@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import stat
 import time
 from collections.abc import Callable
@@ -311,10 +312,7 @@ class StatusClient:
 
     def _classify(self, status: int, headers: Any, body: bytes) -> Any:
         if status == 200:
-            try:
-                return json.loads(body)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise BadResponse(f"the answer is not JSON: {exc}") from exc
+            return _parse_json(body)
         raise _error_for(status, headers, body)
 
 
@@ -365,12 +363,46 @@ def _reason(exc: Exception) -> str:
 def _error_message(body: bytes) -> str:
     """The ``error.message`` of an error document, when the body is one."""
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = _parse_json(body)
+    except BadResponse:
         return ""
     error = data.get("error") if isinstance(data, dict) else None
     message = error.get("message") if isinstance(error, dict) else None
     return message[:200] if isinstance(message, str) else ""
+
+
+_MAX_DEPTH = 16
+"""A status record nests three deep (record, history, entry); far deeper is an attack."""
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _parse_json(body: bytes) -> Any:
+    """The decoded answer. Whatever a broken or hostile server sends (invalid UTF-8, 200,000
+    nested brackets, a number of 5,000 digits, NaN, a lone UTF-16 surrogate that no screen or
+    database can take) becomes a :class:`BadResponse`, never another exception."""
+    try:
+        data = json.loads(body, parse_constant=_no_constant)
+    except RecursionError:
+        raise BadResponse("the answer is not JSON: nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, digit limit, NaN
+        raise BadResponse(f"the answer is not JSON: {exc}") from exc
+    pending: list[tuple[Any, int]] = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str):
+            if not value.isascii() and _SURROGATE.search(value):
+                raise BadResponse("the answer holds a lone UTF-16 surrogate, which is not text")
+        elif isinstance(value, dict | list):
+            if depth > _MAX_DEPTH:
+                raise BadResponse(f"the answer nests deeper than {_MAX_DEPTH} levels")
+            items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+            pending.extend((item, depth + 1) for item in items)
+    return data
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _retry_after(headers: Any) -> float | None:

@@ -9,6 +9,7 @@ import pytest
 from backend_client.cli import main
 from dossier import parse_code
 from onestop.demo_api import DemoStatusServer
+from tests.backend_client.fault_server import Reply, fault_server
 
 
 def spellings(code: str, key: str | None) -> list[list[str]]:
@@ -114,3 +115,11 @@ def test_installed_console_script(demo_api: DemoStatusServer) -> None:
         check=False,
     )
     assert missing.returncode == 1
+
+
+@pytest.mark.parametrize("body", [b"[" * 200_000, b'{"code": "\\ud800"}', b"9" * 5000])
+def test_a_hostile_answer_exits_3_not_1(body: bytes, capsys: pytest.CaptureFixture[str]) -> None:
+    with fault_server() as server:
+        server.script = [Reply(body=body)]
+        assert main(["000.00.20.H30-240115-0001", "--url", server.url]) == 3
+    assert "Không hỏi được máy chủ tra cứu: the answer" in capsys.readouterr().err

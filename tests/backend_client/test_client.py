@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 import logging
 import ssl
 import threading
@@ -30,6 +31,12 @@ SAMPLE = RECORDS[0].dossier
 CODE = parse_code(SAMPLE.code)
 GOOD = Reply.json(dossier_to_json(SAMPLE.without_applicant()))
 FAST = Timeouts(connect=0.5, read=0.3, total=2.0)
+
+
+def raw_field(name: str, raw: str) -> Reply:
+    """The good record with one field's value written as this raw JSON text."""
+    data = {**dossier_to_json(SAMPLE.without_applicant()), name: "\0"}
+    return Reply(body=json.dumps(data).replace('"\\u0000"', raw).encode())
 
 
 def client(url: str, **kwargs: Any) -> StatusClient:
@@ -193,6 +200,15 @@ def test_a_lookup_after_a_deadline_reuses_nothing_broken(faults: FaultServer) ->
         (Reply(body=b"{" + b" " * 5_000_000 + b"}"), "too large"),
         (Reply(body=b"{" + b" " * 5_000_000 + b"}", close_delimited=True), "larger than"),
         (Reply(302, headers={"Location": "http://example.org/"}), "unexpected HTTP 302"),
+        # What an attacker or a broken proxy can send: each a BadResponse, nothing else.
+        (Reply(body=b"[" * 200_000), "nested too deeply"),
+        (Reply(body=b"[" * 50 + b"]" * 50), "nests deeper than 16"),
+        (raw_field("status_code", "9" * 5000), "4300"),
+        (raw_field("status_code", "NaN"), "NaN"),
+        (raw_field("procedure", '"H\\u1ed9 t\\ud800ch"'), "surrogate"),
+        (raw_field("extension", '{"\\udfff": 1}'), "surrogate"),
+        (Reply.json({**dossier_to_json(SAMPLE), "received_at": "0001-01-01T00:00+14:00"}), "1 and"),
+        (Reply.json({**dossier_to_json(SAMPLE), "due_at": "9999-12-31T23:59-10:00"}), "1 and"),
     ],
 )
 def test_bad_answers(faults: FaultServer, reply: Reply, message: str) -> None:

@@ -1,5 +1,5 @@
-"""A status API that answers too slowly never holds the daemon past a lookup's deadline:
-other citizens still get answers, and SIGTERM still stops it."""
+"""A status API that answers too slowly or wrongly never holds the daemon past a lookup's
+deadline: other citizens still get answers, SIGTERM still stops it, bad answers get a reply."""
 
 from __future__ import annotations
 
@@ -45,3 +45,13 @@ def test_slow_lookups_do_not_hold_other_citizens_or_sigterm(
     store = Store(service.config.smsd.database)
     assert store.counts()[f"messages_{MessageState.NEW}"] >= 12
     store.close()
+
+
+def test_a_hostile_answer_gets_a_reply_instead_of_endless_retries(
+    service_factory: Callable[..., SmsService],
+) -> None:
+    with fault_server() as api:
+        api.script = [Reply(body=b"[" * 200_000)]
+        service = service_factory(api_url=api.url, backend_patience=0.5)
+        reply = service.ask("+84912008888", f"HS {EXAMPLE_CODE}", timeout=20)
+    assert "gian doan" in reply
