@@ -208,6 +208,10 @@ class StatusClient:
             dossier = dossier_from_json(data)
         except DossierFormatError as exc:
             raise BadResponse(f"the status record is malformed: {exc}") from exc
+        if not lookup_key:
+            # Personal data only with the receipt's key, whatever the API sends: the kiosk,
+            # the SMS reply, onestop-lookup and the cache all get their records from here.
+            dossier = dossier.without_applicant()
         try:
             answered = parse_code(dossier.code)
         except CodeError:

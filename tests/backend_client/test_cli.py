@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from backend_client.cli import main
-from dossier import parse_code
-from onestop.demo_api import DemoStatusServer
+from dossier import dossier_to_json, parse_code
+from onestop.demo_api import DemoStatusServer, bundled_records
 from tests.backend_client.fault_server import Reply, fault_server
 
 
@@ -123,3 +123,17 @@ def test_a_hostile_answer_exits_3_not_1(body: bytes, capsys: pytest.CaptureFixtu
         server.script = [Reply(body=body)]
         assert main(["000.00.20.H30-240115-0001", "--url", server.url]) == 3
     assert "Không hỏi được máy chủ tra cứu: the answer" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("output", [[], ["--json"]])
+def test_applicant_sent_without_a_key_is_not_printed(
+    output: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = bundled_records()[0].dossier
+    assert record.applicant is not None
+    with fault_server() as server:
+        server.script = [Reply.json(dossier_to_json(record))]
+        assert main([record.code, "--url", server.url, *output]) == 0
+    out = capsys.readouterr().out
+    assert record.code in out
+    assert record.applicant.name not in out and record.applicant.id_number not in out

@@ -277,6 +277,16 @@ def test_token_is_sent_and_refusal_is_typed() -> None:
             api.lookup(CODE)
 
 
+def test_applicant_sent_without_a_key_is_dropped_and_never_cached(faults: FaultServer) -> None:
+    assert SAMPLE.applicant is not None
+    faults.script = [Reply.json(dossier_to_json(SAMPLE))]  # a server that ignores the rule
+    with client(faults.url, cache_ttl=60) as api:
+        assert api.lookup(CODE).applicant is None
+        assert api.lookup(CODE).applicant is None  # from the cache
+        assert api.lookup(CODE, "7K2P").applicant == SAMPLE.applicant
+    assert len(faults.requests) == 2
+
+
 def test_cache_answers_without_asking(faults: FaultServer) -> None:
     faults.script = [GOOD, Reply(404)]
     with client(faults.url, cache_ttl=60) as api:

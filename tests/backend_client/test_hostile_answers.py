@@ -81,3 +81,4 @@ def test_any_record_is_a_dossier_or_a_typed_error(
     json.dumps(dossier_to_json(dossier), ensure_ascii=False).encode()
     store.put(CODE, dossier, NOW)
     assert dossier.overdue(NOW) in (True, False)
+    assert key is not None or dossier.applicant is None
