@@ -21,14 +21,24 @@ from dossier import (
     dossier_from_json,
     dossier_to_json,
 )
+from onestop.sqlite import Migration, migrate
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS last_known (
-    code TEXT PRIMARY KEY,
-    record TEXT NOT NULL,
-    fetched_at TEXT NOT NULL
-)
-"""
+MIGRATIONS: list[Migration] = [
+    # 1: release 0.1.0, which wrote no version.
+    """
+    CREATE TABLE IF NOT EXISTS last_known (
+        code TEXT PRIMARY KEY,
+        record TEXT NOT NULL,
+        fetched_at TEXT NOT NULL
+    )
+    """,
+    # 2: pruning finds the stale statuses without reading the whole table.
+    "CREATE INDEX IF NOT EXISTS last_known_fetched_at ON last_known (fetched_at)",
+]
+"""The store's schema, one migration a release that changed it (``onestop.sqlite``)."""
+
+STORE = "last_known"
+"""The store's name in a file it shares (the SMS daemon's), where ``user_version`` is not its."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +57,13 @@ class LastKnownStore:
         self._max_age = dt.timedelta(seconds=max_age)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(_SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            migrate(self._db, MIGRATIONS, name=f"last known statuses ({self.path})", store=STORE)
+        except BaseException:
+            self._db.close()
+            raise
 
     def put(self, code: DossierCode, dossier: Dossier, fetched_at: dt.datetime) -> None:
         record = json.dumps(dossier_to_json(dossier.without_applicant()), ensure_ascii=False)
