@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from backend_client import LastKnownStore
+from backend_client import LastKnownStore, StatusClient
 from backend_client._last_known import MIGRATIONS, STORE
 from dossier import ICT, dossier_to_json, parse_code
-from onestop.demo_api import bundled_records
+from onestop.demo_api import DemoStatusServer, bundled_records
 from onestop.sqlite import SchemaError, schema_version
 
 RECORDS = [record.dossier for record in bundled_records()]
@@ -36,6 +36,11 @@ def old_file(path: Path, fetched_at: dt.datetime, count: int = 3) -> None:
         db.execute("INSERT INTO last_known VALUES (?, ?, ?)", (dossier.code, record, stamp))
     db.commit()
     db.close()
+
+
+def rows(path: Path) -> int:
+    with sqlite3.connect(path) as db:
+        return int(db.execute("SELECT COUNT(*) FROM last_known").fetchone()[0])
 
 
 def test_a_file_of_the_first_release_is_upgraded_and_keeps_its_rows(tmp_path: Path) -> None:
@@ -74,3 +79,30 @@ def test_a_file_from_a_newer_release_is_refused(tmp_path: Path) -> None:
         db.execute("UPDATE schema_versions SET version = 3 WHERE store = ?", (STORE,))
     with pytest.raises(SchemaError, match=r"last known statuses .* newer release"):
         LastKnownStore(path)
+
+
+def test_stale_statuses_are_forgotten_at_the_first_write_then_daily(tmp_path: Path) -> None:
+    path = tmp_path / "last_known.sqlite3"
+    old_file(path, THEN - dt.timedelta(days=30), count=2)
+    store = LastKnownStore(path, max_age=86400)
+    store.put(parse_code(RECORDS[5].code), RECORDS[5], THEN)
+    assert rows(path) == 1  # the two stale ones went at the first write
+    store.put(parse_code(RECORDS[6].code), RECORDS[6], THEN + dt.timedelta(hours=23))
+    assert rows(path) == 2  # not a day yet since the last pruning
+    store.put(parse_code(RECORDS[7].code), RECORDS[7], THEN + dt.timedelta(hours=48))
+    assert rows(path) == 1  # a day later: the two older than max_age went
+    store.close()
+
+
+def test_a_kiosk_store_used_only_through_lookups_stays_small(
+    tmp_path: Path, demo_api: DemoStatusServer
+) -> None:
+    """The kiosk opens the store and hands it to its client, nothing more: that is enough."""
+    path = tmp_path / "state" / "last_known.sqlite3"
+    path.parent.mkdir()
+    old_file(path, dt.datetime.now(ICT) - dt.timedelta(days=30))
+    store = LastKnownStore(path)
+    with StatusClient(base_url=demo_api.url, cache_ttl=0, last_known=store) as api:
+        api.lookup(parse_code(RECORDS[10].code))
+    store.close()
+    assert rows(path) == 1
