@@ -138,7 +138,10 @@ def main(argv: list[str] | None = None) -> int:
         print(printable(exc.message(args.lang)), file=sys.stderr)
         return EXIT_USAGE
     try:
-        backend = replace(load_config(args.config).backend, cache_ttl=0.0)
+        config = load_config(args.config)
+        for warning in config.warnings:
+            logging.warning("%s", warning)
+        backend = replace(config.backend, cache_ttl=0.0)
         if args.url:
             backend = replace(backend, url=parse_config({"backend": {"url": args.url}}).backend.url)
         client = StatusClient.from_config(backend, user_agent="onestop-lookup")
