@@ -10,6 +10,7 @@ from gateway.upstreams._base import (
     Upstream,
     UpstreamError,
 )
+from gateway.upstreams.opencps import OpenCPS
 
 __all__ = [
     "Answer",
@@ -17,6 +18,7 @@ __all__ = [
     "KeyRejected",
     "KeyRequired",
     "NotFound",
+    "OpenCPS",
     "Unavailable",
     "Upstream",
     "UpstreamError",

@@ -1,0 +1,26 @@
+from collections.abc import Iterator
+
+import pytest
+
+from gateway.sims import OpenCPSSim, SimServer
+
+
+@pytest.fixture(scope="module")
+def opencps() -> Iterator[SimServer]:
+    """The OpenCPS simulator on a free port of 127.0.0.1, shared by a module's tests."""
+    with SimServer(OpenCPSSim()) as server:
+        yield server
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def opencps_sim(opencps: SimServer) -> Iterator[OpenCPSSim]:
+    """The running OpenCPS simulator's state, restored after the test."""
+    sim = opencps.sim
+    assert isinstance(sim, OpenCPSSim)
+    yield sim
+    sim.reset()
