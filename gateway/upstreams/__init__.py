@@ -10,11 +10,13 @@ from gateway.upstreams._base import (
     Upstream,
     UpstreamError,
 )
+from gateway.upstreams.igate import IGate
 from gateway.upstreams.opencps import OpenCPS
 
 __all__ = [
     "Answer",
     "BadAnswer",
+    "IGate",
     "KeyRejected",
     "KeyRequired",
     "NotFound",

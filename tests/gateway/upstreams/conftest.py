@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gateway.sims import OpenCPSSim, SimServer
+from gateway.sims import IGateSim, OpenCPSSim, SimServer
 
 
 @pytest.fixture(scope="module")
@@ -22,5 +22,21 @@ def opencps_sim(opencps: SimServer) -> Iterator[OpenCPSSim]:
     """The running OpenCPS simulator's state, restored after the test."""
     sim = opencps.sim
     assert isinstance(sim, OpenCPSSim)
+    yield sim
+    sim.reset()
+
+
+@pytest.fixture(scope="module")
+def igate() -> Iterator[SimServer]:
+    """The VNPT iGate simulator (Keycloak and search) on a free port of 127.0.0.1."""
+    with SimServer(IGateSim()) as server:
+        yield server
+
+
+@pytest.fixture
+def igate_sim(igate: SimServer) -> Iterator[IGateSim]:
+    """The running iGate simulator's state, restored after the test."""
+    sim = igate.sim
+    assert isinstance(sim, IGateSim)
     yield sim
     sim.reset()
