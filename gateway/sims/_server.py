@@ -54,6 +54,10 @@ class Simulator(abc.ABC):
     def settings(self, url: str) -> dict[str, str]:
         """The ``[upstream.NAME]`` keys an adapter needs to talk to this simulator at ``url``."""
 
+    @abc.abstractmethod
+    def listing(self) -> list[tuple[str, str, str]]:
+        """Each dossier's code, status in the system's words, and lookup key ("" for none)."""
+
     def reset(self) -> None:
         """Back to the state it started in: no fault, no calls seen (subclasses also restore
         their data), so that one running simulator can serve many tests."""

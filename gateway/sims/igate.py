@@ -184,6 +184,9 @@ class IGateSim(Simulator):
             "client_secret": self.client_secret,
         }
 
+    def listing(self) -> list[tuple[str, str, str]]:
+        return [(item["code"], item["dossierStatus"]["name"], "") for item in self.dossiers]
+
     def by_code(self, code: str) -> dict[str, Any]:
         """A dossier by its iGate code (tests change its fields)."""
         return next(item for item in self.dossiers if item["code"] == code)

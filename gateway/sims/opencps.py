@@ -372,6 +372,12 @@ class OpenCPSSim(Simulator):
             "password": self.password,
         }
 
+    def listing(self) -> list[tuple[str, str, str]]:
+        return [
+            (item.number, item.detail["dossierStatus"], item.password)
+            for item in self.dossiers.values()
+        ]
+
     def by_number(self, number: str) -> OpenCPSDossier:
         """A dossier by its dossierNo (tests change its fields to make hostile answers)."""
         return next(item for item in self.dossiers.values() if item.number == number)

@@ -11,9 +11,12 @@ from gateway.upstreams._base import (
     UpstreamError,
 )
 from gateway.upstreams.igate import IGate
+from gateway.upstreams.lgsp import LGSP
 from gateway.upstreams.opencps import OpenCPS
+from gateway.upstreams.status_api import StatusAPI
 
 __all__ = [
+    "LGSP",
     "Answer",
     "BadAnswer",
     "IGate",
@@ -21,6 +24,7 @@ __all__ = [
     "KeyRequired",
     "NotFound",
     "OpenCPS",
+    "StatusAPI",
     "Unavailable",
     "Upstream",
     "UpstreamError",

@@ -45,6 +45,17 @@ class Reply:
                 f"{len(self.body)} bytes)"
             ) from None
 
+    def detail(self, *path: str) -> str | None:
+        """A text in the JSON body at ``path`` (``detail("error", "code")``), for error
+        answers; None when the body is not JSON or has no text there."""
+        try:
+            value: Any = json.loads(self.body)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None
+        for name in path:
+            value = value.get(name) if isinstance(value, dict) else None
+        return value[:200] if isinstance(value, str) else None
+
     @property
     def retry_after(self) -> float | None:
         """Seconds the upstream asks us to wait (Retry-After in seconds or as an HTTP date)."""

@@ -87,7 +87,7 @@ class IGate(Upstream):
             headers={"Accept": "application/json"},
         )
         if reply.status in (400, 401, 403):
-            error = _error_name(reply)
+            error = reply.detail("error") or "no reason given"
             raise reply.unavailable(f"Keycloak refuses the client ({error}); check client_id")
         if reply.status != 200:
             raise reply.unavailable() if reply.busy else reply.unexpected()
@@ -190,15 +190,6 @@ def _refusal(reply: Reply) -> UpstreamError:
     if reply.status == 404:
         return reply.unavailable("no iGate search at this address (check url)")
     return reply.unexpected()
-
-
-def _error_name(reply: Reply) -> str:
-    """Keycloak's ``error`` field, when the answer has one (never the secret)."""
-    try:
-        error = Fields(reply.json(), "").text("error")
-    except UpstreamError:
-        return f"HTTP {reply.status}"
-    return error or f"HTTP {reply.status}"
 
 
 def _spelling(item: Fields, number: str) -> str:

@@ -63,7 +63,7 @@ DATE = "%d/%m/%Y %H:%M:%S"
 RATINGS = {
     "very_satisfied": "Rất hài lòng",
     "satisfied": "Hài lòng",
-    "dissatisfied": "Không hài lòng",
+    "unsatisfied": "Không hài lòng",
 }
 """The three buttons of Hậu Giang's rating tablet, as OpenCPS's voting choices word them."""
 
