@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from typing import Any
 
 import httpx
@@ -530,3 +531,15 @@ async def test_rating_with_no_matching_choice_is_refused(
         upstream = OpenCPS("hau-giang", without_account, http)
         assert await upstream.rate(code, "satisfied") is False
     assert opencps_sim.ratings == []
+
+
+async def test_lookup_key_never_reaches_the_log(
+    opencps: SimServer, opencps_sim: OpenCPSSim, caplog: pytest.LogCaptureFixture
+) -> None:
+    opencps_sim.dossiers[38101].password = "QX7K"  # nothing else in a log could spell it
+    caplog.set_level(logging.DEBUG)
+    opencps_sim.faults.set(Fault.NOT_JSON, path="/o/rest/v2/dossierlogs/")  # a warning is logged
+    answer = await look(opencps, number_of(opencps_sim, 38101), "QX7K")
+    assert answer.key_verified is True
+    assert "without history" in caplog.text
+    assert "QX7K" not in caplog.text.upper()

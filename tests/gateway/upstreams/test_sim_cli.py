@@ -12,7 +12,7 @@ import pytest
 
 from dossier import Status, parse_code
 from gateway.upstreams import IGate
-from onestop.config import UpstreamSection
+from onestop.config import parse_config
 
 COMMAND = [sys.executable, "-c", "from gateway.sims.cli import main; raise SystemExit(main())"]
 
@@ -42,8 +42,9 @@ async def test_printed_section_configures_an_adapter() -> None:
                 lines.append(line)
             parser = configparser.ConfigParser()
             parser.read_string("\n".join(lines))
-            settings = UpstreamSection(**dict(parser["upstream.cantho"]))
-            assert settings.check() == []
+            settings = parse_config({"upstream.cantho": parser["upstream.cantho"]}).upstream[
+                "cantho"
+            ]
             first = next(line for line in lines if line.startswith("#   ")).split()
             async with httpx.AsyncClient(timeout=10) as http:
                 answer = await IGate("cantho", settings, http).lookup(parse_code(first[1]), None)

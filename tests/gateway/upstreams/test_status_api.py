@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import httpx
@@ -165,3 +166,15 @@ async def test_faults(
     if fault[0] is Fault.RATE_LIMITED:
         assert isinstance(caught.value, Unavailable)
         assert caught.value.retry_after == 4
+
+
+async def test_lookup_key_never_reaches_the_log(
+    status_api: SimServer, status_api_sim: StatusAPISim, caplog: pytest.LogCaptureFixture
+) -> None:
+    record = keyed(status_api_sim)
+    assert record.lookup_key is not None
+    caplog.set_level(logging.DEBUG)
+    answer = await look(status_api, record.dossier.code, record.lookup_key)
+    assert answer.key_verified is True
+    assert "lookup_key=***" in caplog.text
+    assert record.lookup_key not in caplog.text
