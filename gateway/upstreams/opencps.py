@@ -68,6 +68,8 @@ RATINGS = {
 """The three buttons of Hậu Giang's rating tablet, as OpenCPS's voting choices word them."""
 
 _ID = re.compile(r"[0-9]{1,18}")
+_KEY = re.compile(r"[!-~]{1,64}")
+"""A key that can travel in a header: printable ASCII, no spaces, at most 64 characters."""
 _REMEMBERED_IDS = 10_000
 
 
@@ -113,6 +115,9 @@ class OpenCPS(Upstream):
             raise NotFound(f"{number!r} is not an OpenCPS dossier id")
         path = "/dossiers/" + quote(number, safe="")
         key = lookup_key.strip() if lookup_key else None
+        if key and not _KEY.fullmatch(key):
+            # It would go in a header: no receipt prints such a key, and no header may carry it.
+            raise KeyRejected(f"{self._what('dossier')}: the lookup key has characters no key has")
         reply = await self._get(path, "dossier", key=key, login=self.account is not None)
         verified = bool(key)
         if reply.status == 203 and key and self.account is not None:

@@ -236,6 +236,15 @@ async def test_key_is_case_insensitive_as_in_opencps(
     assert answer.key_verified is True
 
 
+@pytest.mark.parametrize("key", ["khóa", "ab\r\nX-Injected: 1", "4656 4656", "x" * 65])
+async def test_key_that_cannot_be_a_key_is_rejected_unsent(
+    opencps: SimServer, opencps_sim: OpenCPSSim, key: str
+) -> None:
+    with pytest.raises(KeyRejected, match="characters no key has"):
+        await look(opencps, number_of(opencps_sim, 38101), key)
+    assert opencps_sim.calls["dossier"] == 0
+
+
 async def test_right_key_without_service_account(
     opencps: SimServer, opencps_sim: OpenCPSSim
 ) -> None:
