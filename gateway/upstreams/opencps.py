@@ -67,7 +67,8 @@ RATINGS = {
 }
 """The three buttons of Hậu Giang's rating tablet, as OpenCPS's voting choices word them."""
 
-_ID = re.compile(r"[0-9]{1,18}")
+_ID = re.compile(r"(?:D-)?([0-9]{1,18})")
+"""An ``opencps_id`` code: OpenCPS's dossierId, canonically ``D-{id}``."""
 _KEY = re.compile(r"[!-~]{1,64}")
 """A key that can travel in a header: printable ASCII, no spaces, at most 64 characters."""
 _REMEMBERED_IDS = 10_000
@@ -110,10 +111,8 @@ class OpenCPS(Upstream):
 
     async def lookup(self, code: DossierCode, lookup_key: str | None) -> Answer:
         number = str(code)
-        by_id = getattr(code, "family", None) == "opencps_id"
-        if by_id and not _ID.fullmatch(number):
-            raise NotFound(f"{number!r} is not an OpenCPS dossier id")
-        path = "/dossiers/" + quote(number, safe="")
+        by_id = _dossier_id(code)
+        path = "/dossiers/" + quote(number if by_id is None else str(by_id), safe="")
         key = lookup_key.strip() if lookup_key else None
         if key and not _KEY.fullmatch(key):
             # It would go in a header: no receipt prints such a key, and no header may carry it.
@@ -130,7 +129,7 @@ class OpenCPS(Upstream):
         if not detail.has("dossierNo"):
             raise NotFound(f"{self._what('dossier')}: no dossier with this number")
         answered = detail.required_text("dossierNo")
-        if not by_id and answered.casefold() != number.casefold():
+        if by_id is None and answered.casefold() != number.casefold():
             raise BadAnswer(f"{self._what('dossier')}: asked for {number}, answered {answered}")
         dossier_id = detail.integer("dossierId")
         if dossier_id is None:
@@ -275,9 +274,7 @@ class OpenCPS(Upstream):
         False when the dossier has no such question or is unknown here."""
         wanted = fold_name(RATINGS.get(rating, rating))
         number = str(code)
-        dossier_id = self._ids.get(number)
-        if dossier_id is None and _ID.fullmatch(number):
-            dossier_id = int(number)
+        dossier_id = self._ids.get(number) or _dossier_id(code)
         if dossier_id is None:
             if self.account is None:
                 return False
@@ -324,6 +321,17 @@ class OpenCPS(Upstream):
         if reply.busy:
             raise reply.unavailable()
         return reply.status == 200
+
+
+def _dossier_id(code: DossierCode) -> int | None:
+    """The dossierId an ``opencps_id`` code carries (None for a dossier number); OpenCPS looks
+    a dossier up by id when the path is all digits."""
+    if getattr(code, "family", None) != "opencps_id":
+        return None
+    found = _ID.fullmatch(str(code))
+    if found is None:
+        raise NotFound(f"{code} is not an OpenCPS dossier id")
+    return int(found.group(1))
 
 
 def _ok(reply: Reply | BaseException) -> Reply:
