@@ -40,7 +40,7 @@ from urllib.parse import quote
 
 import httpx
 
-from dossier import Applicant, Dossier, DossierCode, HistoryEntry, Status
+from dossier import Applicant, Dossier, DossierCode, Family, HistoryEntry, Status
 from gateway.upstreams._base import (
     Answer,
     BadAnswer,
@@ -326,7 +326,7 @@ class OpenCPS(Upstream):
 def _dossier_id(code: DossierCode) -> int | None:
     """The dossierId an ``opencps_id`` code carries (None for a dossier number); OpenCPS looks
     a dossier up by id when the path is all digits."""
-    if getattr(code, "family", None) != "opencps_id":
+    if code.family != Family.OPENCPS_ID:
         return None
     found = _ID.fullmatch(str(code))
     if found is None:

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from dossier import ICT, Status, dossier_to_json, parse_code
+from dossier import ICT, Status, dossier_to_json, parse_code, parse_query
 from gateway.sims import Fault, OpenCPSSim, SimServer
 from gateway.upstreams import (
     Answer,
@@ -552,3 +552,43 @@ async def test_lookup_key_never_reaches_the_log(
     assert answer.key_verified is True
     assert "without history" in caplog.text
     assert "QX7K" not in caplog.text.upper()
+
+
+# Code families -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dossier_id", [38120, 38121])
+async def test_opencps_numbers_are_looked_up_as_printed(
+    opencps: SimServer, opencps_sim: OpenCPSSim, dossier_id: int
+) -> None:
+    number = number_of(opencps_sim, dossier_id)
+    assert parse_code(number).family == "opencps"
+    dossier = (await look(opencps, number)).dossier
+    assert dossier.code == number
+    assert opencps_sim.seen[0].path == f"/o/rest/v2/dossiers/{number}"
+
+
+@pytest.mark.parametrize("payload", ["D-4656-38101", "https://kiosk.example/?QRSCAN=38101-4656"])
+async def test_kiosk_payload_looks_up_the_dossier_id(
+    opencps: SimServer, opencps_sim: OpenCPSSim, payload: str
+) -> None:
+    query = parse_query(payload)
+    assert query.code.family == "opencps_id"
+    async with httpx.AsyncClient(timeout=5) as http:
+        upstream = OpenCPS("hau-giang", opencps.settings(username="", password=""), http)
+        answer = await upstream.lookup(query.code, query.lookup_key)
+        assert await upstream.rate(query.code, "satisfied") is True
+    assert opencps_sim.seen[0].path == "/o/rest/v2/dossiers/38101"
+    assert answer.key_verified is True
+    assert answer.dossier.code == number_of(opencps_sim, 38101)
+    assert opencps_sim.ratings[0]["classPk"] == "38101"
+
+
+async def test_rating_by_dossier_id_needs_no_lookup(
+    opencps: SimServer, opencps_sim: OpenCPSSim
+) -> None:
+    async with httpx.AsyncClient(timeout=5) as http:
+        upstream = OpenCPS("hau-giang", opencps.settings(username="", password=""), http)
+        assert await upstream.rate(parse_code("D-4656-38118"), "very_satisfied") is True
+    assert opencps_sim.calls["dossier"] == 0
+    assert opencps_sim.ratings[0]["selected"] == "1"
