@@ -1,8 +1,18 @@
-"""The emulator's PDU codec against python-gsmmodem-new's: two independent readings agree."""
+"""The project's PDU codec: real phones' PDUs from other projects' test suites, and the
+library it routes around.
+
+Each real vector in ``data/real_pdus.json`` names the repository, path, commit and line it
+comes from and what it decodes to there. The daemon reads received PDUs through
+``hardware.modem.decode_incoming`` (this codec); python-gsmmodem-new, which still drives the
+modem and encodes replies, is shown misreading some of them.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 from gsmmodem.pdu import Concatenation, decodeSmsPdu, encodeSmsSubmitPdu
@@ -10,8 +20,105 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dossier import ICT
+from hardware.modem import decode_incoming
 from hardware.modem_sim import Alphabet, decode_deliver, decode_submit, encode_deliver
-from hardware.modem_sim._pdu import gsm7_septets, pack_septets, split_deliver, unpack_septets
+from hardware.sms_pdu import PduError, gsm7_septets, pack_septets, split_deliver, unpack_septets
+
+VECTORS: list[dict[str, Any]] = json.loads(
+    (Path(__file__).parent / "data" / "real_pdus.json").read_text(encoding="utf-8")
+)["vectors"]
+
+
+def _where(vector: dict[str, Any]) -> str:
+    source = vector["source"]
+    return f"{source['repository']}/{source['path']}:{source['line']}"
+
+
+def _vector(repository: str, path: str, line: int) -> dict[str, Any]:
+    return next(
+        v
+        for v in VECTORS
+        if (v["source"]["repository"], v["source"]["path"], v["source"]["line"])
+        == (repository, path, line)
+    )
+
+
+def test_the_real_vectors_are_many_and_sourced() -> None:
+    assert len(VECTORS) >= 70
+    assert sum(v["kind"] == "deliver" for v in VECTORS) >= 44
+    repositories = {v["source"]["repository"] for v in VECTORS}
+    assert repositories == {
+        "gammu/gammu",
+        "babca/python-gsmmodem",
+        "pmarti/python-messaging",
+        "LineageOS/android_frameworks_opt_telephony",
+    }
+    assert all(len(v["source"]["commit"]) == 40 and v["source"]["line"] > 0 for v in VECTORS)
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=_where)
+def test_real_pdus_decode_as_their_sources_say(vector: dict[str, Any]) -> None:
+    if vector["kind"] != "deliver":
+        with pytest.raises(PduError):
+            decode_deliver(vector["pdu"])
+        incoming = decode_incoming(vector["pdu"])
+        assert incoming.error and incoming.pdu == vector["pdu"]
+        return
+    deliver = decode_deliver(vector["pdu"])
+    got = {
+        "sender": deliver.sender,
+        "text": deliver.text,
+        "binary": deliver.binary,
+        "concat": [deliver.concat.reference, deliver.concat.total, deliver.concat.number]
+        if deliver.concat
+        else None,
+        "ports": [deliver.ports.destination, deliver.ports.source] if deliver.ports else None,
+    }
+    assert {key: got[key] for key in vector["expected"]} == vector["expected"]
+    incoming = decode_incoming(vector["pdu"], memory="SM", index=3)
+    assert incoming.error is None
+    assert (incoming.sender, incoming.binary) == (deliver.sender, deliver.binary)
+    if "text" in vector["expected"]:
+        assert incoming.text == vector["expected"]["text"]
+
+
+GAMMU = ("gammu/gammu", "tests/at-sms/39.dump", 3)
+EIGHT_BIT_F5 = ("gammu/gammu", "tests/at-sms/26.dump", 3)
+AOSP = (
+    "LineageOS/android_frameworks_opt_telephony",
+    "tests/telephonytests/src/com/android/internal/telephony/GsmSmsTest.java",
+)
+MMS_NOTIFICATION = (*AOSP, 78)
+DIAL_STRING = (*AOSP, 54)
+
+
+def test_the_library_misreads_real_pdus_that_the_codec_reads_right() -> None:
+    # GSM-7 read past the stated user data length: the padding becomes text.
+    vector = _vector(*GAMMU)
+    assert decodeSmsPdu(vector["pdu"])["text"].endswith("11:19. buzC3e")
+    assert decode_deliver(vector["pdu"]).text.endswith("11:19.")
+    # 8-bit data with coding scheme F5: the library gives up with StopIteration.
+    with pytest.raises(StopIteration):
+        decodeSmsPdu(_vector(*EIGHT_BIT_F5)["pdu"])
+    assert decode_deliver(_vector(*EIGHT_BIT_F5)["pdu"]).binary
+    # An MMS notification on the WAP push port, read as GSM-7 text or not at all.
+    with pytest.raises(StopIteration):
+        decodeSmsPdu(_vector(*MMS_NOTIFICATION)["pdu"])
+    ports = decode_deliver(_vector(*MMS_NOTIFICATION)["pdu"]).ports
+    assert ports is not None and ports.destination == 2948
+    # A sender with * and # in it loses them.
+    assert decodeSmsPdu(_vector(*DIAL_STRING)["pdu"])["number"] == "abcdeba51"
+    assert decode_deliver(_vector(*DIAL_STRING)["pdu"]).sender == "*#abc#*51"
+
+
+@given(st.binary(max_size=200))
+def test_no_byte_sequence_breaks_the_codec(data: bytes) -> None:
+    try:
+        deliver = decode_deliver(data.hex())
+    except PduError:
+        return
+    assert isinstance(deliver.text, str) and isinstance(deliver.sender, str)
+
 
 MOMENT = dt.datetime(2024, 1, 15, 9, 30, 5, tzinfo=ICT)
 GSM7_TEXT = st.text(
