@@ -19,6 +19,7 @@ from dossier._codes import (
     parse_code,
     parse_query,
 )
+from dossier._language import Language
 from dossier._model import (
     FIELDS,
     ICT,
@@ -47,6 +48,7 @@ __all__ = [
     "DossierCode",
     "DossierFormatError",
     "HistoryEntry",
+    "Language",
     "Notation",
     "Problem",
     "Stage",

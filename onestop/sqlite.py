@@ -2,9 +2,11 @@
 
 Units upgrade in place (``git pull``, provision again) while their databases stay, so each
 store declares its schema as an ordered list of migrations and the file records how many it
-has had in ``PRAGMA user_version``. Opening a store applies the missing ones, each in its own
-transaction together with the new version number, so a crash mid-upgrade leaves the file at
-the last complete version. Migration 1 of every store is the schema of release 0.1.0, which
+has had, per store name, in its ``schema_versions`` table: one file may hold several stores
+(the SMS daemon's messages and the last known statuses share ``[smsd] database``), each
+upgraded on its own. Opening a store applies the missing ones, each in its own transaction
+together with the new version number, so a crash mid-upgrade leaves the file at the last
+complete version. Migration 1 of every store is the schema of release 0.1.0, which
 wrote no version: its statements use ``IF NOT EXISTS``, so a 0.1.0 file is adopted as it is.
 
 A file written by a newer release than the running code is refused with a clear message
@@ -29,9 +31,16 @@ class SchemaError(Exception):
     """The database cannot be brought to the schema this program needs."""
 
 
-def schema_version(db: sqlite3.Connection) -> int:
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    return int(version)
+_VERSIONS = (
+    "CREATE TABLE IF NOT EXISTS schema_versions (store TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+)
+
+
+def schema_version(db: sqlite3.Connection, name: str) -> int:
+    """How many migrations the store ``name`` has had in this file (0: none yet)."""
+    db.execute(_VERSIONS)
+    row = db.execute("SELECT version FROM schema_versions WHERE store = ?", (name,)).fetchone()
+    return 0 if row is None else int(row[0])
 
 
 def migrate(db: sqlite3.Connection, migrations: Sequence[Migration], *, name: str) -> int:
@@ -40,7 +49,7 @@ def migrate(db: sqlite3.Connection, migrations: Sequence[Migration], *, name: st
     ``db`` must be in autocommit mode (``isolation_level=None``), as every store here opens
     it, so that each migration runs in the explicit transaction opened here.
     """
-    current = schema_version(db)
+    current = schema_version(db, name)
     target = len(migrations)
     if current > target:
         raise SchemaError(
@@ -56,7 +65,10 @@ def migrate(db: sqlite3.Connection, migrations: Sequence[Migration], *, name: st
                     db.execute(statement)
             else:
                 step(db)
-            db.execute(f"PRAGMA user_version = {version}")
+            db.execute(
+                "INSERT OR REPLACE INTO schema_versions (store, version) VALUES (?, ?)",
+                (name, version),
+            )
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             if db.in_transaction:

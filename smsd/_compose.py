@@ -24,6 +24,7 @@ from dossier import (
     CodeError,
     Dossier,
     DossierCode,
+    Language,
     due_phrase,
     format_date,
     format_moment,
@@ -149,6 +150,16 @@ class Composer:
             ]
         )
 
+    def incomplete(self) -> str:
+        """For a long message whose part holding the code never arrived."""
+        return self._fit(
+            [
+                "Tin nhắn của bạn đến không đầy đủ, vui lòng gửi lại. "
+                f"Soạn {self.keyword} <mã hồ sơ> gửi số này.",
+                "Tin nhắn đến không đầy đủ, vui lòng gửi lại.",
+            ]
+        )
+
     def limit_notice(self) -> str:
         return self._fit(
             ["Số điện thoại này đã tra cứu quá nhiều lần. Vui lòng thử lại sau 1 giờ."]
@@ -167,7 +178,7 @@ class Composer:
     def _line(self, answer: Answer, now: dt.datetime, level: int) -> str:
         """One code's answer; ``level`` 2 is the fullest, 0 the barest."""
         if isinstance(answer, Invalid):
-            return f"Mã hồ sơ không đúng: {answer.error.message('vi')}"
+            return f"Mã hồ sơ không đúng: {answer.error.message(Language.VI)}"
         if isinstance(answer, NotFound):
             tail = " Vui lòng kiểm tra lại mã trên giấy biên nhận." if level else ""
             return f"{answer.code}: không tìm thấy hồ sơ.{tail}"

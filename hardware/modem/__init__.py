@@ -11,7 +11,7 @@ Exceptions::
     └── ModemDead              reopening and resetting did not bring the modem back
 """
 
-from hardware.modem._adapter import Modem, ModemSettings, ModemState, SendReceipt
+from hardware.modem._adapter import Modem, ModemSettings, ModemState, SendJournal, SendReceipt
 from hardware.modem._driver import set_traffic_logging
 from hardware.modem._errors import (
     TRANSIENT_CMS,
@@ -37,6 +37,7 @@ __all__ = [
     "ModemTimeout",
     "ModemUnavailable",
     "PartInfo",
+    "SendJournal",
     "SendReceipt",
     "SendRejected",
     "SimLocked",

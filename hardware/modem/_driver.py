@@ -235,14 +235,18 @@ class Driver(GsmModem, _PortComms):  # type: ignore[misc]
             raise ModemUnavailable(f"{self.port} went away: {self.lost}")
         return lines
 
-    def call(self, command: str, *, timeout: float | None = None, **kwargs: Any) -> list[str]:
-        """Send one command and return its answer lines, raising this package's errors."""
+    def call(
+        self, command: str, *, timeout: float | None = None, shown: str = "", **kwargs: Any
+    ) -> list[str]:
+        """Send one command and return its answer lines, raising this package's errors.
+
+        ``shown`` names the command in errors instead of its text (a PDU holds a number)."""
         if not self.alive:
             raise ModemUnavailable(f"{self.port} is closed: {self.lost or 'not open'}")
         try:
             lines = self.write(command, timeout=timeout or self.command_timeout, **kwargs)
         except Exception as exc:
-            raise self.convert(command, exc) from exc
+            raise self.convert(shown or command, exc) from exc
         return lines or []
 
     def convert(self, command: str, exc: BaseException) -> BaseException:

@@ -217,9 +217,12 @@ class SmsdSection:
     )
     own_number: str = option("", text(), "The SIM's own number, never answered.")
     loop_repeats: int = option(
-        3, integer(2, 100), "The same text from the same number this often in loop_window: stop."
+        3,
+        integer(2, 100),
+        "Messages from one number with the same text, or each coming a steady delay after our "
+        "reply (another auto-responder's rhythm), this often in loop_window: stop answering.",
     )
-    loop_window: float = option(600.0, seconds(10, 86400), "The window of loop_repeats.")
+    loop_window: float = option(3600.0, seconds(10, 86400), "The window of loop_repeats.")
     lookup_workers: int = option(4, integer(1, 64), "Lookups running at the same time.")
     backend_patience: float = option(
         600.0,
