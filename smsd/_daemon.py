@@ -333,7 +333,7 @@ class SmsDaemon:
         deadlines = [
             self.store.next_part_deadline(self._settings.multipart_timeout),
             self.store.next_message_retry(),
-            self.store.next_reply_at(),
+            None if self._capped else self.store.next_reply_at(),  # capped: nothing to send
         ]
         soonest = min((d for d in deadlines if d is not None), default=now + 1.0)
         return min(max(soonest - now, 0.01), 1.0)

@@ -29,6 +29,7 @@ from smsd import (
     mask_number,
     national,
 )
+from smsd._policy import steady_rhythm
 
 SENT = dt.datetime(2024, 1, 15, 9, 0, tzinfo=ICT)
 
@@ -206,3 +207,17 @@ def test_store_prunes_handled_rows_but_keeps_events(tmp_path: Path) -> None:
     assert store.prune(older_than=5000) == 2
     assert [m.id for m in store.due_messages(now=6000)] == [waiting.id]
     assert len(store.events()) == 1
+
+
+@pytest.mark.parametrize(
+    ("delays", "machine"),
+    [
+        ([2.0, 2.5, 1.8], True),  # answers each reply within seconds
+        ([None, 300.0, 310.0, 295.0], True),  # every five minutes, like clockwork
+        ([40.0, 95.0, 20.0], False),  # a person typing the next code
+        ([2.0, None, 2.0], False),  # one message came before our reply: a person
+        ([2.0, 2.0], False),  # too few to tell
+    ],
+)
+def test_a_steady_rhythm_gives_a_machine_away(delays: list[float | None], machine: bool) -> None:
+    assert steady_rhythm(delays, 3) is machine
