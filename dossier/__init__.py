@@ -19,6 +19,13 @@ from dossier._codes import (
     parse_code,
     parse_query,
 )
+from dossier._guidance import (
+    PLACEHOLDERS,
+    OfficeGuide,
+    citizens_turn,
+    next_step,
+    unknown_placeholders,
+)
 from dossier._language import Language
 from dossier._model import (
     FIELDS,
@@ -40,6 +47,7 @@ __all__ = [
     "EXAMPLE_CODE",
     "FIELDS",
     "ICT",
+    "PLACEHOLDERS",
     "Applicant",
     "CodeError",
     "CodeProgress",
@@ -50,9 +58,11 @@ __all__ = [
     "HistoryEntry",
     "Language",
     "Notation",
+    "OfficeGuide",
     "Problem",
     "Stage",
     "Status",
+    "citizens_turn",
     "code_progress",
     "dossier_from_json",
     "dossier_to_json",
@@ -62,8 +72,10 @@ __all__ = [
     "format_date",
     "format_moment",
     "format_time",
+    "next_step",
     "normalize_code",
     "parse_code",
     "parse_query",
     "strip_diacritics",
+    "unknown_placeholders",
 ]

@@ -86,6 +86,8 @@ class _Settings:
                 alphabet=smsd.reply_alphabet,
                 max_parts=smsd.max_parts,
                 keyword=smsd.keywords[0] if smsd.keywords else "HS",
+                example=smsd.example_code,
+                guide=config.guidance.guide(hotline=smsd.hotline),
             ),
             policy=Policy(
                 sender_limit=smsd.sender_limit,
