@@ -1,4 +1,5 @@
-"""The GSM modem behind the SMS daemon: python-gsmmodem-new, driven from one thread.
+"""The GSM modem behind the SMS daemon: python-gsmmodem-new, driven from one thread, on a
+serial line read by pySerial's ``serial.threaded`` and the line stream of ``_lines``.
 
 Exceptions::
 
@@ -23,12 +24,16 @@ from hardware.modem._errors import (
     SendRejected,
     SimLocked,
 )
+from hardware.modem._lines import EventKind, LineEvent, LineStream
 from hardware.modem._messages import Incoming, PartInfo, decode_incoming, join_units, submit_pdus
 
 __all__ = [
     "TRANSIENT_CMS",
     "CommandRejected",
+    "EventKind",
     "Incoming",
+    "LineEvent",
+    "LineStream",
     "Modem",
     "ModemDead",
     "ModemError",

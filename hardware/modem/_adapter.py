@@ -45,6 +45,7 @@ from hardware.modem._errors import (
     SendRejected,
     SimLocked,
 )
+from hardware.modem._lines import EventKind, LineEvent
 from hardware.modem._messages import Incoming, decode_incoming, submit_pdus
 
 log = logging.getLogger(__name__)
@@ -230,12 +231,12 @@ class Modem:
     def _put(self, priority: int, item: object) -> None:
         self._queue.put((priority, next(self._order), item))
 
-    def _event(self, generation: int, event: tuple[str, ...]) -> None:
+    def _event(self, generation: int, event: LineEvent) -> None:
         """From the reader thread: forward what the modem said on its own initiative."""
         if generation != self._generation:
             return
-        priority = _LOST if event[0] == "lost" else _NOTICE
-        self._put(priority, ("event", *event))
+        priority = _LOST if event.kind is EventKind.LOST else _NOTICE
+        self._put(priority, ("event", event))
 
     def _set_state(self, state: ModemState, detail: str) -> None:
         self.state = state
@@ -314,16 +315,15 @@ class Modem:
         elif kind == "sweep":
             self._sweep()
         elif kind == "event":
-            self._on_modem_event(item[1:])
+            self._on_modem_event(item[1])
 
-    def _on_modem_event(self, event: tuple[str, ...]) -> None:
-        kind = event[0]
-        if kind == "lost":
-            raise ModemUnavailable(f"{self.settings.port} went away ({event[1]})")
-        if kind == "cmt":
-            self._deliver(decode_incoming(event[2]))
+    def _on_modem_event(self, event: LineEvent) -> None:
+        if event.kind is EventKind.LOST:
+            raise ModemUnavailable(f"{self.settings.port} went away ({event.text})")
+        if event.kind is EventKind.DELIVERY:
+            self._deliver(decode_incoming(event.pdu))
             return
-        line = event[1]
+        line = event.text
         match = _CMTI.match(line)
         if match:
             self._take(match.group(1), int(match.group(2)))
