@@ -13,6 +13,9 @@ from pathlib import Path
 from dossier import (
     EXAMPLE_CODE,
     CodeError,
+    CodeFamilies,
+    CodeFamiliesError,
+    Family,
     OfficeGuide,
     Status,
     parse_code,
@@ -309,6 +312,33 @@ class GuidanceSection:
             for unknown in unknown_placeholders(sentence):
                 problems.append(f"step.{name}: {{{unknown}}} is not something a step can name")
         return problems
+
+
+@dataclass(frozen=True)
+class CodesSection:
+    """Which receipt code spellings this unit reads (code families); every channel follows."""
+
+    families: tuple[str, ...] = option(
+        tuple(family.value for family in Family),
+        names(),
+        "Built-in code families read: " + ", ".join(Family) + ".",
+    )
+    custom: dict[str, str] = option_map(
+        text(),
+        "custom.NAME = a regular expression matching a whole code of this deployment's own "
+        "shape (one word, upper case); a group (?P<agency>...) gives its agency.",
+    )
+
+    def check(self) -> list[str]:
+        try:
+            self.code_families()
+        except CodeFamiliesError as exc:
+            return exc.problems
+        return []
+
+    def code_families(self) -> CodeFamilies:
+        """The families every parser of this unit is given (raises CodeFamiliesError)."""
+        return CodeFamilies.from_config(self.families, self.custom)
 
 
 UPSTREAM_TYPES = ("opencps", "igate", "lgsp", "status-api", "demo")
