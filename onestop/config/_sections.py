@@ -12,6 +12,7 @@ from pathlib import Path
 
 from dossier import (
     EXAMPLE_CODE,
+    FIELDS,
     CodeError,
     CodeFamilies,
     CodeFamiliesError,
@@ -377,14 +378,19 @@ class UpstreamSection:
     username: str = option("", text(), "opencps, lgsp: the service account's user name.")
     password: str = option("", secret(), "opencps, lgsp: the service account's password.")
     token_url: str = option(
-        "", text(), "igate: the Keycloak token endpoint (realm digo) for client_credentials."
+        "",
+        text(),
+        "igate: the Keycloak token endpoint (realm digo); lgsp: the login endpoint.",
     )
     client_id: str = option("", text(), "igate: the client the province issued this gateway.")
     client_secret: str = option("", secret(), "igate: that client's secret.")
     unit_code: str = option("", text(), "lgsp: the madonvi sent with every TraCuuHoSo call.")
     field: dict[str, str] = option_map(
-        text(), "lgsp: field.<contract name> = the answer's field name, where it differs."
+        text(),
+        "lgsp: field.<contract name> = the answer's field names (first non-empty wins), where "
+        "they differ.",
     )
+    token: str = option("", secret(), "status-api: the bearer token the other server issued us.")
 
     def check(self) -> list[str]:
         """Keys that a given type needs; the section name is added by the loader."""
@@ -398,5 +404,17 @@ class UpstreamSection:
         if self.type == "igate" and not (self.token_url and self.client_id and self.client_secret):
             problems.append(
                 "token_url, client_id, client_secret: an igate upstream needs all three"
+            )
+        if self.type == "lgsp" and not (
+            self.token_url and self.username and self.password and self.unit_code
+        ):
+            problems.append(
+                "token_url, username, password, unit_code: an lgsp upstream needs all four"
+            )
+        mappable = [name for name in FIELDS if name != "history"]
+        for name in sorted(set(self.field) - set(mappable)):
+            problems.append(
+                f"field.{name}: not a field of the status record; expected one of "
+                + ", ".join(mappable)
             )
         return problems
