@@ -2,19 +2,21 @@
 
 Units upgrade in place (``git pull``, provision again) while their databases stay, so each
 store declares its schema as an ordered list of migrations and the file records how many it
-has had, per store name, in its ``schema_versions`` table: one file may hold several stores
-(the SMS daemon's messages and the last known statuses share ``[smsd] database``), each
-upgraded on its own. Opening a store applies the missing ones, each in its own transaction
-together with the new version number, so a crash mid-upgrade leaves the file at the last
-complete version. Migration 1 of every store is the schema of release 0.1.0, which
+has had in ``PRAGMA user_version``. Opening a store applies the missing ones, each in its own
+transaction together with the new version number, so a crash mid-upgrade leaves the file at
+the last complete version. Migration 1 of every store is the schema of release 0.1.0, which
 wrote no version: its statements use ``IF NOT EXISTS``, so a 0.1.0 file is adopted as it is.
 
 A file written by a newer release than the running code is refused with a clear message
 rather than half-understood.
 
+Two stores may share one file (the SMS daemon keeps its messages and the last known statuses
+together), but not one ``user_version``: the second passes ``store=``, and its version is kept
+in its row of the file's ``schema_versions`` table instead.
+
 Exceptions::
 
-    Exception
+    sqlite3.DatabaseError
     └── SchemaError   the file's schema is newer than this program, or a migration failed
 """
 
@@ -27,29 +29,44 @@ Migration = str | Callable[[sqlite3.Connection], None]
 """A migration: an SQL script, or a function for changes SQL alone cannot express."""
 
 
-class SchemaError(Exception):
-    """The database cannot be brought to the schema this program needs."""
+class SchemaError(sqlite3.DatabaseError):
+    """The database cannot be brought to the schema this program needs (a database error, so
+    that programs which report an unusable database report this one too)."""
 
 
-_VERSIONS = (
-    "CREATE TABLE IF NOT EXISTS schema_versions (store TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+_VERSIONS = """
+CREATE TABLE IF NOT EXISTS schema_versions (
+    store TEXT PRIMARY KEY,
+    version INTEGER NOT NULL
 )
+"""
 
 
-def schema_version(db: sqlite3.Connection, name: str) -> int:
-    """How many migrations the store ``name`` has had in this file (0: none yet)."""
-    db.execute(_VERSIONS)
-    row = db.execute("SELECT version FROM schema_versions WHERE store = ?", (name,)).fetchone()
-    return 0 if row is None else int(row[0])
+def schema_version(db: sqlite3.Connection, store: str | None = None) -> int:
+    """The file's ``user_version``, or the version of ``store`` in a shared file."""
+    if store is None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        return int(version)
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_versions'").fetchone():
+        row = db.execute("SELECT version FROM schema_versions WHERE store = ?", (store,)).fetchone()
+        return 0 if row is None else int(row[0])
+    return 0
 
 
-def migrate(db: sqlite3.Connection, migrations: Sequence[Migration], *, name: str) -> int:
+def migrate(
+    db: sqlite3.Connection,
+    migrations: Sequence[Migration],
+    *,
+    name: str,
+    store: str | None = None,
+) -> int:
     """Apply the migrations ``db`` has not had yet; returns the version it is at now.
 
     ``db`` must be in autocommit mode (``isolation_level=None``), as every store here opens
-    it, so that each migration runs in the explicit transaction opened here.
+    it, so that each migration runs in the explicit transaction opened here. ``store`` names
+    a store that shares its file with another (see the module's docstring).
     """
-    current = schema_version(db, name)
+    current = schema_version(db, store)
     target = len(migrations)
     if current > target:
         raise SchemaError(
@@ -65,10 +82,7 @@ def migrate(db: sqlite3.Connection, migrations: Sequence[Migration], *, name: st
                     db.execute(statement)
             else:
                 step(db)
-            db.execute(
-                "INSERT OR REPLACE INTO schema_versions (store, version) VALUES (?, ?)",
-                (name, version),
-            )
+            _record_version(db, version, store)
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             if db.in_transaction:
@@ -77,6 +91,18 @@ def migrate(db: sqlite3.Connection, migrations: Sequence[Migration], *, name: st
                 f"{name}: migration to schema version {version} failed: {exc}"
             ) from exc
     return target
+
+
+def _record_version(db: sqlite3.Connection, version: int, store: str | None) -> None:
+    if store is None:
+        db.execute(f"PRAGMA user_version = {version}")
+        return
+    db.execute(_VERSIONS)
+    db.execute(
+        "INSERT INTO schema_versions (store, version) VALUES (?, ?)"
+        " ON CONFLICT (store) DO UPDATE SET version = excluded.version",
+        (store, version),
+    )
 
 
 def _statements(script: str) -> list[str]:

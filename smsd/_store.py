@@ -16,7 +16,8 @@ reference, and counted as :attr:`Outcome.RESENT` (the citizen may get that part 
 off a second time it is not sent again (:attr:`Outcome.UNSENT`), so that a crash loop can
 never flood a citizen.
 
-The schema is versioned (``onestop.sqlite.migrate``): migration 1 is the schema of release
+The schema is versioned (``onestop.sqlite.migrate``, the file's own ``user_version``; the last
+known statuses that share the file keep theirs apart): migration 1 is the schema of release
 0.1.0, which wrote no version.
 """
 

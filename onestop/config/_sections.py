@@ -57,7 +57,7 @@ class BackendSection:
     connect_timeout: float = option(3.05, seconds(0.1, 60), "Time to open a connection.")
     read_timeout: float = option(5.0, seconds(0.1, 120), "Time to wait for each part of a reply.")
     total_timeout: float = option(
-        15.0, seconds(1, 600), "A lookup whose answer is still arriving after this long is dropped."
+        15.0, seconds(1, 600), "A whole lookup, retries and their pauses included, ends by then."
     )
     retries: int = option(
         2, integer(0, 10), "Retries after a connection error or a 502, 503, 504 or 429 reply."
