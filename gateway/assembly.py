@@ -18,7 +18,6 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequenc
 from pathlib import Path
 from typing import Any
 
-import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
@@ -39,8 +38,7 @@ from gateway.routing import Router
 from gateway.secrets import with_secrets
 from gateway.server import ConnectionLimits, GatewayServer
 from gateway.service import LookupService, UpstreamSlot
-from gateway.upstream_client import upstream_client
-from gateway.upstreams import ADAPTERS, DemoUpstream, UpstreamFactory
+from gateway.upstreams import ADAPTERS, DemoUpstream, UpstreamFactory, UpstreamHTTP
 from onestop.config import Config, GatewaySection, UpstreamSection
 from onestop.sqlite import SchemaError
 
@@ -72,7 +70,7 @@ class Gateway:
     ) -> None:
         self.settings = settings
         self.metrics = Metrics()
-        self._http: list[httpx.AsyncClient] = []
+        self._http: list[UpstreamHTTP] = []
         self.background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         """Coroutines run while the gateway serves (the ratings' retries, a watchdog)."""
         slots = {name: self._slot(name, section, adapters) for name, section in upstreams.items()}
@@ -210,7 +208,7 @@ class Gateway:
             raise GatewayError(
                 f"[upstream.{name}] type = {section.type}: this version has no adapter for it"
             )
-        http = upstream_client(section)
+        http = UpstreamHTTP.for_upstream(section)
         self._http.append(http)
         return UpstreamSlot(name, section, factory(name, section, http), breaker)
 

@@ -11,13 +11,11 @@ import functools
 from collections.abc import Iterable
 from pathlib import Path
 
-import httpx
-
 from dossier import DEFAULT_FAMILIES, CodeFamilies, DossierCode, parse_query
 from gateway.assembly import Gateway
 from gateway.clients import ClientRegistry
 from gateway.server import GatewayServer
-from gateway.upstreams import DemoUpstream
+from gateway.upstreams import DemoUpstream, UpstreamHTTP
 from gateway.upstreams.demo import DemoRecord
 from onestop.config import GatewaySection, UpstreamSection
 
@@ -61,7 +59,7 @@ class DemoStatusServer(GatewayServer):
         given = list(records)
         made: list[DemoUpstream] = []
 
-        def demo(name: str, section: UpstreamSection, http: httpx.AsyncClient) -> DemoUpstream:
+        def demo(name: str, section: UpstreamSection, http: UpstreamHTTP) -> DemoUpstream:
             made.append(DemoUpstream(name, section, http, records=given))
             return made[-1]
 

@@ -24,8 +24,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-import httpx
-
 from dossier import ICT, Dossier, DossierCode, Rating
 from gateway.breaker import BreakerState, CircuitBreaker
 from gateway.cache import AnswerCache
@@ -291,10 +289,6 @@ class LookupService:
             failure = Unavailable(f"{name} gave no answer within {timeout:g} s")
             self._failed(slot, failure)
             raise failure from None
-        except httpx.HTTPError as exc:
-            failure = Unavailable(f"{name}: {_describe(exc)}")
-            self._failed(slot, failure)
-            raise failure from exc
         except asyncio.CancelledError:
             slot.breaker.abandoned()
             raise
@@ -373,21 +367,3 @@ def _checked(answer: Answer) -> Answer:
     if answer.key_verified or answer.dossier.applicant is None:
         return answer
     return Answer(answer.dossier.without_applicant())
-
-
-_EXCEPTION_WORDS = (
-    (httpx.ConnectTimeout, "no connection in time"),
-    (httpx.TimeoutException, "no answer in time"),
-    (httpx.ConnectError, "cannot connect"),
-    (httpx.RemoteProtocolError, "the connection broke off"),
-    (httpx.ReadError, "the connection broke off"),
-    (httpx.WriteError, "the connection broke off"),
-)
-
-
-def _describe(exc: httpx.HTTPError) -> str:
-    """A technician's words for a failed call, instead of httpx's nested repr."""
-    return next(
-        (words for kind, words in _EXCEPTION_WORDS if isinstance(exc, kind)),
-        f"the call failed ({type(exc).__name__})",
-    )

@@ -5,8 +5,6 @@
 
 from collections.abc import Callable
 
-import httpx
-
 from gateway.upstreams._base import (
     Answer,
     BadAnswer,
@@ -17,6 +15,7 @@ from gateway.upstreams._base import (
     Upstream,
     UpstreamError,
 )
+from gateway.upstreams._http import MAX_ANSWER, Reply, UpstreamHTTP
 from gateway.upstreams.demo import DemoUpstream
 from gateway.upstreams.igate import IGate
 from gateway.upstreams.lgsp import LGSP
@@ -24,7 +23,7 @@ from gateway.upstreams.opencps import OpenCPS
 from gateway.upstreams.status_api import StatusAPI
 from onestop.config import UpstreamSection
 
-UpstreamFactory = Callable[[str, UpstreamSection, httpx.AsyncClient], Upstream]
+UpstreamFactory = Callable[[str, UpstreamSection, UpstreamHTTP], Upstream]
 """Makes the adapter of one section: an :class:`Upstream` subclass, or a function for tests."""
 
 ADAPTERS: dict[str, UpstreamFactory] = {
@@ -34,6 +33,7 @@ ADAPTERS: dict[str, UpstreamFactory] = {
 __all__ = [
     "ADAPTERS",
     "LGSP",
+    "MAX_ANSWER",
     "Answer",
     "BadAnswer",
     "DemoUpstream",
@@ -42,9 +42,11 @@ __all__ = [
     "KeyRequired",
     "NotFound",
     "OpenCPS",
+    "Reply",
     "StatusAPI",
     "Unavailable",
     "Upstream",
     "UpstreamError",
     "UpstreamFactory",
+    "UpstreamHTTP",
 ]

@@ -21,12 +21,13 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
-
-import httpx
+from typing import TYPE_CHECKING, ClassVar
 
 from dossier import Dossier, DossierCode, Rating
 from onestop.config import UpstreamSection
+
+if TYPE_CHECKING:
+    from gateway.upstreams._http import UpstreamHTTP
 
 
 class UpstreamError(Exception):
@@ -73,16 +74,16 @@ class Answer:
 class Upstream(abc.ABC):
     """One configured upstream system; built once per ``[upstream.NAME]`` section.
 
-    ``http`` is the gateway's client for this upstream (its base URL, limits and time-outs
-    already set from the section). It refuses an answer larger than the section's ``max_body``
-    by raising :class:`BadAnswer` while the body is read, so an adapter reads bodies with it as
-    usual; adapters never log a lookup key.
+    ``http`` is the gateway's client for this upstream (its connection limit, time-outs and
+    answer cap already set from the section's ``concurrency``, ``timeout`` and ``max_body``):
+    an adapter sends every request with ``http.exchange``, which reads the whole answer under
+    the cap and types every failure. Adapters never log a lookup key.
     """
 
     kind: ClassVar[str]
     """The ``type`` value of the config section that selects this adapter."""
 
-    def __init__(self, name: str, settings: UpstreamSection, http: httpx.AsyncClient) -> None:
+    def __init__(self, name: str, settings: UpstreamSection, http: UpstreamHTTP) -> None:
         self.name = name
         self.settings = settings
         self.http = http

@@ -21,8 +21,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from dossier import (
     ICT,
     Applicant,
@@ -38,6 +36,7 @@ from dossier import (
 )
 from gateway.errors import GatewayError
 from gateway.upstreams._base import Answer, NotFound, Upstream
+from gateway.upstreams._http import UpstreamHTTP
 from onestop.config import UpstreamSection
 
 
@@ -147,7 +146,7 @@ class DemoUpstream(Upstream):
         self,
         name: str,
         settings: UpstreamSection,
-        http: httpx.AsyncClient,
+        http: UpstreamHTTP,
         *,
         records: Iterable[DemoRecord] | None = None,
     ) -> None:

@@ -24,12 +24,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
-import httpx
-
 from dossier import Dossier, DossierCode, HistoryEntry, Status
 from gateway.upstreams._base import Answer, BadAnswer, NotFound, Upstream, UpstreamError
 from gateway.upstreams._fields import Fields
-from gateway.upstreams._http import Reply, exchange
+from gateway.upstreams._http import Reply, UpstreamHTTP
 from gateway.upstreams._names import StatusNames
 from onestop.config import UpstreamSection
 
@@ -53,7 +51,7 @@ class IGate(Upstream):
     clock: Callable[[], float] = staticmethod(time.monotonic)
     """The clock token lifetimes are measured on (tests move it forward)."""
 
-    def __init__(self, name: str, settings: UpstreamSection, http: httpx.AsyncClient) -> None:
+    def __init__(self, name: str, settings: UpstreamSection, http: UpstreamHTTP) -> None:
         super().__init__(name, settings, http)
         self.search_url = settings.url.rstrip("/") + SEARCH
         self.names = StatusNames(name)
@@ -77,13 +75,12 @@ class IGate(Upstream):
             return token.value
 
     async def _fetch_token(self) -> _Token:
-        reply = await exchange(
-            self.http,
+        reply = await self.http.exchange(
             "POST",
             self.settings.token_url,
             what=self._what("token"),
             data={"grant_type": "client_credentials"},
-            auth=httpx.BasicAuth(self.settings.client_id, self.settings.client_secret),
+            auth=(self.settings.client_id, self.settings.client_secret),
             headers={"Accept": "application/json"},
         )
         if reply.status in (400, 401, 403):
@@ -102,8 +99,7 @@ class IGate(Upstream):
         return _Token(value, self.clock() + lifetime - margin)
 
     async def _search(self, number: str, token: str) -> Reply:
-        return await exchange(
-            self.http,
+        return await self.http.exchange(
             "GET",
             self.search_url,
             what=self._what("search"),

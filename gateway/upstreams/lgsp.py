@@ -29,8 +29,6 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
-
 from dossier import Dossier, DossierCode, Status
 from gateway.upstreams._base import (
     Answer,
@@ -41,7 +39,7 @@ from gateway.upstreams._base import (
     UpstreamError,
 )
 from gateway.upstreams._fields import Fields
-from gateway.upstreams._http import Reply, exchange
+from gateway.upstreams._http import Reply, UpstreamHTTP
 from gateway.upstreams._names import StatusNames
 from onestop.config import UpstreamSection
 
@@ -70,7 +68,7 @@ class LGSP(Upstream):
 
     kind = "lgsp"
 
-    def __init__(self, name: str, settings: UpstreamSection, http: httpx.AsyncClient) -> None:
+    def __init__(self, name: str, settings: UpstreamSection, http: UpstreamHTTP) -> None:
         super().__init__(name, settings, http)
         self.fields = {
             **DEFAULT_FIELDS,
@@ -91,8 +89,7 @@ class LGSP(Upstream):
 
     async def _post(self, url: str, body: dict[str, Any], call: str) -> Fields:
         """One JSON call; the answer's envelope as :class:`Fields`."""
-        reply = await exchange(
-            self.http,
+        reply = await self.http.exchange(
             "POST",
             url,
             what=self._what(call),

@@ -38,8 +38,6 @@ import re
 from collections.abc import Mapping
 from urllib.parse import quote
 
-import httpx
-
 from dossier import Applicant, Dossier, DossierCode, Family, HistoryEntry, Status
 from gateway.upstreams._base import (
     Answer,
@@ -51,7 +49,7 @@ from gateway.upstreams._base import (
     UpstreamError,
 )
 from gateway.upstreams._fields import Fields
-from gateway.upstreams._http import Reply, exchange
+from gateway.upstreams._http import Reply, UpstreamHTTP
 from gateway.upstreams._names import StatusNames, fold_name
 from onestop.config import UpstreamSection
 
@@ -80,12 +78,10 @@ class OpenCPS(Upstream):
 
     kind = "opencps"
 
-    def __init__(self, name: str, settings: UpstreamSection, http: httpx.AsyncClient) -> None:
+    def __init__(self, name: str, settings: UpstreamSection, http: UpstreamHTTP) -> None:
         super().__init__(name, settings, http)
         self.api = settings.url.rstrip("/") + "/o/rest/v2"
-        self.account = (
-            httpx.BasicAuth(settings.username, settings.password) if settings.username else None
-        )
+        self.account = (settings.username, settings.password) if settings.username else None
         self.names = StatusNames(name)
         self._ids: collections.OrderedDict[str, int] = collections.OrderedDict()
 
@@ -100,8 +96,7 @@ class OpenCPS(Upstream):
         headers = {"groupId": self.settings.group_id, "Accept": "application/json"}
         if key:
             headers["secretCode"] = key
-        return await exchange(
-            self.http,
+        return await self.http.exchange(
             "GET",
             self.api + path,
             what=self._what(call),
@@ -309,8 +304,7 @@ class OpenCPS(Upstream):
             "selected": str(selected),
             "votingCode": "",
         }
-        reply = await exchange(
-            self.http,
+        reply = await self.http.exchange(
             "POST",
             f"{self.api}/postal/votings/{voting_id}/results",
             what=self._what("rating"),

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-import httpx
-
 from dossier import DossierCode, DossierFormatError, dossier_from_json
 from gateway.upstreams._base import (
     Answer,
@@ -22,7 +20,7 @@ from gateway.upstreams._base import (
     Upstream,
     UpstreamError,
 )
-from gateway.upstreams._http import Reply, exchange
+from gateway.upstreams._http import Reply, UpstreamHTTP
 from onestop.config import UpstreamSection
 
 
@@ -31,7 +29,7 @@ class StatusAPI(Upstream):
 
     kind = "status-api"
 
-    def __init__(self, name: str, settings: UpstreamSection, http: httpx.AsyncClient) -> None:
+    def __init__(self, name: str, settings: UpstreamSection, http: UpstreamHTTP) -> None:
         super().__init__(name, settings, http)
         self.dossiers = settings.url.rstrip("/") + "/api/v1/dossiers/"
         self.what = f"status API {name}: dossier"
@@ -42,8 +40,7 @@ class StatusAPI(Upstream):
         if self.settings.token:
             headers["Authorization"] = f"Bearer {self.settings.token}"
         key = lookup_key.strip() if lookup_key else ""
-        reply = await exchange(
-            self.http,
+        reply = await self.http.exchange(
             "GET",
             self.dossiers + quote(number, safe=""),
             what=self.what,

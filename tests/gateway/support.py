@@ -45,20 +45,22 @@ class ProbeUpstream(Upstream):
 
     async def lookup(self, code: DossierCode, lookup_key: str | None) -> Answer:
         params = {"key": lookup_key} if lookup_key else {}
-        response = await self.http.get(f"/dossiers/{code}", params=params)
-        if response.status_code == 404:
+        reply = await self.http.exchange(
+            "GET", f"{self.settings.url}/dossiers/{code}", what="probe", params=params
+        )
+        if reply.status == 404:
             raise NotFound(f"no dossier {code}")
-        if response.status_code == 203:
+        if reply.status == 203:
             raise KeyRejected("wrong key")
-        if response.status_code == 403:
+        if reply.status == 403:
             raise KeyRequired("key required")
-        if response.status_code == 429:
-            wait = response.headers.get("Retry-After", "")
+        if reply.status == 429:
+            wait = reply.headers.get("Retry-After", "")
             raise Unavailable("asked to wait", retry_after=float(wait) if wait.isdigit() else None)
-        if response.status_code >= 500:
-            raise Unavailable(f"HTTP {response.status_code}")
+        if reply.status >= 500:
+            raise Unavailable(f"HTTP {reply.status}")
         try:
-            data = response.json()
+            data = json.loads(reply.body)
             dossier = dossier_from_json(data)
         except (ValueError, DossierFormatError) as exc:
             raise BadAnswer(f"not a status record: {exc}") from exc

@@ -25,8 +25,8 @@ FIFTY_MB = 50 * 1024 * 1024
 @pytest.mark.parametrize(
     ("reply", "status", "code", "words"),
     [
-        (Reply(200, b"x" * FIFTY_MB), 502, "bad_upstream_answer", "too large"),
-        (Reply(200, b"x" * FIFTY_MB, close_delimited=True), 502, "bad_upstream_answer", "larger"),
+        (Reply(200, b"x" * FIFTY_MB), 502, "bad_upstream_answer", "over the limit"),
+        (Reply(200, b"x" * FIFTY_MB, close_delimited=True), 502, "bad_upstream_answer", "over"),
         (Reply(200, b"<html>Bad gateway</html>"), 502, "bad_upstream_answer", "not a status"),
         (Reply.json({"code": SAMPLE.code}), 502, "bad_upstream_answer", "not a status"),
         (Reply(reset=True), 503, "upstream_unavailable", "broke off"),

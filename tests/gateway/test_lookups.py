@@ -9,9 +9,8 @@ from dataclasses import replace
 
 import httpx
 
-from dossier import FIELDS, Applicant, DossierCode, dossier_from_json
+from dossier import FIELDS, Applicant, DossierCode, dossier_from_json, dossier_to_json
 from gateway import GatewayServer
-from gateway.upstream_client import SHARD_SIZE, UpstreamTransport
 from gateway.upstreams import Answer, DemoUpstream
 from onestop.config import UpstreamSection
 from tests.backend_client.fault_server import Reply, fault_server
@@ -28,7 +27,8 @@ from tests.gateway.support import (
     settings,
 )
 
-PATH = f"/api/v1/dossiers/{SAMPLE.code}"
+PATH = f"/api/v1/dossiers/{SAMPLE.code}"  # agency H30.20
+OTHER_AGENCY = next(r.dossier.code for r in RECORDS if r.dossier.code.startswith("000.00.11."))
 
 
 async def _many(server: GatewayServer, paths: list[str]) -> list[httpx.Response]:
@@ -205,19 +205,22 @@ def test_metrics_count_lookups_by_upstream_and_outcome_upstream_time_and_the_cac
     assert 'onestop_gateway_cache_total{result="miss"} 2.0' in text
 
 
-def test_many_lookups_at_once_are_spread_over_small_connection_pools() -> None:
-    """httpcore scans its whole pool on every event (encode/httpcore#1035), so a large
-    ``concurrency`` is spread over pools of SHARD_SIZE connections, each used as much."""
-    paths = [f"/api/v1/dossiers/{r.dossier.code}" for r in RECORDS[:40]]
+def test_the_sections_max_body_is_the_cap_every_adapter_reads_under() -> None:
+    """``[upstream.NAME] max_body`` reaches the adapters' client: above the default of 1 MiB
+    a large answer is read, below the answer's size it is refused while it is read."""
+    padded = {**dossier_to_json(SAMPLE.without_applicant()), "padding": "x" * 1_500_000}
     with fault_server() as upstream:
-        upstream.script = [record_reply(delay=0.3)]
-        with serving({"only": probe(upstream.url, concurrency=40)}) as (server, gateway):
-            transport = gateway.service.slots["only"].upstream.http._transport  # type: ignore[union-attr]
-            answers = asyncio.run(_many(server, paths))
-        assert len(upstream.requests) == 40
-    assert [answer.status_code for answer in answers] == [200] * 40
-    assert isinstance(transport, UpstreamTransport)
-    assert len(transport._shards) == 40 // SHARD_SIZE
+        upstream.script = [Reply.json(padded, close_delimited=True)]
+        upstreams = {
+            "roomy": probe(upstream.url, agencies=("H30.20",), max_body=2_097_152),
+            "default": probe(upstream.url),
+        }
+        with serving(upstreams) as (server, _):
+            read = get(server, PATH)
+            refused = get(server, f"/api/v1/dossiers/{OTHER_AGENCY}")
+    assert read.status_code == 200 and read.json()["code"] == SAMPLE.code
+    assert refused.status_code == 502
+    assert "over the limit of 1048576 bytes" in refused.json()["error"]["message"]
 
 
 class UnmappedUpstream(DemoUpstream):

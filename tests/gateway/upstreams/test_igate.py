@@ -8,13 +8,12 @@ import json
 import logging
 from typing import Any
 
-import httpx
 import pytest
 
 from dossier import Status, dossier_to_json, parse_code
 from gateway.sims import Fault, IGateSim, SimServer
 from gateway.sims.igate import TOKEN_PATH
-from gateway.upstreams import Answer, BadAnswer, IGate, NotFound, Unavailable
+from gateway.upstreams import Answer, BadAnswer, IGate, NotFound, Unavailable, UpstreamHTTP
 
 pytestmark = pytest.mark.anyio
 
@@ -22,7 +21,7 @@ pytestmark = pytest.mark.anyio
 async def look(
     server: SimServer, code: str, key: str | None = None, *, timeout: float = 5.0, **settings: Any
 ) -> Answer:
-    async with httpx.AsyncClient(timeout=timeout) as http:
+    async with UpstreamHTTP(timeout=timeout) as http:
         upstream = IGate("cantho", server.settings(**settings), http)
         return await upstream.lookup(parse_code(code), key)
 
@@ -93,7 +92,7 @@ async def test_unknown_name_is_processing_counted_and_logged_once(
     item = named(igate_sim, "Đã trả kết quả")
     item["dossierStatus"]["name"] = "Đã hoàn thành hồ sơ liên thông"
     caplog.set_level(logging.WARNING, logger="gateway.upstreams._names")
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with UpstreamHTTP(timeout=5) as http:
         upstream = IGate("cantho", igate.settings(), http)
         for _ in range(3):
             dossier = (await upstream.lookup(parse_code(item["code"]), None)).dossier
@@ -205,7 +204,7 @@ async def test_applicant_data_never_leaves_even_with_a_key(
 
 async def test_one_token_serves_many_lookups(igate: SimServer, igate_sim: IGateSim) -> None:
     item = named(igate_sim, "Đang xử lý")
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with UpstreamHTTP(timeout=5) as http:
         upstream = IGate("cantho", igate.settings(), http)
         await asyncio.gather(*(upstream.lookup(parse_code(item["code"]), None) for _ in range(20)))
         await upstream.lookup(parse_code(item["code"]), None)
@@ -221,7 +220,7 @@ async def test_one_token_serves_many_lookups(igate: SimServer, igate_sim: IGateS
 async def test_token_is_renewed_before_it_expires(igate: SimServer, igate_sim: IGateSim) -> None:
     item = named(igate_sim, "Đang xử lý")
     now = [1000.0]
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with UpstreamHTTP(timeout=5) as http:
         upstream = IGate("cantho", igate.settings(), http)
         upstream.clock = lambda: now[0]
         await upstream.lookup(parse_code(item["code"]), None)
@@ -235,7 +234,7 @@ async def test_token_is_renewed_before_it_expires(igate: SimServer, igate_sim: I
 
 async def test_revoked_token_is_renewed_after_401(igate: SimServer, igate_sim: IGateSim) -> None:
     item = named(igate_sim, "Đang xử lý")
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with UpstreamHTTP(timeout=5) as http:
         upstream = IGate("cantho", igate.settings(), http)
         await upstream.lookup(parse_code(item["code"]), None)
         igate_sim.faults.set(Fault.EXPIRED_TOKEN, times=1)
@@ -246,7 +245,7 @@ async def test_revoked_token_is_renewed_after_401(igate: SimServer, igate_sim: I
 
 async def test_concurrent_401s_renew_the_token_once(igate: SimServer, igate_sim: IGateSim) -> None:
     item = named(igate_sim, "Đang xử lý")
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with UpstreamHTTP(timeout=5) as http:
         upstream = IGate("cantho", igate.settings(), http)
         await upstream.lookup(parse_code(item["code"]), None)
         igate_sim.expire_tokens()
@@ -278,7 +277,7 @@ async def test_wrong_client_secret_is_unavailable_without_the_secret(
     [
         ((Fault.SERVER_ERROR, {"status": 503}), Unavailable, "token: HTTP 503"),
         ((Fault.HANG, {}), Unavailable, "token: no answer in time"),
-        ((Fault.RESET, {}), Unavailable, "token: connection failed"),
+        ((Fault.RESET, {}), Unavailable, "token: the connection broke off"),
         ((Fault.NOT_JSON, {}), BadAnswer, "token: HTTP 200 answer is not JSON"),
         (
             (Fault.ANSWER, {"status": 200, "body": b'{"token_type": "Bearer"}'}),
@@ -313,7 +312,7 @@ async def test_token_endpoint_failures(
     [
         ((Fault.SLOW, {"delay": 30}), Unavailable, "no answer in time"),
         ((Fault.HANG, {}), Unavailable, "no answer in time"),
-        ((Fault.RESET, {}), Unavailable, "connection failed"),
+        ((Fault.RESET, {}), Unavailable, "the connection broke off"),
         ((Fault.SERVER_ERROR, {"status": 502}), Unavailable, "HTTP 502"),
         ((Fault.RATE_LIMITED, {"retry_after": "12"}), Unavailable, "HTTP 429"),
         ((Fault.NOT_JSON, {}), BadAnswer, "not JSON"),

@@ -6,20 +6,19 @@ import datetime as dt
 import json
 from typing import Any
 
-import httpx
 import pytest
 
 from dossier import ICT, Status, dossier_to_json, parse_code
 from gateway.sims import Fault, LGSPSim, SimServer
 from gateway.sims.lgsp import LOGIN_PATH
-from gateway.upstreams import LGSP, Answer, BadAnswer, NotFound, Unavailable
+from gateway.upstreams import LGSP, Answer, BadAnswer, NotFound, Unavailable, UpstreamHTTP
 from onestop.config import UpstreamSection
 
 pytestmark = pytest.mark.anyio
 
 
 async def look(server: SimServer, code: str, *, timeout: float = 5.0, **settings: Any) -> Answer:
-    async with httpx.AsyncClient(timeout=timeout) as http:
+    async with UpstreamHTTP(timeout=timeout) as http:
         upstream = LGSP("cantho-lgsp", server.settings(**settings), http)
         return await upstream.lookup(parse_code(code), None)
 
@@ -73,7 +72,7 @@ async def test_unknown_status_is_processing_and_counted(lgsp: SimServer, lgsp_si
     record = numbered(lgsp_sim, 10)
     record["MaTrangThai"] = "13"
     record["TrangThaiHoSo"] = "Hoàn thành liên thông"
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with UpstreamHTTP(timeout=5) as http:
         upstream = LGSP("cantho-lgsp", lgsp.settings(), http)
         dossier = (await upstream.lookup(parse_code(record["MaHoSo"]), None)).dossier
         assert dossier.status is Status.PROCESSING
@@ -177,7 +176,7 @@ async def test_the_call_is_the_portals_envelope(lgsp: SimServer, lgsp_sim: LGSPS
 
 
 async def test_one_session_for_many_lookups(lgsp: SimServer, lgsp_sim: LGSPSim) -> None:
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with UpstreamHTTP(timeout=5) as http:
         upstream = LGSP("cantho-lgsp", lgsp.settings(), http)
         for record in lgsp_sim.records:
             await upstream.lookup(parse_code(record["MaHoSo"]), None)
@@ -186,7 +185,7 @@ async def test_one_session_for_many_lookups(lgsp: SimServer, lgsp_sim: LGSPSim) 
 
 async def test_expired_session_logs_in_again(lgsp: SimServer, lgsp_sim: LGSPSim) -> None:
     record = numbered(lgsp_sim, 4)
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with UpstreamHTTP(timeout=5) as http:
         upstream = LGSP("cantho-lgsp", lgsp.settings(), http)
         await upstream.lookup(parse_code(record["MaHoSo"]), None)
         lgsp_sim.faults.set(Fault.EXPIRED_TOKEN, times=1)
@@ -265,7 +264,7 @@ async def test_two_results_with_one_code_is_a_bad_answer(
     [
         ((Fault.SLOW, {"delay": 30}), Unavailable, "no answer in time"),
         ((Fault.HANG, {}), Unavailable, "no answer in time"),
-        ((Fault.RESET, {}), Unavailable, "connection failed"),
+        ((Fault.RESET, {}), Unavailable, "the connection broke off"),
         ((Fault.SERVER_ERROR, {"status": 503}), Unavailable, "HTTP 503"),
         ((Fault.RATE_LIMITED, {"retry_after": "3"}), Unavailable, "HTTP 429"),
         ((Fault.NOT_JSON, {}), BadAnswer, "not JSON"),

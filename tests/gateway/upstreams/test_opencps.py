@@ -7,7 +7,6 @@ import json
 import logging
 from typing import Any
 
-import httpx
 import pytest
 
 from dossier import ICT, Status, dossier_to_json, parse_code, parse_query
@@ -20,6 +19,7 @@ from gateway.upstreams import (
     NotFound,
     OpenCPS,
     Unavailable,
+    UpstreamHTTP,
 )
 
 pytestmark = pytest.mark.anyio
@@ -30,7 +30,7 @@ DATE = "%d/%m/%Y %H:%M:%S"
 async def look(
     server: SimServer, number: str, key: str | None = None, *, timeout: float = 5.0, **settings: Any
 ) -> Answer:
-    async with httpx.AsyncClient(timeout=timeout) as http:
+    async with UpstreamHTTP(timeout=timeout) as http:
         upstream = OpenCPS("hau-giang", server.settings(**settings), http)
         return await upstream.lookup(parse_code(number), key)
 
@@ -334,7 +334,7 @@ async def test_unknown_status_is_processing_and_counted(
 ) -> None:
     item = opencps_sim.dossiers[38118]
     item.detail["dossierStatus"] = "archived"
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with UpstreamHTTP(timeout=5) as http:
         upstream = OpenCPS("hau-giang", opencps.settings(), http)
         for _ in range(2):
             answer = await upstream.lookup(parse_code(item.number), None)
@@ -373,7 +373,7 @@ async def test_no_answer_in_time_is_unavailable(
 
 async def test_reset_is_unavailable(opencps: SimServer, opencps_sim: OpenCPSSim) -> None:
     opencps_sim.faults.set(Fault.RESET)
-    with pytest.raises(Unavailable, match="connection failed"):
+    with pytest.raises(Unavailable, match="the connection broke off"):
         await look(opencps, number_of(opencps_sim, 38101))
 
 
@@ -503,7 +503,7 @@ async def test_rating_goes_to_the_voting_api_as_a_guest(
     opencps: SimServer, opencps_sim: OpenCPSSim
 ) -> None:
     code = parse_code(number_of(opencps_sim, 38118))
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with UpstreamHTTP(timeout=5) as http:
         upstream = OpenCPS("hau-giang", opencps.settings(), http)
         await upstream.lookup(code, None)
         assert await upstream.rate(code, "satisfied") is True
@@ -520,7 +520,7 @@ async def test_rating_goes_to_the_voting_api_as_a_guest(
 async def test_rating_without_earlier_lookup_finds_the_dossier(
     opencps: SimServer, opencps_sim: OpenCPSSim
 ) -> None:
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with UpstreamHTTP(timeout=5) as http:
         upstream = OpenCPS("hau-giang", opencps.settings(), http)
         rated = await upstream.rate(parse_code(number_of(opencps_sim, 38116)), "very_satisfied")
     assert rated is True
@@ -530,13 +530,13 @@ async def test_rating_without_earlier_lookup_finds_the_dossier(
 async def test_rating_with_no_matching_choice_is_refused(
     opencps: SimServer, opencps_sim: OpenCPSSim
 ) -> None:
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with UpstreamHTTP(timeout=5) as http:
         upstream = OpenCPS("hau-giang", opencps.settings(), http)
         code = parse_code(number_of(opencps_sim, 38118))
         assert await upstream.rate(code, "so-so") is False
         assert await upstream.rate(parse_code("000.00.20.H30-240115-9999"), "satisfied") is False
     without_account = opencps.settings(username="", password="")
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with UpstreamHTTP(timeout=5) as http:
         upstream = OpenCPS("hau-giang", without_account, http)
         assert await upstream.rate(code, "satisfied") is False
     assert opencps_sim.ratings == []
@@ -574,7 +574,7 @@ async def test_kiosk_payload_looks_up_the_dossier_id(
 ) -> None:
     query = parse_query(payload)
     assert query.code.family == "opencps_id"
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with UpstreamHTTP(timeout=5) as http:
         upstream = OpenCPS("hau-giang", opencps.settings(username="", password=""), http)
         answer = await upstream.lookup(query.code, query.lookup_key)
         assert await upstream.rate(query.code, "satisfied") is True
@@ -587,7 +587,7 @@ async def test_kiosk_payload_looks_up_the_dossier_id(
 async def test_rating_by_dossier_id_needs_no_lookup(
     opencps: SimServer, opencps_sim: OpenCPSSim
 ) -> None:
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with UpstreamHTTP(timeout=5) as http:
         upstream = OpenCPS("hau-giang", opencps.settings(username="", password=""), http)
         assert await upstream.rate(parse_code("D-4656-38118"), "very_satisfied") is True
     assert opencps_sim.calls["dossier"] == 0

@@ -7,11 +7,10 @@ import signal
 import subprocess
 import sys
 
-import httpx
 import pytest
 
 from dossier import Status, parse_code
-from gateway.upstreams import IGate
+from gateway.upstreams import IGate, UpstreamHTTP
 from onestop.config import parse_config
 
 COMMAND = [sys.executable, "-c", "from gateway.sims.cli import main; raise SystemExit(main())"]
@@ -46,7 +45,7 @@ async def test_printed_section_configures_an_adapter() -> None:
                 "cantho"
             ]
             first = next(line for line in lines if line.startswith("#   ")).split()
-            async with httpx.AsyncClient(timeout=10) as http:
+            async with UpstreamHTTP(timeout=10) as http:
                 answer = await IGate("cantho", settings, http).lookup(parse_code(first[1]), None)
             assert answer.dossier.status is Status.PROCESSING
         finally:
