@@ -25,7 +25,7 @@ from gateway.limits import KeyedLimiter
 from gateway.metrics import Metrics
 from gateway.ratings import Forwarding, RatingRecord, RatingStore
 from gateway.routing import Router
-from gateway.server import ConnectionLimits, GatewayServer
+from gateway.server import ConnectionLimits, GatewayServer, ServedApp
 from gateway.service import LookupResult, LookupService, Outcome, UpstreamState, clean_key
 from gateway.upstreams.demo import DemoDataError
 
@@ -52,6 +52,7 @@ __all__ = [
     "RatingRecord",
     "RatingStore",
     "Router",
+    "ServedApp",
     "UpstreamState",
     "add_client",
     "clean_key",

@@ -14,9 +14,10 @@ each answered with the contract's JSON error, and a lingering close (the rest of
 client sends is read and dropped for a moment) so that the client reads the answer instead of
 a reset.
 
-:class:`GatewayServer` binds its socket when it is made (so its URL is known at once, and a
-busy port fails right there), then serves in the foreground (``onestop-gateway``) or from a
-background thread (tests, the kiosk and SMS demos).
+:class:`ServedApp` serves an app on a socket bound before (so its URL is known at once, and a
+busy port fails right there), in the foreground (``onestop-gateway``) or from a background
+thread (tests, the kiosk and SMS demos, the upstream simulators); :class:`GatewayServer` is
+the gateway's.
 """
 
 from __future__ import annotations
@@ -210,32 +211,29 @@ def _path(value: Path | None) -> str | None:
     return None if value is None else str(value)
 
 
-class GatewayServer:
-    """An ASGI app served by uvicorn on a socket bound at construction."""
+class ServedApp:
+    """An ASGI app served by uvicorn on ``sock`` (bound beforehand, so that its URL is known at
+    once and a busy port fails right there): in the foreground (:meth:`serve`) or from a
+    background thread (:meth:`start`, or entering a ``with`` block). The gateway and the
+    upstream simulators are both served this way.
+
+    ``force_stop``: :meth:`stop` cancels requests still running instead of waiting for them
+    (a simulator's hanging requests); else they get uvicorn's graceful shutdown time.
+    """
 
     def __init__(
         self,
-        app: ASGIApp,
-        settings: GatewaySection,
+        config: uvicorn.Config,
+        sock: socket.socket,
         *,
-        host: str | None = None,
-        port: int | None = None,
-        limits: ConnectionLimits | None = None,
-        graceful_shutdown: float = 10.0,
+        host: str,
+        scheme: str = "http",
+        force_stop: bool = False,
     ) -> None:
-        self.host = settings.host if host is None else host
-        try:
-            self.socket = bind(self.host, settings.port if port is None else port)
-        except OSError as exc:
-            raise GatewayError(
-                f"cannot listen on {self.host}:{settings.port if port is None else port}: "
-                f"{exc.strerror or exc}"
-            ) from None
-        limits = limits or ConnectionLimits(
-            settings.max_connections, settings.header_timeout, settings.max_head_size
-        )
-        config = uvicorn_config(app, settings, limits=limits, graceful_shutdown=graceful_shutdown)
-        self.scheme = "https" if settings.tls_cert else "http"
+        self.host = host
+        self.socket = sock
+        self.scheme = scheme
+        self._force_stop = force_stop
         self._server = _Server(config)
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
@@ -256,26 +254,28 @@ class GatewayServer:
 
     def start(self, timeout: float = 30.0) -> Self:
         """Serve from a background thread; returns once the server answers."""
-        self._thread = threading.Thread(target=self._run, name="onestop-gateway", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"serve-{self.port}", daemon=True)
         self._thread.start()
         while not self._server.started:
             self._thread.join(0.01)
             if not self._thread.is_alive():
-                raise GatewayError(f"the gateway did not start: {self._failure}")
+                raise GatewayError(f"the server did not start: {self._failure}")
             timeout -= 0.01
             if timeout <= 0:
-                raise GatewayError("the gateway did not start in time")
+                raise GatewayError("the server did not start in time")
         return self
 
     def stop(self) -> None:
         self._server.should_exit = True
+        self._server.force_exit = self._force_stop
         if self._thread is not None:
             self._thread.join(30)
             self._thread = None
         self.socket.close()
 
     def __enter__(self) -> Self:
-        return self
+        """Serving from a background thread (started here unless it already was)."""
+        return self if self._thread is not None else self.start()
 
     def __exit__(
         self,
@@ -290,6 +290,33 @@ class GatewayServer:
             self._server.run(sockets=[self.socket])
         except BaseException as exc:
             self._failure = exc
+
+
+class GatewayServer(ServedApp):
+    """The gateway's app on ``[gateway] host`` and ``port`` (or those given), with the
+    connection limits and uvicorn's settings of :func:`uvicorn_config`."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        settings: GatewaySection,
+        *,
+        host: str | None = None,
+        port: int | None = None,
+        limits: ConnectionLimits | None = None,
+        graceful_shutdown: float = 10.0,
+    ) -> None:
+        host = settings.host if host is None else host
+        port = settings.port if port is None else port
+        try:
+            sock = bind(host, port)
+        except OSError as exc:
+            raise GatewayError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        limits = limits or ConnectionLimits(
+            settings.max_connections, settings.header_timeout, settings.max_head_size
+        )
+        config = uvicorn_config(app, settings, limits=limits, graceful_shutdown=graceful_shutdown)
+        super().__init__(config, sock, host=host, scheme="https" if settings.tls_cert else "http")
 
 
 class _Server(uvicorn.Server):

@@ -1,10 +1,9 @@
-"""Running a simulator: uvicorn on 127.0.0.1, in a background thread or in the foreground.
+"""Running a simulator: uvicorn on 127.0.0.1, in a background thread or in the foreground,
+served as the gateway is (:class:`gateway.server.ServedApp`).
 
-Tests and ``onestop-gateway --demo`` start a simulator on port 0 and read its URL back; the
-listening socket is bound before the server thread starts, so the URL is usable at once
-(connections wait in the backlog) and no test has to poll for readiness. The connection
-layer is uvicorn's own h11 protocol, extended by one thing an ASGI app cannot do: answer a
-request with a TCP reset (:attr:`Fault.RESET`).
+Tests and ``onestop-gateway --demo`` start a simulator on port 0 and read its URL back. The
+connection layer is uvicorn's own h11 protocol, extended by one thing an ASGI app cannot do:
+answer a request with a TCP reset (:attr:`Fault.RESET`).
 """
 
 from __future__ import annotations
@@ -13,14 +12,13 @@ import abc
 import collections
 import socket
 import struct
-import threading
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, ClassVar
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from gateway.server import ServedApp, bind
 from gateway.sims._faults import ASGIApp, Fault, Faults, Scope
 from onestop.config import UpstreamSection
 
@@ -98,14 +96,11 @@ def _protocol(faults: Faults) -> type[H11Protocol]:
     return FaultyH11Protocol
 
 
-class SimServer:
+class SimServer(ServedApp):
     """One simulator served over HTTP: ``with SimServer(OpenCPSSim()) as server: server.url``."""
 
     def __init__(self, sim: Simulator, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.sim = sim
-        self._socket = socket.create_server((host, port))
-        bound_host, bound_port = self._socket.getsockname()[:2]
-        self.url = f"http://{bound_host}:{bound_port}"
         config = uvicorn.Config(
             sim.app(),
             http=_protocol(sim.faults),
@@ -114,8 +109,8 @@ class SimServer:
             access_log=False,
             timeout_graceful_shutdown=1,
         )
-        self._server = uvicorn.Server(config)
-        self._thread: threading.Thread | None = None
+        # Requests still hanging (Fault.HANG) are cancelled at stop, not awaited.
+        super().__init__(config, bind(host, port), host=host, force_stop=True)
 
     def settings(self, **overrides: Any) -> UpstreamSection:
         """The config section an adapter uses to talk to this simulator."""
@@ -127,31 +122,3 @@ class SimServer:
         lines = [f"[upstream.{name}]", f"type = {self.sim.kind}"]
         lines += [f"{key} = {value}" for key, value in self.sim.settings(self.url).items()]
         return "\n".join(lines) + "\n"
-
-    def start(self) -> SimServer:
-        """Serve from a background thread."""
-        self._thread = threading.Thread(target=self.run, name=f"sim-{self.sim.kind}", daemon=True)
-        self._thread.start()
-        return self
-
-    def run(self) -> None:
-        """Serve in this thread until :meth:`stop` (or, in the main thread, SIGINT/SIGTERM)."""
-        self._server.run(sockets=[self._socket])
-
-    def stop(self) -> None:
-        """Stop at once: requests still hanging (``Fault.HANG``) are cancelled, not awaited."""
-        self._server.should_exit = self._server.force_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._socket.close()
-
-    def __enter__(self) -> SimServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -52,5 +52,5 @@ def main(argv: list[str] | None = None) -> int:
     for code, status, key in sim.listing():
         print(f"#   {code}  {status}  {key}".rstrip())
     print(flush=True)
-    server.run()
+    server.serve()
     return 0

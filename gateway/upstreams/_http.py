@@ -13,8 +13,8 @@ The client is aiohttp's: a cache miss is one exchange with an upstream, and aioh
 spends about a fifth of the CPU httpx 0.28 spends on one (``bench/gateway.py``, scenario 5:
 about 0.2 ms against 1 ms on the 2-core reference machine, httpx's connections spread over
 pools of 4; httpx's cost is its layers, anyio, and httpcore's pool, which scans every
-connection on every event, encode/httpcore#1035). Adapters see only :class:`UpstreamHTTP` and :class:`Reply`, so the
-library stays in this module.
+connection on every event, encode/httpcore#1035). Adapters see only :class:`UpstreamHTTP`
+and :class:`Reply`, so the library stays in this module.
 """
 
 from __future__ import annotations
