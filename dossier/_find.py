@@ -109,6 +109,11 @@ def _search(grammar: Grammar, text: str) -> Iterator[tuple[int, int, Reading | C
         position = match.end()
 
 
+def _left_out(found: _Found) -> bool:
+    """A code of a built-in family the deployment has not enabled."""
+    return isinstance(found.result, CodeError) and found.result.problem is Problem.FAMILY
+
+
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     """Whether [start, end) overlaps one of the sorted, disjoint ``spans``."""
     index = bisect.bisect_right(spans, (start, end))
@@ -243,8 +248,13 @@ def _find(text: str, families: CodeFamilies, *, unwrap: bool = False) -> list[_F
     folded = fold_text(text).replace(_MARK, "")
     cleaned = clean(_unwrap(folded, families, hibc_errors) if unwrap else folded)
     found = _built_in(cleaned, families)
-    spans = sorted((item.start, item.end) for item in found)
-    found += _custom(cleaned, families, spans)
+    # A word of a built-in family the deployment left out may be one of its own custom codes
+    # (its OpenCPS numbers read by an expression of its own): the custom families see it.
+    claimed = sorted((item.start, item.end) for item in found if not _left_out(item))
+    customs = _custom(cleaned, families, claimed)
+    mine = sorted((item.start, item.end) for item in customs)
+    found = [i for i in found if not (_left_out(i) and _overlaps(mine, i.start, i.end))]
+    found += customs
     marks = (index for index, char in enumerate(cleaned) if char == _MARK)
     found += [_Found(at, at + 1, error) for at, error in zip(marks, hibc_errors, strict=False)]
     spans = sorted((item.start, item.end) for item in found)

@@ -36,7 +36,7 @@ from gateway.ratings import Ratings, RatingStore
 from gateway.responses import ErrorCode
 from gateway.routing import Router
 from gateway.secrets import with_secrets
-from gateway.server import ConnectionLimits, GatewayServer
+from gateway.server import ConnectionLimits, GatewayServer, ServedApp
 from gateway.service import LookupService, UpstreamSlot
 from gateway.upstreams import ADAPTERS, DemoUpstream, UpstreamFactory, UpstreamHTTP
 from onestop.config import Config, GatewaySection, UpstreamSection
@@ -73,6 +73,8 @@ class Gateway:
         self._http: list[UpstreamHTTP] = []
         self.background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         """Coroutines run while the gateway serves (the ratings' retries, a watchdog)."""
+        self.simulators: list[ServedApp] = []
+        """Upstream simulators serving ``--demo``, stopped with the gateway."""
         slots = {name: self._slot(name, section, adapters) for name, section in upstreams.items()}
         if not slots:
             logger.warning(
@@ -116,12 +118,34 @@ class Gateway:
 
     @classmethod
     def from_config(cls, config: Config, *, demo: bool = False) -> Gateway:
-        """The gateway of ``config``; with ``demo``, one demo upstream, open to all, and its
-        ratings in memory instead of the configured upstreams, clients and database."""
+        """The gateway of ``config``. With ``demo`` it is open to all and keeps its ratings in
+        memory, and its upstreams are simulated: each configured system of a type that has a
+        simulator is answered by that simulator (started on 127.0.0.1, routing kept), and
+        without any ``[upstream.NAME]`` one demo upstream serves the bundled dossiers."""
         settings = config.gateway
         parse = functools.partial(parse_query, families=config.codes.code_families())
         if demo:
-            return cls(settings, DEMO_UPSTREAMS, parse=parse)
+            from gateway.sims import SIMULATORS, simulated  # here: the simulators import the demo
+
+            upstreams, simulators = simulated(config.upstream or DEMO_UPSTREAMS, SIMULATORS)
+            for name, section in upstreams.items():
+                if section.type != "demo" and not section.retired:
+                    logger.info(
+                        "--demo: upstream %s is a simulated %s on %s "
+                        "(onestop-upstream-sim %s --list prints its dossiers)",
+                        name,
+                        section.type,
+                        section.url,
+                        section.type,
+                    )
+            try:
+                gateway = cls(settings, upstreams, parse=parse)
+            except BaseException:
+                for server in simulators:
+                    server.stop()
+                raise
+            gateway.simulators += simulators
+            return gateway
         clients = None
         if settings.clients_file is not None:
             clients = ClientRegistry.load(settings.clients_file)
@@ -194,6 +218,8 @@ class Gateway:
             for client in self._http:
                 await client.aclose()
             self.ratings.store.close()
+            for server in self.simulators:
+                await asyncio.to_thread(server.stop)
 
     def _slot(
         self, name: str, section: UpstreamSection, adapters: Mapping[str, UpstreamFactory]

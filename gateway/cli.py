@@ -42,7 +42,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="serve the bundled demo dossiers instead of the configured upstreams, open to all",
+        help="serve without the real systems, open to all: each configured upstream by its "
+        "simulator, or the bundled demo dossiers when none is configured",
     )
     commands = parser.add_subparsers(dest="command", metavar="client")
     client = commands.add_parser("client", help="add, remove or list the clients' tokens")

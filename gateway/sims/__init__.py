@@ -8,7 +8,7 @@ runs one by hand.
 from collections.abc import Callable
 
 from gateway.sims._faults import Fault, Faults
-from gateway.sims._server import Seen, SimServer, Simulator
+from gateway.sims._server import Seen, SimServer, Simulator, simulated
 from gateway.sims.igate import IGateSim
 from gateway.sims.lgsp import LGSPSim
 from gateway.sims.opencps import OpenCPSDossier, OpenCPSSim
@@ -18,6 +18,7 @@ SIMULATORS: dict[str, Callable[[], Simulator]] = {
     sim.kind: sim for sim in (OpenCPSSim, IGateSim, LGSPSim, StatusAPISim)
 }
 """The simulator of each upstream ``type`` (``demo`` needs none: it is its own data)."""
+
 
 __all__ = [
     "SIMULATORS",
@@ -31,4 +32,5 @@ __all__ = [
     "SimServer",
     "Simulator",
     "StatusAPISim",
+    "simulated",
 ]

@@ -12,7 +12,8 @@ import abc
 import collections
 import socket
 import struct
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import uvicorn
@@ -122,3 +123,37 @@ class SimServer(ServedApp):
         lines = [f"[upstream.{name}]", f"type = {self.sim.kind}"]
         lines += [f"{key} = {value}" for key, value in self.sim.settings(self.url).items()]
         return "\n".join(lines) + "\n"
+
+
+ROUTING_KEYS = (
+    "agencies",
+    "families",
+    "retired",
+    "retired_en",
+    "timeout",
+    "concurrency",
+    "max_body",
+)
+"""What a simulated upstream keeps of its configured section: everything but the system's
+address and credentials."""
+
+
+def simulated(
+    upstreams: Mapping[str, UpstreamSection], simulators: Mapping[str, Callable[[], Simulator]]
+) -> tuple[dict[str, UpstreamSection], list[SimServer]]:
+    """``onestop-gateway --demo`` on a configuration that names systems: each upstream of a
+    type that has a simulator is answered by that simulator, started here on 127.0.0.1, with
+    its routing (``agencies``, ``families``, ``retired``...) and limits kept; the others (the
+    ``demo`` type) stay as they are. Returns the sections and the running simulators."""
+    sections: dict[str, UpstreamSection] = {}
+    servers: list[SimServer] = []
+    for name, section in upstreams.items():
+        make = simulators.get(section.type)
+        if make is None or section.retired:
+            sections[name] = section
+            continue
+        server = SimServer(make()).start()
+        servers.append(server)
+        kept = {key: getattr(section, key) for key in ROUTING_KEYS}
+        sections[name] = replace(server.settings(), **kept)
+    return sections, servers

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from dossier import CodeError, CodeQuery, DossierCode, Problem, parse_query
+from dossier import CodeError, CodeFamilies, CodeQuery, DossierCode, Problem, parse_query
 from onestop.config import Config, ConfigError, dump_config, load_config
 
 
@@ -29,6 +29,18 @@ def test_a_deployment_narrows_and_extends_the_families(tmp_path: Path) -> None:
         parse_query("G22.99.09-240114-0001", families=families)
     assert caught.value.problem is Problem.FAMILY  # a receipt of another system: say so
     assert "custom.permits = GP(?P<agency>H[0-9]{2})[0-9]{6}" in dump_config(config)
+
+
+def test_a_custom_family_may_read_what_a_left_out_family_would() -> None:
+    """A deployment that leaves the opencps family out reads its own OpenCPS numbers with an
+    expression of its own; other numbers of that shape are still "another system's"."""
+    families = CodeFamilies.from_config(["national"], {"stphg": r"STPHG[.][0-9]{6}[.][0-9]{5}"})
+    assert parse_query("hs stphg.261021.00334 5HJK", families=families) == CodeQuery(
+        DossierCode("custom.stphg", "STPHG.261021.00334", None), "5HJK"
+    )
+    with pytest.raises(CodeError) as caught:
+        parse_query("CNTBD.181121.00334", families=families)
+    assert caught.value.problem is Problem.FAMILY
 
 
 def test_bad_families_are_named_with_their_key(tmp_path: Path) -> None:
