@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from gsmmodem.pdu import GSM7_BASIC, GSM7_EXTENDED
@@ -87,7 +87,29 @@ class Invalid:
     error: CodeError
 
 
-Answer = Found | NotFound | Stale | Unavailable | Invalid
+@dataclass(frozen=True, slots=True)
+class KeyRequired:
+    """The dossier's system shows it only with the receipt's lookup key, which the SMS lacked."""
+
+    code: DossierCode
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRejected:
+    """The lookup key sent with the code does not match the dossier."""
+
+    code: DossierCode
+
+
+@dataclass(frozen=True, slots=True)
+class Retired:
+    """The code's office retired the system that held it; ``message`` is the province's."""
+
+    code: DossierCode
+    message: str
+
+
+Answer = Found | NotFound | Stale | Unavailable | Invalid | KeyRequired | KeyRejected | Retired
 
 
 def gsm7_safe(text: str) -> str:
@@ -179,7 +201,7 @@ class Composer:
             ["Số điện thoại này đã tra cứu quá nhiều lần. Vui lòng thử lại sau 1 giờ."]
         )
 
-    def reply(self, answers: list[Answer], *, dropped: int = 0) -> str:
+    def reply(self, answers: Sequence[Answer], *, dropped: int = 0) -> str:
         """One reply for all the codes of one message."""
         now = self._now()
         details = [
@@ -201,11 +223,26 @@ class Composer:
             return f"{answer.code}: không tìm thấy hồ sơ.{tail}"
         if isinstance(answer, Unavailable):
             return f"{answer.code}: hệ thống tra cứu đang gián đoạn, vui lòng thử lại sau."
+        if isinstance(answer, Retired):
+            return f"{answer.code}: {answer.message}"
+        if isinstance(answer, KeyRequired | KeyRejected):
+            return self._key_line(answer, level)
         if isinstance(answer, Stale):
             moment = format_moment(answer.known.fetched_at)
             body = self._status(answer.known.dossier, now, level)
             return f"{answer.code} (cập nhật lúc {moment}): {body}"
         return f"{answer.code}: {self._status(answer.dossier, now, level)}"
+
+    def _key_line(self, answer: KeyRequired | KeyRejected, level: int) -> str:
+        """How to send the receipt's lookup key ("mã tra cứu") with the code."""
+        code = answer.code
+        how = f"Soạn {self.keyword} {code} <mã tra cứu> gửi số này."
+        if isinstance(answer, KeyRejected):
+            check = " Xem lại mã tra cứu trên giấy biên nhận." if level else ""
+            return f"{code}: mã tra cứu không đúng.{check} {how}"
+        if level:
+            return f"{code}: hồ sơ này cần mã tra cứu in trên giấy biên nhận. {how}"
+        return f"{code}: cần mã tra cứu. {how}"
 
     def _status(self, dossier: Dossier, now: dt.datetime, level: int) -> str:
         """Status, appointment (while the office holds the dossier) and the next step; level 3

@@ -37,6 +37,9 @@ from backend_client import (
     CodeRejected,
     DossierNotFound,
     LastKnownStore,
+    LookupKeyRejected,
+    LookupKeyRequired,
+    OfficeRetired,
     StatusClient,
 )
 from dossier import CodeFamilies
@@ -50,7 +53,18 @@ from hardware.modem import (
 )
 from onestop.config import Config, ConfigError, load_config
 from onestop.notify import Notifier
-from smsd._compose import Answer, Composer, Found, Invalid, NotFound, Stale, Unavailable
+from smsd._compose import (
+    Answer,
+    Composer,
+    Found,
+    Invalid,
+    KeyRejected,
+    KeyRequired,
+    NotFound,
+    Retired,
+    Stale,
+    Unavailable,
+)
 from smsd._parse import Intent, parse_message
 from smsd._policy import Policy, Verdict
 from smsd._sending import ReplyJournal, RetryPolicy
@@ -442,11 +456,20 @@ class SmsDaemon:
         waited = time.time() - message.received_at
         for query in request.queries:
             try:
-                # No lookup key is passed: an SMS reply never shows personal data.
-                dossier = self._client.lookup(query.code)
+                # The receipt's key, when the message carries one, goes on to the dossier's
+                # system (some show nothing without it); the reply never shows personal data.
+                dossier = self._client.lookup(query.code, query.lookup_key).without_applicant()
+            except OfficeRetired as exc:
+                answers.append(Retired(query.code, exc.message_vi))
+                events.append(event(Outcome.NOT_FOUND))
             except DossierNotFound:
                 answers.append(NotFound(query.code))
                 events.append(event(Outcome.NOT_FOUND))
+            except (LookupKeyRequired, LookupKeyRejected) as exc:
+                # Counted with the refused codes: the code alone did not get a status.
+                needed = isinstance(exc, LookupKeyRequired)
+                answers.append(KeyRequired(query.code) if needed else KeyRejected(query.code))
+                events.append(event(Outcome.REJECTED))
             except CodeRejected:
                 answers.append(NotFound(query.code))
                 events.append(event(Outcome.REJECTED))

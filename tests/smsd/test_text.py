@@ -14,11 +14,15 @@ from dossier import ICT, CodeError, Dossier, HistoryEntry, OfficeGuide, Problem,
 from hardware.modem import decode_incoming, submit_pdus
 from hardware.modem_sim import Alphabet, decode_submit
 from smsd import (
+    Answer,
     Composer,
     Found,
     Intent,
     Invalid,
+    KeyRejected,
+    KeyRequired,
     NotFound,
+    Retired,
     Stale,
     Unavailable,
     count_parts,
@@ -109,6 +113,9 @@ ANSWERS = st.one_of(
     st.just(NotFound(CODE)),
     st.just(Unavailable(CODE)),
     st.just(Invalid(CodeError(Problem.SEQUENCE, "12"))),
+    st.just(KeyRequired(CODE)),
+    st.just(KeyRejected(CODE)),
+    st.builds(lambda message: Retired(CODE, message), st.text(max_size=300)),
     st.builds(
         lambda loc: Stale(CODE, KnownStatus(_dossier("x", loc, Status.PROCESSING), NOW)),
         st.none() | st.text(max_size=300),
@@ -123,7 +130,7 @@ ANSWERS = st.one_of(
     st.integers(1, 4),
 )
 def test_every_reply_encodes_within_its_part_limit(
-    answers: list[Found | NotFound | Unavailable | Invalid | Stale], alphabet: str, parts: int
+    answers: list[Answer], alphabet: str, parts: int
 ) -> None:
     composer = Composer(alphabet=alphabet, max_parts=parts, clock=lambda: NOW)
     for text in (composer.reply(answers), composer.usage(), composer.limit_notice()):
