@@ -105,8 +105,8 @@ def render(dossier: Dossier, lang: str, now: dt.datetime) -> str:
     if dossier.rescheduled:
         due += f" ({labels['rescheduled']} {format_date(dossier.due_at)})"
     phrase = due_phrase(dossier, now, lang)
-    if phrase:
-        due += f" - {phrase}"
+    if phrase:  # without an appointment, the phrase says so
+        due = phrase if dossier.effective_due is None else f"{due} - {phrase}"
     rows = [
         ("code", dossier.code),
         ("procedure", dossier.procedure),

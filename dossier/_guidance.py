@@ -91,6 +91,12 @@ _OVERDUE = {
 }
 _CALL = {Language.VI: "Hỗ trợ: {hotline}.", Language.EN: "Help: {hotline}."}
 _HOURS = {Language.VI: "Giờ làm việc: {hours}.", Language.EN: "Opening hours: {hours}."}
+_NO_APPOINTMENT = {
+    Language.VI: "(chưa có ngày hẹn trả)",
+    Language.EN: "(no appointment yet)",
+}
+"""``{due}`` in an office's own sentence while the dossier has no appointment."""
+
 _DEFAULTS = {
     Language.VI: {
         "place": "nơi nộp hồ sơ",
@@ -135,7 +141,9 @@ def next_step(
     values.update(
         hotline=guide.hotline,
         hours=guide.opening_hours,
-        due=format_date(dossier.effective_due),
+        due=_NO_APPOINTMENT[lang]
+        if dossier.effective_due is None
+        else format_date(dossier.effective_due),
     )
     for name, value in (
         ("place", dossier.pickup_location or guide.collect_at),

@@ -67,7 +67,9 @@ class Dossier:
     agency: str
     status: Status
     received_at: dt.datetime
-    due_at: dt.datetime
+    due_at: dt.datetime | None
+    """None until the office gives an appointment: submitted online, not yet taken in (OpenCPS,
+    iGate and the national portal keep none then)."""
     rescheduled_due_at: dt.datetime | None
     completed_at: dt.datetime | None
     current_unit: str | None
@@ -77,8 +79,9 @@ class Dossier:
     applicant: Applicant | None = None
 
     @property
-    def effective_due(self) -> dt.datetime:
-        """The appointment that counts: the rescheduled one when the office moved it."""
+    def effective_due(self) -> dt.datetime | None:
+        """The appointment that counts: the rescheduled one when the office moved it; None
+        while there is none."""
         return self.rescheduled_due_at or self.due_at
 
     @property
@@ -86,12 +89,17 @@ class Dossier:
         return self.rescheduled_due_at is not None and self.rescheduled_due_at != self.due_at
 
     def overdue(self, now: dt.datetime) -> bool:
-        """Past the appointment and not finished ("Quá hạn")."""
-        return not self.status.finished and now > self.effective_due
+        """Past the appointment and not finished ("Quá hạn"); never without an appointment."""
+        due = self.effective_due
+        return due is not None and not self.status.finished and now > due
 
-    def days_left(self, now: dt.datetime) -> int:
-        """Calendar days in Vietnam from ``now`` to the appointment; negative once past it."""
-        return (self.effective_due.astimezone(ICT).date() - now.astimezone(ICT).date()).days
+    def days_left(self, now: dt.datetime) -> int | None:
+        """Calendar days in Vietnam from ``now`` to the appointment; negative once past it;
+        None without an appointment."""
+        due = self.effective_due
+        if due is None:
+            return None
+        return (due.astimezone(ICT).date() - now.astimezone(ICT).date()).days
 
     def without_applicant(self) -> Dossier:
         return replace(self, applicant=None)
@@ -184,7 +192,7 @@ def dossier_from_json(data: object) -> Dossier:
         agency=_text(data["agency"], "agency"),
         status=status,
         received_at=_time(data["received_at"], "received_at"),
-        due_at=_time(data["due_at"], "due_at"),
+        due_at=_optional_time(data["due_at"], "due_at"),
         rescheduled_due_at=_optional_time(data["rescheduled_due_at"], "rescheduled_due_at"),
         completed_at=_optional_time(data["completed_at"], "completed_at"),
         current_unit=_optional_text(data["current_unit"], "current_unit"),
@@ -213,7 +221,7 @@ def dossier_to_json(dossier: Dossier) -> dict[str, Any]:
         "status": str(dossier.status),
         "status_code": dossier.status.number,
         "received_at": format_time(dossier.received_at),
-        "due_at": format_time(dossier.due_at),
+        "due_at": optional(dossier.due_at),
         "rescheduled_due_at": optional(dossier.rescheduled_due_at),
         "completed_at": optional(dossier.completed_at),
         "current_unit": dossier.current_unit,

@@ -11,8 +11,11 @@ import datetime as dt
 from dossier._model import ICT, Dossier
 
 
-def format_date(value: dt.datetime | dt.date) -> str:
-    """Vietnamese date order, dd/mm/yyyy, in Vietnam's time zone."""
+def format_date(value: dt.datetime | dt.date | None) -> str:
+    """Vietnamese date order, dd/mm/yyyy, in Vietnam's time zone; "-" for a date the record
+    does not have (no appointment yet)."""
+    if value is None:
+        return "-"
     if isinstance(value, dt.datetime):
         value = value.astimezone(ICT).date()
     return f"{value:%d/%m/%Y}"
@@ -24,11 +27,14 @@ def format_moment(value: dt.datetime) -> str:
 
 
 def due_phrase(dossier: Dossier, now: dt.datetime, lang: str = "vi") -> str | None:
-    """How the appointment stands ("Còn 3 ngày", "Quá hạn 2 ngày"); None once finished."""
+    """How the appointment stands ("Còn 3 ngày", "Quá hạn 2 ngày", "Chưa có ngày hẹn trả");
+    None once finished."""
     if dossier.status.finished:
         return None
     days = dossier.days_left(now)
     en = lang == "en"
+    if days is None:
+        return "No appointment yet" if en else "Chưa có ngày hẹn trả"
     if dossier.overdue(now):
         if days >= 0:
             return "Overdue (due today)" if en else "Quá hạn (hạn là hôm nay)"

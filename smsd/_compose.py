@@ -251,13 +251,14 @@ class Composer:
         status = dossier.status
         parts = [status.vi]
         if not status.finished and not citizens_turn(status) and level >= 2:
-            due = f"Hẹn trả {format_date(dossier.effective_due)}"
-            if dossier.rescheduled and level >= 3:
-                due += " (đã hẹn lại)"
-            parts.append(due)
             phrase = due_phrase(dossier, now)
+            if dossier.effective_due is not None:
+                due = f"Hẹn trả {format_date(dossier.effective_due)}"
+                if dossier.rescheduled and level >= 3:
+                    due += " (đã hẹn lại)"
+                parts.append(due)
             if phrase and not dossier.overdue(now):
-                parts.append(phrase)
+                parts.append(phrase)  # "Chưa có ngày hẹn trả" without an appointment
         text = ". ".join(parts) + "."
         if level >= 1:
             step = next_step(

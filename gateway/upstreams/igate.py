@@ -143,11 +143,8 @@ class IGate(Upstream):
         if received_at is None:
             raise item.bad("appliedDate", "an accepted or applied date", None)
         completed_at = item.iso_time("completedDate") if status.finished else None
+        # None until an appointment is set (waiting for intake: "Chờ tiếp nhận").
         due_at = item.iso_time("appointmentDate") or item.iso_time("dueDate")
-        if due_at is None:
-            if not status.finished:
-                raise item.bad("appointmentDate", "the appointment of a dossier in progress", None)
-            due_at = completed_at or received_at
         agency = item.obj("agency")
         if agency is None:
             raise item.bad("agency", "an object with the agency's name", None)

@@ -190,11 +190,7 @@ class LGSP(Upstream):
         if received_at is None:
             raise self._missing(item, "received_at")
         completed_at = self._time(item, "completed_at") if status.finished else None
-        due_at = self._time(item, "due_at")
-        if due_at is None:
-            if not status.finished:
-                raise self._missing(item, "due_at")
-            due_at = completed_at or received_at
+        due_at = self._time(item, "due_at")  # None until an appointment is set
         rescheduled = self._time(item, "rescheduled_due_at")
         procedure = self._text(item, "procedure")
         agency = self._text(item, "agency")
@@ -212,7 +208,7 @@ class LGSP(Upstream):
             received_at=received_at,
             due_at=due_at,
             rescheduled_due_at=rescheduled
-            if rescheduled is not None and rescheduled > due_at
+            if rescheduled is not None and due_at is not None and rescheduled > due_at
             else None,
             completed_at=completed_at,
             current_unit=None if status.finished else self._text(item, "current_unit"),

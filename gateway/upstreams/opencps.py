@@ -31,9 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import datetime as dt
 import logging
-import math
 import re
 from collections.abc import Mapping
 from urllib.parse import quote
@@ -229,9 +227,8 @@ class OpenCPS(Upstream):
         completed_at = None
         if status.finished:
             completed_at = detail.time("releaseDate", DATE) or detail.time("finishDate", DATE)
-        due_at = detail.time("dueDate", DATE) or _estimated_due(
-            detail, status, received_at, completed_at
-        )
+        # Empty until the dossier is taken in (submitted online): the record then has none.
+        due_at = detail.time("dueDate", DATE)
         extend = detail.time("extendDate", DATE)
         procedure = detail.text("serviceName") or detail.text("dossierName")
         if procedure is None:
@@ -253,7 +250,9 @@ class OpenCPS(Upstream):
             status=status,
             received_at=received_at,
             due_at=due_at,
-            rescheduled_due_at=extend if extend is not None and extend > due_at else None,
+            rescheduled_due_at=extend
+            if extend is not None and due_at is not None and extend > due_at
+            else None,
             completed_at=completed_at,
             current_unit=None if status.finished else unit,
             pickup_location=None,
@@ -352,25 +351,3 @@ def _applicant(detail: Fields) -> Applicant | None:
     return Applicant(
         name=name, id_number=detail.text("applicantIdNo", personal=True, numbers=True) or ""
     )
-
-
-def _estimated_due(
-    detail: Fields, status: Status, received_at: dt.datetime, completed_at: dt.datetime | None
-) -> dt.datetime:
-    """The appointment of a dossier OpenCPS has not set one for yet (submitted online, not
-    taken in): the procedure's processing time (``durationCount``, in days or, with
-    ``durationUnit`` 1, in hours of 8-hour days) counted in working days from submission, as
-    OpenCPS counts it at intake, holidays aside. A finished dossier that never had one keeps
-    its end as its appointment, which shows nothing wrong."""
-    if status.finished:
-        return completed_at or received_at
-    count = detail.number("durationCount")
-    if count is None or count <= 0:
-        raise detail.bad("dueDate", "an appointment date, or a durationCount to estimate it", "")
-    days = math.ceil(count / 8 if detail.integer("durationUnit") == 1 else count)
-    due = received_at
-    while days > 0:
-        due += dt.timedelta(days=1)
-        if due.weekday() < 5:
-            days -= 1
-    return due

@@ -65,6 +65,10 @@ class ReceiptFields:
 
     @classmethod
     def from_dossier(cls, dossier: Dossier, lookup_key: str | None = None) -> ReceiptFields:
+        """The receipt of a dossier the office has taken in; one without an appointment yet
+        (submitted online) has none, which is a ValueError."""
+        if dossier.due_at is None:
+            raise ValueError(f"{dossier.code} has no appointment yet, so no receipt")
         return cls(
             code=dossier.code,
             procedure=dossier.procedure,

@@ -3,6 +3,9 @@ required or wrong, a last good answer served while the upstream is down, and rat
 
 from __future__ import annotations
 
+import dataclasses
+
+import httpx
 import pytest
 
 from backend_client import (
@@ -13,7 +16,7 @@ from backend_client import (
     StatusClient,
 )
 from backend_client.cli import main as lookup_main
-from dossier import Channel, Rating, parse_code
+from dossier import Channel, Rating, Status, dossier_to_json, parse_code
 from onestop.config import UpstreamSection
 from tests.backend_client.fault_server import Reply, fault_server
 from tests.gateway.support import RECORDS, SAMPLE, probe, record_reply, serving, settings
@@ -55,6 +58,24 @@ def test_a_last_good_answer_reads_as_a_status_record() -> None:
             StatusClient(base_url=server.url, cache_ttl=0, retries=0) as api,
         ):
             assert api.lookup(CODE) == api.lookup(CODE) == SAMPLE.without_applicant()
+
+
+def test_a_dossier_without_an_appointment_goes_through_gateway_client_and_command(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Submitted online, not yet taken in: ``due_at`` is null from the system to the screen."""
+    waiting = dataclasses.replace(
+        SAMPLE.without_applicant(), status=Status.SUBMITTED, due_at=None, history=()
+    )
+    with fault_server() as upstream:
+        upstream.script = [Reply.json(dossier_to_json(waiting))]
+        with serving({"only": probe(upstream.url)}) as (server, _):
+            answer = httpx.get(f"{server.url}/api/v1/dossiers/{SAMPLE.code}", timeout=10)
+            with StatusClient(base_url=server.url) as api:
+                assert api.lookup(CODE) == waiting
+            assert lookup_main([SAMPLE.code, "--url", server.url]) == 0
+    assert answer.json()["due_at"] is None
+    assert "Ngày hẹn trả:      Chưa có ngày hẹn trả\n" in capsys.readouterr().out
 
 
 def test_ratings_are_sent_once_per_lookup() -> None:

@@ -103,3 +103,10 @@ def test_the_guidance_section_is_checked(tmp_path: Path) -> None:
     guide = config.guidance.guide(hotline=config.smsd.hotline)
     assert guide.hotline == "1900 1234" and guide.steps == {Status.RESULT_READY: "Den {place}"}
     assert config.guidance.guide(hotline="0293 111").hotline == "0293 111"
+
+
+def test_without_an_appointment_the_due_placeholder_says_so() -> None:
+    guide = OfficeGuide(steps={Status.SUBMITTED: "Hẹn trả: {due}."})
+    waiting = dataclasses.replace(_dossier(Status.SUBMITTED), due_at=None)
+    assert next_step(waiting, guide, NOW) == "Hẹn trả: (chưa có ngày hẹn trả)."
+    assert "overdue" not in next_step(waiting, OfficeGuide(), NOW, Language.EN).lower()

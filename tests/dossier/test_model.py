@@ -177,6 +177,22 @@ def test_no_due_phrase_once_finished() -> None:
     assert due_phrase(done, at("2024-02-28T09:00:00+07:00")) is None
 
 
+def test_no_appointment_yet() -> None:
+    """Submitted online, not yet taken in: the record has no appointment (``due_at`` null),
+    which is never overdue and is said in words."""
+    waiting = dossier(status="submitted", status_code=1, due_at=None)
+    assert waiting.due_at is None and waiting.effective_due is None
+    assert not waiting.rescheduled
+    later = at("2030-01-01T09:00:00+07:00")
+    assert not waiting.overdue(later)
+    assert waiting.days_left(later) is None
+    assert due_phrase(waiting, later, "vi") == "Chưa có ngày hẹn trả"
+    assert due_phrase(waiting, later, "en") == "No appointment yet"
+    assert dossier_to_json(waiting)["due_at"] is None
+    assert dossier_from_json(dossier_to_json(waiting)) == waiting
+    assert format_date(None) == "-"
+
+
 def test_date_formats() -> None:
     assert format_date(at("2024-01-24T23:30:00+00:00")) == "25/01/2024"
     assert format_date(dt.date(2024, 1, 5)) == "05/01/2024"

@@ -42,7 +42,8 @@ def test_bundled_set_is_realistic() -> None:
     assert {d.status for d in dossiers} == set(Status)
     assert len({d.code for d in dossiers}) == len(dossiers)
     assert any(d.overdue(now) for d in dossiers)
-    assert any(not d.overdue(now) and 0 <= d.days_left(now) <= 1 for d in dossiers)
+    assert any(not d.overdue(now) and 0 <= (d.days_left(now) or -1) <= 1 for d in dossiers)
+    assert all(d.due_at is not None for d in dossiers)  # taken in: each has its appointment
     assert any(d.rescheduled for d in dossiers)
     assert any(d.status.finished and d.completed_at for d in dossiers)
     assert {parse_code(d.code).family for d in dossiers} == {

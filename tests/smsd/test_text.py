@@ -110,6 +110,10 @@ ANSWERS = st.one_of(
         st.none() | st.text(max_size=200),
         st.sampled_from(list(Status)),
     ),
+    st.builds(
+        lambda status: Found(CODE, dataclasses.replace(_dossier("x", None, status), due_at=None)),
+        st.sampled_from(list(Status)),
+    ),
     st.just(NotFound(CODE)),
     st.just(Unavailable(CODE)),
     st.just(Invalid(CodeError(Problem.SEQUENCE, "12"))),
@@ -216,6 +220,15 @@ def test_each_status_says_what_to_do_next_in_one_sms(
         assert words in text
     for words in unwanted:
         assert words not in text
+
+
+def test_a_dossier_without_an_appointment_says_so() -> None:
+    """Submitted online, not yet taken in: no appointment to give, none made up."""
+    waiting = dataclasses.replace(_dossier("Cấp phiếu", None, Status.SUBMITTED), due_at=None)
+    text = Composer(clock=lambda: NOW).reply([Found(CODE, waiting)])
+    assert text.startswith("000.00.20.H30-240115-0001: Moi dang ky. Chua co ngay hen tra.")
+    assert "Hen tra" not in text and "-." not in text
+    assert count_parts(text) == 1
 
 
 def test_an_office_words_a_step_its_own_way() -> None:

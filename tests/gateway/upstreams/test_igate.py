@@ -141,13 +141,14 @@ async def test_due_date_when_no_appointment(igate: SimServer, igate_sim: IGateSi
     assert dossier.due_at == iso("2031-01-02T16:30:00+07:00")
 
 
-async def test_no_appointment_in_progress_is_a_bad_answer(
-    igate: SimServer, igate_sim: IGateSim
-) -> None:
-    item = named(igate_sim, "Đang xử lý")
+async def test_no_appointment_is_none(igate: SimServer, igate_sim: IGateSim) -> None:
+    """Waiting for intake ("Chờ tiếp nhận"), iGate has no appointment yet; the status is
+    still answered, without one."""
+    item = named(igate_sim, "Chờ tiếp nhận")
     item["appointmentDate"] = item["dueDate"] = None
-    with pytest.raises(BadAnswer, match="appointmentDate"):
-        await look(igate, item["code"])
+    dossier = (await look(igate, item["code"])).dossier
+    assert dossier.status is Status.SUBMITTED
+    assert dossier.due_at is None
 
 
 async def test_national_portal_code_finds_the_dossier(

@@ -105,12 +105,19 @@ async def test_date_forms(
     assert (await look(lgsp, record["MaHoSo"])).dossier.due_at == expected
 
 
+async def test_no_appointment_yet_is_none(lgsp: SimServer, lgsp_sim: LGSPSim) -> None:
+    record = numbered(lgsp_sim, 1)
+    record["NgayHenTra"] = ""
+    dossier = (await look(lgsp, record["MaHoSo"])).dossier
+    assert dossier.status is Status.SUBMITTED
+    assert dossier.due_at is None
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
         ({"NgayHenTra": "2025-09-05"}, "NgayHenTra"),
         ({"NgayHenTra": "31/02/2025 08:00:00"}, "NgayHenTra"),
-        ({"NgayHenTra": ""}, "NgayHenTra: missing, wanted for due_at"),
         ({"NgayTiepNhan": "", "NgayNop": ""}, "NgayTiepNhan or NgayNop: missing"),
         ({"TenDVC": ["x"]}, "TenDVC"),
         ({"DonViXuLy": None}, "DonViXuLy"),
@@ -130,7 +137,7 @@ async def test_hostile_fields_are_bad_answers(
 async def test_field_names_are_configurable(lgsp: SimServer, lgsp_sim: LGSPSim) -> None:
     lgsp_sim.fields = {"TenDVC": "TenTTHC", "NgayHenTra": "HanTraKetQua", "DonViXuLy": "CoQuan"}
     record = numbered(lgsp_sim, 4)
-    with pytest.raises(BadAnswer, match="NgayHenTra"):
+    with pytest.raises(BadAnswer, match="DonViXuLy"):
         await look(lgsp, record["MaHoSo"])
     mapped = {"due_at": "HanTraKetQua", "agency": "CoQuan", "current_unit": "CoQuan"}
     dossier = (await look(lgsp, record["MaHoSo"], field=mapped)).dossier

@@ -112,29 +112,16 @@ async def test_submitted_online_counts_from_the_submit_date(
     assert dossier.received_at == vn(detail["submitDate"])
 
 
-async def test_missing_appointment_is_counted_in_working_days(
+async def test_no_appointment_before_intake_is_none(
     opencps: SimServer, opencps_sim: OpenCPSSim
 ) -> None:
+    """Submitted online, not yet taken in: OpenCPS has no dueDate, and none is made up."""
     detail = opencps_sim.dossiers[38105].detail
     assert detail["dueDate"] == ""
-    assert detail["durationCount"] == 3
     dossier = (await look(opencps, detail["dossierNo"])).dossier
-    assert dossier.due_at > dossier.received_at
-    assert dossier.due_at.weekday() < 5
-    working_days = sum(
-        (dossier.received_at + dt.timedelta(days=day)).weekday() < 5
-        for day in range(1, (dossier.due_at - dossier.received_at).days + 1)
-    )
-    assert working_days == 3
-
-
-async def test_without_appointment_or_duration_is_a_bad_answer(
-    opencps: SimServer, opencps_sim: OpenCPSSim
-) -> None:
-    detail = opencps_sim.dossiers[38105].detail
-    detail["durationCount"] = 0
-    with pytest.raises(BadAnswer, match="dueDate"):
-        await look(opencps, detail["dossierNo"])
+    assert dossier.status is Status.SUBMITTED
+    assert dossier.due_at is None and dossier.rescheduled_due_at is None
+    assert not dossier.overdue(dossier.received_at + dt.timedelta(days=365))
 
 
 async def test_extended_appointment_is_rescheduled(
@@ -144,7 +131,7 @@ async def test_extended_appointment_is_rescheduled(
     dossier = (await look(opencps, detail["dossierNo"])).dossier
     assert dossier.rescheduled_due_at == vn(detail["extendDate"])
     assert dossier.rescheduled
-    assert dossier.effective_due > dossier.due_at
+    assert dossier.due_at is not None and dossier.rescheduled_due_at > dossier.due_at
 
 
 async def test_extend_date_not_later_than_due_is_ignored(
