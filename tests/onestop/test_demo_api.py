@@ -2,6 +2,8 @@ import collections
 import datetime as dt
 import json
 import signal
+import subprocess
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -20,6 +22,8 @@ from dossier import (
     dossier_to_json,
     parse_code,
 )
+from gateway import Gateway
+from onestop.config import load_config
 from onestop.demo_api import DemoDataError, DemoStatusServer, bundled_records, load_records
 from onestop.demo_api.cli import main as demo_api_main
 
@@ -203,3 +207,57 @@ def test_bad_data_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
     path.write_text("[1]")
     assert demo_api_main(["--data", str(path), "--list"]) == 2
     assert "entry 0" in capsys.readouterr().err
+
+
+def _data_file(tmp_path: Path) -> tuple[Path, list[str]]:
+    source = bundled_records()[:2]
+    entries = [dossier_to_json(r.dossier) | {"lookup_key": r.lookup_key} for r in source]
+    path = tmp_path / "dossiers.json"
+    path.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+    return path, [r.dossier.code for r in source]
+
+
+def test_the_command_keeps_its_flags(tmp_path: Path) -> None:
+    """``onestop-demo-api --host --port --data --token-file``, the installed command."""
+    data, codes = _data_file(tmp_path)
+    token = tmp_path / "token"
+    token.write_text("s3cret\n")
+    command = str(Path(sys.executable).parent / "onestop-demo-api")
+    process = subprocess.Popen(
+        [command, "--host", "127.0.0.1", "--port", "0", "--data", str(data),
+         "--token-file", str(token)],
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stderr is not None
+    try:
+        line = process.stderr.readline()
+        assert "with 2 dossiers" in line, line
+        url = line.split(" on ", 1)[1].split()[0]
+        bearer = {"Authorization": "Bearer s3cret"}
+        assert get(f"{url}/api/v1/dossiers/{codes[0]}")[0] == 401
+        assert get(f"{url}/api/v1/dossiers/{codes[0]}", bearer)[0] == 200
+        other = bundled_records()[5].dossier.code
+        assert get(f"{url}/api/v1/dossiers/{other}", bearer)[0] == 404  # only the file's
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+        process.stderr.close()
+
+
+def test_a_demo_upstream_serves_a_data_file(tmp_path: Path) -> None:
+    """``[upstream.NAME] type = demo`` with ``data``: the file's dossiers, as the demo API's
+    ``--data`` serves them."""
+    data, codes = _data_file(tmp_path)
+    config = tmp_path / "onestop.conf"
+    config.write_text(
+        f"[gateway]\ndatabase = {tmp_path / 'gateway.sqlite3'}\n"
+        f"[upstream.sample]\ntype = demo\ndata = {data}\n"
+    )
+    gateway = Gateway.from_config(load_config(config))
+    with gateway.server(port=0, graceful_shutdown=1.0).start() as server:
+        found = get(f"{server.url}/api/v1/dossiers/{codes[1]}")
+        missing = get(f"{server.url}/api/v1/dossiers/{bundled_records()[5].dossier.code}")
+        health = get(f"{server.url}/api/v1/health")[2]
+    assert found[0] == 200 and found[2]["code"] == codes[1]
+    assert missing[0] == 404
+    assert health["dossiers"] == 2
