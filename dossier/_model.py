@@ -86,7 +86,10 @@ class Dossier:
 
     @property
     def rescheduled(self) -> bool:
-        return self.rescheduled_due_at is not None and self.rescheduled_due_at != self.due_at
+        """The office moved the appointment (a new one without a first one is just the
+        appointment)."""
+        moved = self.rescheduled_due_at
+        return moved is not None and self.due_at is not None and moved != self.due_at
 
     def overdue(self, now: dt.datetime) -> bool:
         """Past the appointment and not finished ("Quá hạn"); never without an appointment."""

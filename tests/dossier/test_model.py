@@ -191,6 +191,9 @@ def test_no_appointment_yet() -> None:
     assert dossier_to_json(waiting)["due_at"] is None
     assert dossier_from_json(dossier_to_json(waiting)) == waiting
     assert format_date(None) == "-"
+    only_new = dossier(due_at=None, rescheduled_due_at="2024-02-05T16:30:00+07:00")
+    assert not only_new.rescheduled
+    assert only_new.effective_due == at("2024-02-05T16:30:00+07:00")
 
 
 def test_date_formats() -> None:
