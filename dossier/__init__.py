@@ -7,6 +7,7 @@ Exceptions::
     └── DossierFormatError  a status record breaks the API contract (names the field)
 """
 
+from dossier._card import Step, StepState, Tone, status_tone, tracker
 from dossier._codes import (
     EXAMPLE_CODE,
     CodeError,
@@ -51,6 +52,9 @@ __all__ = [
     "Problem",
     "Stage",
     "Status",
+    "Step",
+    "StepState",
+    "Tone",
     "code_progress",
     "dossier_from_json",
     "dossier_to_json",
@@ -63,5 +67,7 @@ __all__ = [
     "normalize_code",
     "parse_code",
     "parse_query",
+    "status_tone",
     "strip_diacritics",
+    "tracker",
 ]
