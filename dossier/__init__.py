@@ -7,7 +7,16 @@ Exceptions::
     └── DossierFormatError  a status record breaks the API contract (names the field)
 """
 
-from dossier._card import Step, StepState, Tone, status_tone, tracker
+from dossier._card import (
+    Step,
+    StepState,
+    Tone,
+    card_rows,
+    card_word,
+    history_lines,
+    status_tone,
+    tracker,
+)
 from dossier._codes import (
     EXAMPLE_CODE,
     CodeError,
@@ -55,6 +64,8 @@ __all__ = [
     "Step",
     "StepState",
     "Tone",
+    "card_rows",
+    "card_word",
     "code_progress",
     "dossier_from_json",
     "dossier_to_json",
@@ -64,6 +75,7 @@ __all__ = [
     "format_date",
     "format_moment",
     "format_time",
+    "history_lines",
     "normalize_code",
     "parse_code",
     "parse_query",

@@ -4,7 +4,8 @@ The kiosk's screen and the citizen web page show one card: the status in words w
 and colour, and a step tracker (Tiếp nhận → Đang xử lý → Có kết quả → Đã trả). Where a status
 stands on the tracker, and what kind of news it is for the citizen (the tone, which each
 channel turns into its own colour), are decided here once, so that a citizen who checks at the
-kiosk and then on a phone sees the same card.
+kiosk and then on a phone sees the same card. The rows of facts under the status and the
+lines of the last steps are worded here too, for the same reason.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import enum
 
 from dossier._model import Dossier
 from dossier._status import Status
+from dossier._wording import format_date, format_moment
 
 
 class Step(enum.StrEnum):
@@ -110,3 +112,60 @@ def status_tone(dossier: Dossier, now: dt.datetime) -> Tone:
     if tone is Tone.UNDER_WAY and dossier.overdue(now):
         return Tone.OVERDUE
     return tone
+
+
+_WORDS: dict[str, tuple[str, str]] = {
+    "history": ("Các bước gần nhất", "Latest steps"),
+    "code": ("Mã hồ sơ", "Dossier code"),
+    "procedure": ("Thủ tục", "Procedure"),
+    "agency": ("Cơ quan", "Agency"),
+    "applicant": ("Người nộp", "Applicant"),
+    "received": ("Ngày nhận", "Received"),
+    "due": ("Ngày hẹn trả", "Appointment"),
+    "rescheduled": ("Hẹn lại: {date}", "Rescheduled: {date}"),
+    "completed": ("Ngày hoàn thành", "Completed"),
+    "unit": ("Đơn vị đang xử lý", "Handled by"),
+    "pickup": ("Nơi nhận kết quả", "Collect the result at"),
+}
+
+
+def card_word(key: str, lang: str = "vi", **values: str) -> str:
+    """A label of the card (``history``, or a row: ``code``, ``due``, ``pickup``...)."""
+    vi, en = _WORDS[key]
+    return (en if lang == "en" else vi).format(**values)
+
+
+def card_rows(
+    dossier: Dossier, *, lang: str = "vi", show_applicant: bool = False
+) -> tuple[tuple[str, str], ...]:
+    """The facts under the status, as (label, value) pairs in the card's order. The applicant's
+    name appears only when asked for and the record carries it (a correct lookup key)."""
+    rows = [
+        (card_word("code", lang), dossier.code),
+        (card_word("procedure", lang), dossier.procedure),
+        (card_word("agency", lang), dossier.agency),
+    ]
+    if show_applicant and dossier.applicant is not None:
+        rows.append((card_word("applicant", lang), dossier.applicant.name))
+    rows.append((card_word("received", lang), format_date(dossier.received_at)))
+    due = format_date(dossier.due_at)
+    if dossier.rescheduled:
+        due += " · " + card_word("rescheduled", lang, date=format_date(dossier.effective_due))
+    rows.append((card_word("due", lang), due))
+    if dossier.completed_at is not None:
+        rows.append((card_word("completed", lang), format_date(dossier.completed_at)))
+    if dossier.current_unit and not dossier.status.finished:
+        rows.append((card_word("unit", lang), dossier.current_unit))
+    if dossier.pickup_location:
+        rows.append((card_word("pickup", lang), dossier.pickup_location))
+    return tuple(rows)
+
+
+def history_lines(dossier: Dossier, *, lang: str = "vi", steps: int = 3) -> tuple[str, ...]:
+    """The last ``steps`` processing steps, newest first, one line each."""
+    shown = dossier.history[-steps:] if steps else ()
+    return tuple(
+        f"{format_moment(step.at)} · {step.status.label(lang)} · {step.unit}"
+        + (f": {step.note}" if step.note else "")
+        for step in reversed(shown)
+    )

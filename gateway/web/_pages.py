@@ -1,0 +1,314 @@
+"""The citizen lookup page: ``/tra-cuu`` (a form) and ``/tra-cuu/{code}`` (links and QR codes).
+
+Server-rendered HTML that needs no JavaScript, sets no cookie and loads nothing from elsewhere,
+so that it works on the phones citizens have (down to KaiOS and Opera Mini on 2G) and tells no
+third party who looked up what. Vietnamese first; ``?lang=en`` gives the same page in English,
+so the language travels in links rather than in a cookie.
+
+A code typed with the usual slips (``000,00,20,H30 240115 0001``) is read by the same parser
+as every channel's and redirected to its canonical address, so links stay clean. A lookup key
+never appears in an address (addresses end up in access logs and browser histories): it is
+sent in a form's body and answered on that request.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from dossier import EXAMPLE_CODE, ICT, CodeError, CodeQuery, Dossier, parse_query
+from gateway.web._view import result_card
+from gateway.web._words import word
+
+PAGE_PATH = "/tra-cuu"
+MAX_FORM_BYTES = 4096
+"""A lookup form holds a code and a key; anything longer is not a citizen's form."""
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A status record; ``as_of`` is set when it is the last known one, the system being down."""
+
+    dossier: Dossier
+    as_of: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NotFound:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Retired:
+    """The office's old system no longer answers; ``message`` says where to go instead."""
+
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeyNeeded:
+    """The dossier is shown only with the receipt's lookup key; ``wrong`` when one was given."""
+
+    wrong: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Unavailable:
+    """The office's system gave no answer and no last known status is kept."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limited:
+    """This client made too many lookups (or too many of codes that do not exist)."""
+
+    retry_after: float
+
+
+Outcome = Found | NotFound | Retired | KeyNeeded | Unavailable | Limited
+
+Lookup = Callable[[CodeQuery, str, str], Awaitable[Outcome]]
+"""Looks up a code for a client address (the limits count per address) in a language (for
+the retired message)."""
+
+
+def _csp(css: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    return (
+        f"default-src 'none'; style-src 'sha256-{digest}'; img-src data:; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
+
+
+class LookupPages:
+    """The page's routes, around one lookup function (the gateway's service)."""
+
+    def __init__(
+        self,
+        lookup: Lookup,
+        *,
+        client_address: Callable[[Request], str],
+        next_step: Callable[[Dossier, str], str] = lambda _dossier, _lang: "",
+        parse: Callable[[str], CodeQuery] = parse_query,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(ICT),
+        history_steps: int = 3,
+    ) -> None:
+        self._lookup = lookup
+        self._client_address = client_address
+        self._next_step = next_step
+        self._parse = parse
+        self._clock = clock
+        self._history_steps = history_steps
+        self._css = files("gateway.web").joinpath("page.css").read_text(encoding="utf-8").strip()
+        environment = jinja2.Environment(
+            loader=jinja2.PackageLoader("gateway.web", "templates"),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        self._templates = Jinja2Templates(env=environment)
+        self._headers = {
+            "Cache-Control": "no-store",
+            "Content-Security-Policy": _csp(self._css),
+            "Referrer-Policy": "no-referrer",
+            "X-Content-Type-Options": "nosniff",
+        }
+
+    def routes(self) -> list[Route]:
+        return [
+            Route(PAGE_PATH, self.form_page, methods=["GET", "POST"], name="web_lookup"),
+            Route(
+                PAGE_PATH + "/{code:path}",
+                self.code_page,
+                methods=["GET", "POST"],
+                name="web_lookup_code",
+            ),
+        ]
+
+    # -- endpoints -------------------------------------------------------------------------
+
+    async def form_page(self, request: Request) -> Response:
+        """The form; its answer; and ``?ma=`` / ``?mahs=`` links of older lookup pages."""
+        if request.method == "POST":
+            fields = await _read_form(request)
+            if fields is None:
+                return self._problem(request, "vi", 413, "invalid_title", [], form="code")
+        else:
+            fields = dict(request.query_params)
+        lang = _language(fields)
+        text = fields.get("ma") or fields.get("mahs") or ""
+        if request.method == "GET" and not text:
+            return self._render(request, lang, "lookup.html", {})
+        return await self._answer(request, lang, text, fields.get("key", ""))
+
+    async def code_page(self, request: Request) -> Response:
+        """A dossier's own address; a POST to it carries the lookup key."""
+        text = request.path_params["code"]
+        if request.method == "POST":
+            fields = await _read_form(request)
+            if fields is None:
+                return self._problem(request, "vi", 413, "invalid_title", [], form="code")
+            return await self._answer(request, _language(fields), text, fields.get("key", ""))
+        lang = _language(dict(request.query_params))
+        try:
+            query = self._parse(text)
+        except CodeError as error:
+            return self._invalid(request, lang, text, error)
+        if str(query.code) != text or query.lookup_key:
+            return self._redirect(request, lang, str(query.code))
+        return await self._show(request, lang, query)
+
+    # -- answers ---------------------------------------------------------------------------
+
+    async def _answer(self, request: Request, lang: str, text: str, key: str) -> Response:
+        try:
+            query = self._parse(f"{text} {key}".strip() if key.strip() else text)
+        except CodeError as error:
+            return self._invalid(request, lang, text, error)
+        if query.lookup_key is None:
+            return self._redirect(request, lang, str(query.code), status=303)
+        return await self._show(request, lang, query)
+
+    async def _show(self, request: Request, lang: str, query: CodeQuery) -> Response:
+        code = str(query.code)
+        outcome = await self._lookup(query, self._client_address(request), lang)
+        if isinstance(outcome, Found):
+            card = result_card(
+                outcome.dossier,
+                now=self._clock(),
+                lang=lang,
+                next_step=self._next_step(outcome.dossier, lang),
+                stale_since=outcome.as_of,
+                history_steps=self._history_steps,
+            )
+            return self._render(request, lang, "result.html", {"card": card}, code=code)
+        if isinstance(outcome, NotFound):
+            body = [word("not_found_body", lang, code=code)]
+            return self._problem(
+                request, lang, 404, "not_found_title", body, form="code", code=code
+            )
+        if isinstance(outcome, Retired):
+            return self._problem(request, lang, 410, "retired_title", [outcome.message], code=code)
+        if isinstance(outcome, KeyNeeded):
+            body = [word("key_body", lang, code=code)]
+            if outcome.wrong:
+                body.append(word("key_wrong", lang))
+            status = 403 if outcome.wrong else 200
+            return self._problem(request, lang, status, "key_title", body, form="key", code=code)
+        if isinstance(outcome, Unavailable):
+            body = [word("unavailable_body", lang, code=code)]
+            return self._problem(request, lang, 503, "unavailable_title", body, code=code)
+        minutes = max(1, -(-int(outcome.retry_after) // 60))
+        body = [word("limited_body", lang, minutes=minutes)]
+        response = self._problem(request, lang, 429, "limited_title", body)
+        response.headers["Retry-After"] = str(max(1, int(outcome.retry_after)))
+        return response
+
+    def _invalid(self, request: Request, lang: str, text: str, error: CodeError) -> Response:
+        body = [word("invalid_hint", lang)]
+        return self._problem(
+            request,
+            lang,
+            400,
+            "invalid_title",
+            body,
+            form="code",
+            code=text,
+            error=error.message(lang),
+        )
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def _problem(
+        self,
+        request: Request,
+        lang: str,
+        status: int,
+        title: str,
+        body: list[str],
+        *,
+        form: str = "",
+        code: str = "",
+        error: str = "",
+    ) -> Response:
+        context = {
+            "title": word(title, lang),
+            "body": body,
+            "form": form,
+            "code": code,
+            "error": error,
+        }
+        return self._render(request, lang, "problem.html", context, status=status, code=code)
+
+    def _render(
+        self,
+        request: Request,
+        lang: str,
+        template: str,
+        context: dict[str, Any],
+        *,
+        status: int = 200,
+        code: str = "",
+    ) -> Response:
+        base = request.scope.get("root_path", "") + PAGE_PATH
+        here = f"{base}/{_quote(code)}" if code and status != 400 else base
+        other = "vi" if lang == "en" else "en"
+        values = {
+            "lang": lang,
+            "other_lang": other,
+            "w": lambda key, **values: word(key, lang, **values),
+            "css": self._css,
+            "example": EXAMPLE_CODE,
+            "home_url": _with_language(base, lang),
+            "switch_url": _with_language(here, other),
+            "form_action": _with_language(here if code and status != 400 else base, lang),
+            **context,
+        }
+        return self._templates.TemplateResponse(
+            request, template, values, status_code=status, headers=self._headers
+        )
+
+    def _redirect(self, request: Request, lang: str, code: str, *, status: int = 302) -> Response:
+        base = request.scope.get("root_path", "") + PAGE_PATH
+        target = _with_language(f"{base}/{_quote(code)}", lang)
+        return RedirectResponse(target, status_code=status, headers=self._headers)
+
+
+def _quote(code: str) -> str:
+    return quote(code, safe=".-+")
+
+
+def _language(fields: dict[str, str]) -> str:
+    return "en" if fields.get("lang") == "en" else "vi"
+
+
+def _with_language(path: str, lang: str) -> str:
+    return f"{path}?lang=en" if lang == "en" else path
+
+
+async def _read_form(request: Request) -> dict[str, str] | None:
+    """The fields of a URL-encoded form, or None when the body is larger than any lookup."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > MAX_FORM_BYTES:
+            return None
+    try:
+        return dict(parse_qsl(body.decode("utf-8", errors="replace"), max_num_fields=16))
+    except ValueError:  # more fields than any lookup form has
+        return None
