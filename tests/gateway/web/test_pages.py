@@ -1,0 +1,168 @@
+"""The lookup page over HTTP: what each answer says, its status code, its size and headers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from gateway.web import PAGE_PATH
+from tests.gateway.web.conftest import (
+    DOWN,
+    KEY,
+    KEYED,
+    PROCESSING,
+    READY,
+    RETIRED,
+    RETIRED_MESSAGE,
+    STALE,
+)
+
+PAGE_BUDGET = 30 * 1024
+"""Every page with its CSS must stay under this, for a phone on a slow link."""
+
+
+@pytest.fixture(scope="module")
+def http(site: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=site, follow_redirects=False, timeout=10) as client:
+        yield client
+
+
+def _text(response: httpx.Response) -> str:
+    """The page's words without tags, spaces closed up, to assert on what a reader sees."""
+    body = re.sub(r"<style>.*?</style>", " ", response.text, flags=re.DOTALL)
+    return " ".join(re.sub(r"<[^>]+>", " ", body).split())
+
+
+def test_the_form_in_vietnamese_and_english(http: httpx.Client) -> None:
+    page = http.get(PAGE_PATH)
+    assert page.status_code == 200
+    assert '<html lang="vi">' in page.text
+    assert "Mã hồ sơ" in _text(page) and "Mã tra cứu (nếu biên nhận có)" in _text(page)
+    assert f'href="{PAGE_PATH}?lang=en"' in page.text
+    english = http.get(PAGE_PATH, params={"lang": "en"})
+    assert '<html lang="en">' in english.text
+    assert "Dossier code" in _text(english) and f'href="{PAGE_PATH}"' in english.text
+
+
+def test_a_result_shows_the_card(http: httpx.Client) -> None:
+    page = http.get(f"{PAGE_PATH}/{PROCESSING}")
+    assert page.status_code == 200
+    text = _text(page)
+    for expected in (
+        "Đang xử lý",
+        "Tiếp nhận (đã xong)",
+        "Đang xử lý (đang ở bước này)",
+        "Có kết quả (chưa đến)",
+        "Ngày hẹn trả",
+        "Nơi nhận kết quả",
+        "Các bước gần nhất",
+    ):
+        assert expected in text
+    assert re.search(r"Còn \d+ ngày|Quá hạn|Hạn trả hôm nay", text)
+    assert 'class="status tone-under_way"' in page.text or "tone-overdue" in page.text
+    assert "Nguyễn Văn An" not in text  # the applicant only with the key
+
+
+def test_a_finished_dossier_has_no_days_left(http: httpx.Client) -> None:
+    page = http.get(f"{PAGE_PATH}/{READY}", params={"lang": "en"})
+    text = _text(page)
+    assert "Result ready for collection" in text and "tone-ready" in page.text
+    assert "days left" not in text and "overdue" not in text.lower()
+    assert "Result ready (current step)" in text and "Collect the result at" in text
+
+
+def test_typing_slips_lead_to_the_canonical_address(http: httpx.Client) -> None:
+    sloppy = "000.00.20.h30 261126 0001"
+    answer = http.get(f"{PAGE_PATH}/{sloppy}")
+    assert answer.status_code == 302
+    assert answer.headers["location"] == f"{PAGE_PATH}/{PROCESSING}"
+    answer = http.post(PAGE_PATH, data={"ma": f" {sloppy} ", "key": "", "lang": "en"})
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"{PAGE_PATH}/{PROCESSING}?lang=en"
+    old_link = http.get(PAGE_PATH, params={"mahs": PROCESSING})
+    assert old_link.headers["location"] == f"{PAGE_PATH}/{PROCESSING}"
+
+
+def test_a_key_is_answered_in_place_and_never_put_in_an_address(http: httpx.Client) -> None:
+    page = http.post(PAGE_PATH, data={"ma": PROCESSING, "key": "7K2P"})
+    assert page.status_code == 200 and "location" not in page.headers
+    assert "Nguyễn Văn An" in _text(page)
+    assert "7K2P" not in page.text
+    typed_together = http.post(PAGE_PATH, data={"ma": f"{PROCESSING} 7K2P"})
+    assert "Nguyễn Văn An" in _text(typed_together)
+
+
+def test_a_code_that_needs_its_key(http: httpx.Client) -> None:
+    asked = http.get(f"{PAGE_PATH}/{KEYED}")
+    assert asked.status_code == 200
+    assert "Cần mã tra cứu" in _text(asked) and 'name="key"' in asked.text
+    assert f'action="{PAGE_PATH}/{KEYED}"' in asked.text
+    wrong = http.post(f"{PAGE_PATH}/{KEYED}", data={"key": "ZZ99"})
+    assert wrong.status_code == 403 and "Mã tra cứu không đúng" in _text(wrong)
+    right = http.post(f"{PAGE_PATH}/{KEYED}", data={"key": KEY})
+    assert right.status_code == 200 and "Nguyễn Văn An" in _text(right)
+
+
+@pytest.mark.parametrize(
+    ("typed", "named"),
+    [
+        ("000.00.20.H30-261399-0001", "Phần ngày 261399 không phải là ngày có thật."),
+        ("000.00.20.H30-2611-0001", "Phần ngày 2611 phải có 6 chữ số"),
+        ("000.00.20.H30-261126-01", "Phần số thứ tự 01 phải có từ 4 đến 7 chữ số."),
+        ("", "Chưa nhập mã hồ sơ."),
+    ],
+)
+def test_an_invalid_code_names_the_wrong_part(http: httpx.Client, typed: str, named: str) -> None:
+    page = http.post(PAGE_PATH, data={"ma": typed})
+    assert page.status_code == 400
+    assert named in _text(page)
+    assert 'aria-invalid="true"' in page.text and f'value="{typed}"' in page.text
+
+
+def test_problem_pages(http: httpx.Client) -> None:
+    missing = http.get(f"{PAGE_PATH}/000.00.20.H30-261126-0999")
+    assert missing.status_code == 404 and "Không tìm thấy hồ sơ" in _text(missing)
+    retired = http.get(f"{PAGE_PATH}/{RETIRED}")
+    assert retired.status_code == 410 and RETIRED_MESSAGE in _text(retired)
+    down = http.get(f"{PAGE_PATH}/{DOWN}", params={"lang": "en"})
+    assert down.status_code == 503 and "cannot be reached" in _text(down)
+    stale = http.get(f"{PAGE_PATH}/{STALE}")
+    assert stale.status_code == 200
+    assert "Đây là tình trạng lúc 09:30 29/11." in _text(stale)
+    limited = http.get(f"{PAGE_PATH}/000.00.20.H30-261126-9998")
+    assert limited.status_code == 429 and limited.headers["retry-after"] == "90"
+    assert "thử lại sau 2 phút" in _text(limited)
+
+
+def test_an_oversized_form_is_refused_at_once(http: httpx.Client) -> None:
+    answer = http.post(PAGE_PATH, data={"ma": "0" * 10_000})
+    assert answer.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        PAGE_PATH,
+        f"{PAGE_PATH}/{PROCESSING}",
+        f"{PAGE_PATH}/{READY}?lang=en",
+        f"{PAGE_PATH}/{KEYED}",
+        f"{PAGE_PATH}/{RETIRED}",
+        f"{PAGE_PATH}/{DOWN}",
+        f"{PAGE_PATH}/{STALE}",
+        f"{PAGE_PATH}/000.00.20.H30-261399-0001",
+    ],
+)
+def test_every_page_is_small_private_and_self_contained(http: httpx.Client, path: str) -> None:
+    page = http.get(path)
+    assert len(page.content) < PAGE_BUDGET, f"{path}: {len(page.content)} bytes"
+    assert "set-cookie" not in page.headers
+    assert page.headers["cache-control"] == "no-store"
+    policy = page.headers["content-security-policy"]
+    assert policy.startswith("default-src 'none'; style-src 'sha256-")
+    assert "<script" not in page.text and "http://" not in page.text.replace(
+        "http://www.w3.org/2000/svg", ""
+    )
+    assert page.text.count("<style>") == 1 and '<link rel="stylesheet"' not in page.text
