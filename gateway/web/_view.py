@@ -18,6 +18,7 @@ from dossier import (
     card_rows,
     card_word,
     due_phrase,
+    format_date,
     format_moment,
     history_lines,
     status_tone,
@@ -77,7 +78,7 @@ def result_card(
         status=dossier.status.label(lang),
         icon="late" if tone is Tone.OVERDUE else ICONS[dossier.status],
         tone=tone,
-        due_note=due_phrase(dossier, now, lang) or "",
+        due_note=_due_line(dossier, now, lang),
         steps=tuple((step.label(lang), state) for step, state in tracker(dossier.status)),
         next_step=next_step,
         rows=card_rows(dossier, lang=lang, show_applicant=True),
@@ -86,3 +87,12 @@ def result_card(
         updated=word("updated", lang, moment=format_moment(dossier.updated_at)),
         stale_note=word("stale", lang, moment=format_moment(stale_since)) if stale_since else "",
     )
+
+
+def _due_line(dossier: Dossier, now: dt.datetime, lang: str) -> str:
+    """The appointment with the days left or overdue ("Ngày hẹn trả 06/12/2026: Còn 7 ngày"),
+    under the status; empty once the dossier is finished."""
+    phrase = due_phrase(dossier, now, lang)
+    if phrase is None:
+        return ""
+    return f"{card_word('due', lang)} {format_date(dossier.effective_due)}: {phrase}"
