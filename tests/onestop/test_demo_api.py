@@ -20,7 +20,8 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str,
         with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, dict(response.headers), json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), json.loads(error.read())
+        with error:
+            return error.code, dict(error.headers), json.loads(error.read())
 
 
 def test_bundled_set_is_realistic() -> None:
@@ -119,8 +120,9 @@ def test_only_get_is_allowed(demo_api: DemoStatusServer) -> None:
     request = urllib.request.Request(f"{demo_api.url}/api/v1/health", data=b"{}", method="POST")
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(request, timeout=5)
-    assert caught.value.code == 405
-    assert caught.value.headers["Allow"] == "GET"
+    with caught.value as error:
+        assert error.code == 405
+        assert error.headers["Allow"] == "GET"
 
 
 def test_token() -> None:
