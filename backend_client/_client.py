@@ -35,6 +35,9 @@ from backend_client._errors import (
     BadResponse,
     CodeRejected,
     DossierNotFound,
+    LookupKeyRejected,
+    LookupKeyRequired,
+    OfficeRetired,
     RateLimited,
     Unauthorized,
 )
@@ -42,10 +45,12 @@ from backend_client._last_known import KnownStatus, LastKnownStore
 from backend_client._retry import retry_policy
 from dossier import (
     ICT,
+    Channel,
     CodeError,
     Dossier,
     DossierCode,
     DossierFormatError,
+    Rating,
     dossier_from_json,
     parse_code,
 )
@@ -199,6 +204,23 @@ class StatusClient:
             raise BadResponse("health: expected a JSON object")
         return data
 
+    def rate(self, code: DossierCode, rating: Rating, *, channel: Channel, lookup_id: str) -> bool:
+        """Send a citizen's rating of one lookup (``lookup_id``, made by the caller for that
+        lookup, 8 to 64 letters, digits, '-' or '_').
+
+        True when the API took it now; False when it already had this lookup's rating (a
+        resend after the unit was offline; the API keeps the first). Raises like
+        :meth:`lookup`, without a last known status: a caller that queues ratings keeps them
+        on :class:`BackendUnavailable` and drops them on other errors.
+        """
+        path = f"{API_PREFIX}/dossiers/{quote(str(code), safe='')}/ratings"
+        body = {"rating": str(rating), "channel": str(channel), "lookup_id": lookup_id}
+        response, content = self._send("POST", path, json_body=body)
+        if response.status_code == 409:
+            return False
+        self._classify(response, content)
+        return response.status_code == 201
+
     def _fetch(self, code: DossierCode, lookup_key: str | None) -> Dossier:
         params = {"lookup_key": lookup_key} if lookup_key else {}
         data = self._get_json(f"{API_PREFIX}/dossiers/{quote(str(code), safe='')}", params)
@@ -215,12 +237,25 @@ class StatusClient:
         return dossier
 
     def _get_json(self, path: str, params: dict[str, str]) -> Any:
+        response, body = self._send("GET", path, params=params)
+        return self._classify(response, body)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json_body: dict[str, str] | None = None,
+    ) -> tuple[requests.Response, bytes]:
         url = f"{self.base_url}{path}"
         started = time.monotonic()
         try:
-            response = self._session.get(
+            response = self._session.request(
+                method,
                 url,
                 params=params,
+                json=json_body,
                 timeout=(self.timeouts.connect, self.timeouts.read),
                 stream=True,
                 allow_redirects=False,
@@ -237,7 +272,7 @@ class StatusClient:
             raise BackendUnavailable(f"cannot reach {self.base_url} ({_reason(exc)})") from exc
         with response:
             body = self._read_body(response, started)
-        return self._classify(response, body)
+        return response, body
 
     def _read_body(self, response: requests.Response, started: float) -> bytes:
         declared = response.headers.get("Content-Length", "")
@@ -259,16 +294,22 @@ class StatusClient:
 
     def _classify(self, response: requests.Response, body: bytes) -> Any:
         status = response.status_code
-        if status == 200:
+        if status in (200, 201):
             try:
                 return json.loads(body)
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise BadResponse(f"the answer is not JSON: {exc}") from exc
-        detail = _error_message(body)
+        code, detail, detail_vi = _error_document(body)
+        if status == 410 and code == "retired":
+            raise OfficeRetired(detail_vi, detail)
         if status == 404:
             raise DossierNotFound(detail or "no dossier has this code")
         if status == 400:
             raise CodeRejected(detail or "the API rejected the code")
+        if status == 403 and code == "key_required":
+            raise LookupKeyRequired(detail or "the dossier is shown only with its lookup key")
+        if status == 403 and code == "key_rejected":
+            raise LookupKeyRejected(detail or "the lookup key does not match")
         if status in (401, 403):
             raise Unauthorized(detail or f"the API refused the token (HTTP {status})")
         if status == 429:
@@ -298,15 +339,19 @@ def _reason(exc: Exception) -> str:
     return next((words for marker, words in _REASONS if marker in text), "connection failed")
 
 
-def _error_message(body: bytes) -> str:
-    """The ``error.message`` of an error document, when the body is one."""
+def _error_document(body: bytes) -> tuple[str, str, str]:
+    """The ``error``'s ``code``, ``message`` and ``message_vi``, when the body is an error
+    document (each at most 200 characters; empty when missing)."""
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
-        return ""
+        return "", "", ""
     error = data.get("error") if isinstance(data, dict) else None
-    message = error.get("message") if isinstance(error, dict) else None
-    return message[:200] if isinstance(message, str) else ""
+    if not isinstance(error, dict):
+        return "", "", ""
+    found = (error.get(name) for name in ("code", "message", "message_vi"))
+    code, message, message_vi = (value[:200] if isinstance(value, str) else "" for value in found)
+    return code, message, message_vi
 
 
 def _retry_after(headers: Any) -> float | None:

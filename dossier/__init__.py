@@ -41,6 +41,7 @@ from dossier._model import (
     format_time,
 )
 from dossier._progress import CodeProgress, Stage, code_progress
+from dossier._rating import Channel, Rating
 from dossier._status import Status
 from dossier._text import fold_text, strip_diacritics
 from dossier._wording import due_phrase, format_date, format_moment
@@ -50,6 +51,7 @@ __all__ = [
     "FIELDS",
     "ICT",
     "Applicant",
+    "Channel",
     "CodeError",
     "CodeProgress",
     "CodeQuery",
@@ -59,6 +61,7 @@ __all__ = [
     "HistoryEntry",
     "Notation",
     "Problem",
+    "Rating",
     "Stage",
     "Status",
     "Step",

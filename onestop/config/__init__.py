@@ -18,6 +18,7 @@ from onestop.config._config import (
 from onestop.config._sections import (
     BackendSection,
     CameraSection,
+    GatewaySection,
     KioskSection,
     ModemSection,
     ScannerSection,
@@ -32,6 +33,7 @@ __all__ = [
     "CameraSection",
     "Config",
     "ConfigError",
+    "GatewaySection",
     "KioskSection",
     "ModemSection",
     "ScannerSection",

@@ -19,6 +19,7 @@ from typing import Any, get_args, get_type_hints
 from onestop.config._sections import (
     BackendSection,
     CameraSection,
+    GatewaySection,
     KioskSection,
     ModemSection,
     ScannerSection,
@@ -62,6 +63,7 @@ class Config:
     scanner: ScannerSection = dataclasses.field(default_factory=ScannerSection)
     modem: ModemSection = dataclasses.field(default_factory=ModemSection)
     smsd: SmsdSection = dataclasses.field(default_factory=SmsdSection)
+    gateway: GatewaySection = dataclasses.field(default_factory=GatewaySection)
     upstream: dict[str, UpstreamSection] = named("upstream")
     path: Path | None = None
     warnings: tuple[str, ...] = ()
