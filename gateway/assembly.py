@@ -39,6 +39,7 @@ from gateway.server import ConnectionLimits, GatewayServer
 from gateway.service import LookupService, UpstreamSlot
 from gateway.upstream_client import upstream_client
 from gateway.upstreams import ADAPTERS, DemoUpstream, UpstreamFactory
+from gateway.web import LookupPages
 from onestop.config import Config, GatewaySection, UpstreamSection
 from onestop.sqlite import SchemaError
 
@@ -108,6 +109,7 @@ class Gateway:
             body_timeout=settings.header_timeout,
             dossier_count=self._demo_dossiers,
         )
+        self.pages = LookupPages(self.service, self.access, metrics=self.metrics, parse=parse)
 
     @classmethod
     def from_config(cls, config: Config, *, demo: bool = False) -> Gateway:
@@ -122,8 +124,9 @@ class Gateway:
         return cls(settings, config.upstream, clients=clients, database=settings.database)
 
     def routes(self) -> list[BaseRoute]:
-        """The status API's routes; other pages mount theirs beside them with :meth:`app`."""
-        return self.api.routes()
+        """The status API's routes and the citizens' lookup page; other pages mount theirs
+        beside them with :meth:`app`."""
+        return [*self.api.routes(), *self.pages.routes()]
 
     def app(self, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
         return build_app(

@@ -32,7 +32,7 @@ from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -115,8 +115,13 @@ class Browser:
         self.driver.get(url)
         self._wait_loaded()
 
+    def _wait(self) -> WebDriverWait[webdriver.Chrome]:
+        """A wait that rides over the errors Chromium gives while a page is being replaced
+        ("cannot determine loading status", a context destroyed by navigation)."""
+        return WebDriverWait(self.driver, _TIMEOUT, ignored_exceptions=(WebDriverException,))
+
     def _wait_loaded(self) -> None:
-        WebDriverWait(self.driver, _TIMEOUT).until(
+        self._wait().until(
             lambda driver: driver.execute_script("return document.readyState") == "complete"
         )
 
@@ -147,7 +152,7 @@ class Browser:
         """Press a button or follow a link, and wait for the page it leads to."""
         old = self.find("html")
         self.find(css).click()
-        WebDriverWait(self.driver, _TIMEOUT).until(lambda _driver: _is_stale(old))
+        self._wait().until(lambda _driver: _is_stale(old))
         self._wait_loaded()
 
     def tab_order(self, count: int) -> list[str]:

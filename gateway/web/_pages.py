@@ -16,8 +16,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from importlib.resources import files
 from typing import Any
 from urllib.parse import parse_qsl, quote
@@ -29,58 +28,16 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from dossier import EXAMPLE_CODE, ICT, CodeError, CodeQuery, Dossier, parse_query
+from gateway.access import Access, Caller
+from gateway.metrics import Metrics
+from gateway.middleware import CALLER, LOG_PATH, client_address, state
+from gateway.service import InvalidKey, LookupService, Outcome, clean_key
 from gateway.web._view import result_card
 from gateway.web._words import word
 
 PAGE_PATH = "/tra-cuu"
 MAX_FORM_BYTES = 4096
 """A lookup form holds a code and a key; anything longer is not a citizen's form."""
-
-
-@dataclass(frozen=True, slots=True)
-class Found:
-    """A status record; ``as_of`` is set when it is the last known one, the system being down."""
-
-    dossier: Dossier
-    as_of: dt.datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NotFound:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Retired:
-    """The office's old system no longer answers; ``message`` says where to go instead."""
-
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class KeyNeeded:
-    """The dossier is shown only with the receipt's lookup key; ``wrong`` when one was given."""
-
-    wrong: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Unavailable:
-    """The office's system gave no answer and no last known status is kept."""
-
-
-@dataclass(frozen=True, slots=True)
-class Limited:
-    """This client made too many lookups (or too many of codes that do not exist)."""
-
-    retry_after: float
-
-
-Outcome = Found | NotFound | Retired | KeyNeeded | Unavailable | Limited
-
-Lookup = Callable[[CodeQuery, str, str], Awaitable[Outcome]]
-"""Looks up a code for a client address (the limits count per address) in a language (for
-the retired message)."""
 
 
 def _csp(css: str) -> str:
@@ -92,20 +49,27 @@ def _csp(css: str) -> str:
 
 
 class LookupPages:
-    """The page's routes, around one lookup function (the gateway's service)."""
+    """The page's routes, over the gateway's lookup service and its per-client limits.
+
+    The page is the citizens' own: every caller is anonymous, counted by address (uvicorn puts
+    a trusted proxy's ``X-Forwarded-For`` there), under the gateway's anonymous rate limit and
+    not-found limit, whether or not the API itself needs tokens.
+    """
 
     def __init__(
         self,
-        lookup: Lookup,
+        service: LookupService,
+        access: Access,
         *,
-        client_address: Callable[[Request], str],
+        metrics: Metrics | None = None,
         next_step: Callable[[Dossier, str], str] = lambda _dossier, _lang: "",
         parse: Callable[[str], CodeQuery] = parse_query,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(ICT),
         history_steps: int = 3,
     ) -> None:
-        self._lookup = lookup
-        self._client_address = client_address
+        self._service = service
+        self._access = access
+        self._metrics = metrics
         self._next_step = next_step
         self._parse = parse
         self._clock = clock
@@ -183,37 +147,62 @@ class LookupPages:
 
     async def _show(self, request: Request, lang: str, query: CodeQuery) -> Response:
         code = str(query.code)
-        outcome = await self._lookup(query, self._client_address(request), lang)
-        if isinstance(outcome, Found):
+        scope = request.scope
+        caller = Caller(None, client_address(scope))
+        state(scope)[CALLER] = caller
+        state(scope)[LOG_PATH] = f"{PAGE_PATH}/{code}"
+        wait = self._access.admit(caller)
+        reason = "rate"
+        if wait is None:
+            wait, reason = self._access.not_found_wait(caller), "not_found"
+        if wait is not None:
+            return self._limited(request, lang, wait, reason)
+        try:
+            key = clean_key(query.lookup_key)
+        except InvalidKey:
+            body = [word("key_body", lang, code=code), word("key_wrong", lang)]
+            return self._problem(request, lang, 400, "key_title", body, form="key", code=code)
+        result = await self._service.lookup(query.code, key)
+        outcome = result.outcome
+        if outcome is Outcome.NOT_FOUND:
+            self._access.count_not_found(caller)
+        if result.dossier is not None and outcome in (Outcome.FOUND, Outcome.STALE):
             card = result_card(
-                outcome.dossier,
+                result.dossier,
                 now=self._clock(),
                 lang=lang,
-                next_step=self._next_step(outcome.dossier, lang),
-                stale_since=outcome.as_of,
+                next_step=self._next_step(result.dossier, lang),
+                stale_since=result.stale_since if outcome is Outcome.STALE else None,
                 history_steps=self._history_steps,
             )
             return self._render(request, lang, "result.html", {"card": card}, code=code)
-        if isinstance(outcome, NotFound):
-            body = [word("not_found_body", lang, code=code)]
-            return self._problem(
-                request, lang, 404, "not_found_title", body, form="code", code=code
-            )
-        if isinstance(outcome, Retired):
-            return self._problem(request, lang, 410, "retired_title", [outcome.message], code=code)
-        if isinstance(outcome, KeyNeeded):
+        if outcome is Outcome.RETIRED:
+            message = result.message_en if lang == "en" else result.message or result.message_en
+            return self._problem(request, lang, 410, "retired_title", [message], code=code)
+        if outcome in (Outcome.KEY_REQUIRED, Outcome.KEY_REJECTED):
             body = [word("key_body", lang, code=code)]
-            if outcome.wrong:
+            wrong = outcome is Outcome.KEY_REJECTED
+            if wrong:
                 body.append(word("key_wrong", lang))
-            status = 403 if outcome.wrong else 200
+            status = 403 if wrong else 200
             return self._problem(request, lang, status, "key_title", body, form="key", code=code)
-        if isinstance(outcome, Unavailable):
+        if outcome is Outcome.KEY_LOCKED:
+            return self._limited(request, lang, result.retry_after or 60, "key_failures")
+        if outcome in (Outcome.UNAVAILABLE, Outcome.BAD_ANSWER):
             body = [word("unavailable_body", lang, code=code)]
             return self._problem(request, lang, 503, "unavailable_title", body, code=code)
-        minutes = max(1, -(-int(outcome.retry_after) // 60))
-        body = [word("limited_body", lang, minutes=minutes)]
-        response = self._problem(request, lang, 429, "limited_title", body)
-        response.headers["Retry-After"] = str(max(1, int(outcome.retry_after)))
+        body = [word("not_found_body", lang, code=code)]
+        return self._problem(request, lang, 404, "not_found_title", body, form="code", code=code)
+
+    def _limited(self, request: Request, lang: str, wait: int, reason: str) -> Response:
+        if self._metrics is not None:
+            self._metrics.limited.labels(reason).inc()
+        minutes = max(1, -(-wait // 60))
+        title, body = "limited_title", [word("limited_body", lang, minutes=minutes)]
+        if reason == "key_failures":
+            title, body = "key_title", [word("key_locked", lang, minutes=minutes)]
+        response = self._problem(request, lang, 429, title, body)
+        response.headers["Retry-After"] = str(max(1, wait))
         return response
 
     def _invalid(self, request: Request, lang: str, text: str, error: CodeError) -> Response:

@@ -70,6 +70,12 @@ WORDS: dict[str, tuple[str, str]] = {
         "Mã tra cứu không đúng. Hãy kiểm tra lại trên giấy biên nhận.",
         "The lookup key is not right. Please check it on your receipt.",
     ),
+    "key_locked": (
+        "Mã tra cứu của hồ sơ này đã bị nhập sai quá nhiều lần. "
+        "Vui lòng thử lại sau {minutes} phút.",
+        "The lookup key of this dossier was mistyped too many times. "
+        "Please try again in {minutes} minute(s).",
+    ),
     "limited_title": ("Tra cứu quá nhiều lần", "Too many lookups"),
     "limited_body": (
         "Đã có quá nhiều lượt tra cứu từ địa chỉ mạng của bạn. "

@@ -7,7 +7,15 @@ import pytest
 
 from gateway.web import PAGE_PATH
 from tests.browser_support import DESKTOP, PHONE, Browser
-from tests.gateway.web.conftest import DOWN, KEY, KEYED, PROCESSING, RETIRED, STALE
+from tests.gateway.web.conftest import (
+    DOWN,
+    KEY,
+    KEYED,
+    PROCESSING,
+    RETIRED,
+    STALE,
+    page_gateway,
+)
 
 SIZES = [pytest.param(PHONE, id="320x640"), pytest.param(DESKTOP, id="1280x800")]
 
@@ -81,13 +89,20 @@ def test_an_invalid_code_keeps_what_was_typed(page: Browser, site: str) -> None:
         (RETIRED, "retired", "Hệ thống cũ đã ngừng tra cứu"),
         (DOWN, "unavailable", "Tạm thời không tra cứu được"),
         (STALE, "stale", "Đã có kết quả, chờ trả"),
-        ("000.00.20.H30-261126-9998", "limited", "Tra cứu quá nhiều lần"),
     ],
 )
 def test_problem_pages(page: Browser, site: str, code: str, name: str, heading: str) -> None:
     page.open(f"{site}{PAGE_PATH}/{code}")
     assert page.text("h1") == heading
     page.check_page(name)
+
+
+def test_the_page_of_too_many_lookups(page: Browser) -> None:
+    with page_gateway(anonymous_not_found_limit=1) as server:
+        for sequence in (998, 999):
+            page.open(f"{server.url}{PAGE_PATH}/000.00.20.H30-261126-{sequence:04d}")
+        assert page.text("h1") == "Tra cứu quá nhiều lần"
+        page.check_page("limited")
 
 
 def test_the_language_link(page: Browser, site: str) -> None:

@@ -18,6 +18,7 @@ from tests.gateway.web.conftest import (
     RETIRED,
     RETIRED_MESSAGE,
     STALE,
+    page_gateway,
 )
 
 PAGE_BUDGET = 30 * 1024
@@ -131,10 +132,27 @@ def test_problem_pages(http: httpx.Client) -> None:
     assert down.status_code == 503 and "cannot be reached" in _text(down)
     stale = http.get(f"{PAGE_PATH}/{STALE}")
     assert stale.status_code == 200
-    assert "Đây là tình trạng lúc 09:30 29/11." in _text(stale)
-    limited = http.get(f"{PAGE_PATH}/000.00.20.H30-261126-9998")
-    assert limited.status_code == 429 and limited.headers["retry-after"] == "90"
-    assert "thử lại sau 2 phút" in _text(limited)
+    assert re.search(r"Đây là tình trạng lúc \d\d:\d\d \d\d/\d\d\.", _text(stale))
+    assert "Đã có kết quả, chờ trả" in _text(stale)
+
+
+def test_not_found_limits_count_per_address_behind_the_trusted_proxy() -> None:
+    with (
+        page_gateway(anonymous_not_found_limit=2, trusted_proxies=("127.0.0.1",)) as server,
+        httpx.Client(base_url=server.url, timeout=10) as client,
+    ):
+
+        def look_up(sequence: int, address: str) -> httpx.Response:
+            path = f"{PAGE_PATH}/000.00.20.H30-261126-{sequence:04d}"
+            return client.get(path, headers={"X-Forwarded-For": address})
+
+        walker, citizen = "203.0.113.7", "198.51.100.20"
+        assert [look_up(n, walker).status_code for n in (900, 901)] == [404, 404]
+        refused = look_up(902, walker)
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+        assert "Tra cứu quá nhiều lần" in _text(refused)
+        assert look_up(1, walker).status_code == 429  # walking on tells nothing
+        assert look_up(1, citizen).status_code == 200
 
 
 def test_an_oversized_form_is_refused_at_once(http: httpx.Client) -> None:
