@@ -45,10 +45,11 @@ from kiosk._flow import Screen as Step
 from kiosk._pin import check_pin
 from kiosk._strings import tr
 from kiosk._theme import ICON_FONT, INK, WARNING
-from kiosk._view import ResultView, follow_url, qr_matrix, result_view
+from kiosk._view import ResultView, qr_matrix, result_view
 from kiosk._workers import CameraWorker, LookupWorker
 from onestop import __version__
 from onestop.config import Config
+from onestop.links import follow_url, lookup_page
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ class KioskApp(App):
         self.lookups = LookupWorker(
             parts.client,
             self._post,
-            prepare=lambda dossier: qr_matrix(follow_url(self.kiosk.lookup_url, dossier.code)),
+            prepare=lambda dossier: qr_matrix(follow_url(parts.config, dossier.code)),
         )
         self._chores = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chores")
         """Slow technicians' work (the PIN's hash, the health check), off the UI thread."""
@@ -179,7 +180,7 @@ class KioskApp(App):
     def build(self) -> KioskRoot:
         for name in ("widgets", *(step.value for step in Step)):
             Builder.load_file(str(KV_DIR / f"{name}.kv"))
-        self.lookup_url = self.kiosk.lookup_url
+        self.lookup_url = lookup_page(self.parts.config)
         self.demo = self.parts.demo
         root = KioskRoot()
         manager: ScreenManager = root.ids.screens
@@ -351,7 +352,7 @@ class KioskApp(App):
             dossier,
             now=self.parts.now(),
             lang=self.flow.language,
-            lookup_url=self.kiosk.lookup_url,
+            follow_url=follow_url(self.parts.config, dossier.code),
             history_steps=self.kiosk.history_steps,
             show_applicant=self.kiosk.show_applicant,
             known=self.flow.known,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from backend_client import KnownStatus
 from dossier import Dossier, Status, due_phrase, format_date, format_moment
@@ -72,19 +71,12 @@ def qr_matrix(data: str) -> tuple[tuple[bool, ...], ...]:
     return tuple(tuple(bool(cell) for cell in row) for row in maker.get_matrix())
 
 
-def follow_url(lookup_url: str, code: str) -> str:
-    """The province's lookup page for this dossier (``?mahs=<code>``)."""
-    parts = urlsplit(lookup_url)
-    query = f"{parts.query}&" if parts.query else ""
-    return urlunsplit(parts._replace(query=query + urlencode({"mahs": code})))
-
-
 def result_view(
     dossier: Dossier,
     *,
     now: dt.datetime,
     lang: str,
-    lookup_url: str,
+    follow_url: str,
     history_steps: int = 3,
     show_applicant: bool = False,
     known: KnownStatus | None = None,
@@ -124,6 +116,6 @@ def result_view(
         overdue=overdue,
         rows=tuple(rows),
         history=history,
-        follow_url=follow_url(lookup_url, dossier.code),
+        follow_url=follow_url,
         as_of=tr("result_as_of", lang, moment=format_moment(known.fetched_at)) if known else "",
     )

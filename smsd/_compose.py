@@ -111,11 +111,14 @@ class Composer:
         alphabet: str = "gsm7",
         max_parts: int = 3,
         keyword: str = "HS",
+        web: str = "",
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(ICT),
     ) -> None:
         self.alphabet = alphabet
         self.max_parts = max_parts
         self.keyword = keyword
+        self.web = web
+        """The lookup page the help reply names, when it fits (see :mod:`onestop.links`)."""
         self._now = clock
 
     def _finish(self, text: str) -> str:
@@ -141,13 +144,13 @@ class Composer:
         return text[:low] + "..."
 
     def usage(self) -> str:
-        return self._fit(
-            [
-                f"Tra cứu hồ sơ: soạn {self.keyword} <mã hồ sơ> gửi số này. "
-                f"Ví dụ: {self.keyword} {EXAMPLE_CODE}. Mã hồ sơ in trên giấy biên nhận.",
-                f"Soạn {self.keyword} <mã hồ sơ>, ví dụ {self.keyword} {EXAMPLE_CODE}",
-            ]
+        full = (
+            f"Tra cứu hồ sơ: soạn {self.keyword} <mã hồ sơ> gửi số này. "
+            f"Ví dụ: {self.keyword} {EXAMPLE_CODE}. Mã hồ sơ in trên giấy biên nhận."
         )
+        short = f"Soạn {self.keyword} <mã hồ sơ>, ví dụ {self.keyword} {EXAMPLE_CODE}"
+        web = [f"{full} Tra cứu trên web: {self.web}", f"{short}. Web: {self.web}"]
+        return self._fit([*(web if self.web else []), full, short])
 
     def limit_notice(self) -> str:
         return self._fit(

@@ -49,6 +49,7 @@ from hardware.modem import (
     set_traffic_logging,
 )
 from onestop.config import Config, ConfigError, load_config
+from onestop.links import lookup_page
 from onestop.notify import Notifier
 from smsd._compose import Answer, Composer, Found, Invalid, NotFound, Stale, Unavailable
 from smsd._parse import Intent, parse_message
@@ -87,6 +88,7 @@ class _Settings:
                 alphabet=smsd.reply_alphabet,
                 max_parts=smsd.max_parts,
                 keyword=smsd.keywords[0] if smsd.keywords else "HS",
+                web=lookup_page(config),
             ),
             policy=Policy(
                 sender_limit=smsd.sender_limit,

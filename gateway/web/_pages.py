@@ -34,8 +34,9 @@ from gateway.middleware import CALLER, LOG_PATH, client_address, state
 from gateway.service import InvalidKey, LookupService, Outcome, clean_key
 from gateway.web._view import result_card
 from gateway.web._words import word
+from onestop.links import LOOKUP_PAGE_PATH
 
-PAGE_PATH = "/tra-cuu"
+PAGE_PATH = LOOKUP_PAGE_PATH
 MAX_FORM_BYTES = 4096
 """A lookup form holds a code and a key; anything longer is not a citizen's form."""
 

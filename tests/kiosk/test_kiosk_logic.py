@@ -120,7 +120,7 @@ def test_a_last_known_status_is_shown_when_the_api_is_down() -> None:
     flow.lookup_failed(flow.ticket, error)
     assert flow.screen is Screen.RESULT
     assert flow.dossier is not None
-    view = result_view(flow.dossier, now=NOW, lang="vi", lookup_url="https://x", known=flow.known)
+    view = result_view(flow.dossier, now=NOW, lang="vi", follow_url="https://x", known=flow.known)
     assert view.as_of == "Không kết nối được máy chủ. Tình trạng lúc 07:00 20/01:"
 
 
@@ -159,10 +159,10 @@ def test_inactivity_resets_and_forgets() -> None:
 
 
 def test_result_view_wording() -> None:
-    view = result_view(dossier(), now=NOW, lang="vi", lookup_url="https://dvc.vn/tra-cuu?x=1")
+    view = result_view(dossier(), now=NOW, lang="vi", follow_url="https://x/1")
     assert (view.badge_text, view.overdue, view.due_note) == ("Đang xử lý", True, "Quá hạn 2 ngày")
     assert view.badge_icon == "⚠"
-    assert view.follow_url == "https://dvc.vn/tra-cuu?x=1&mahs=000.00.20.H30-240115-0001"
+    assert view.follow_url == "https://x/1"
     assert [name for name, _ in view.rows] == [
         "Mã hồ sơ", "Thủ tục", "Cơ quan", "Ngày nhận", "Ngày hẹn trả",
         "Đơn vị đang xử lý", "Nơi nhận kết quả",
@@ -170,14 +170,14 @@ def test_result_view_wording() -> None:
     assert len(view.history) == 3
     assert view.history[0].startswith("04:00 16/01 · Đang xử lý")
     assert "Nguyễn Văn An" not in str(view)
-    shown = result_view(dossier(), now=NOW, lang="en", lookup_url="https://x", show_applicant=True)
+    shown = result_view(dossier(), now=NOW, lang="en", follow_url="https://x", show_applicant=True)
     assert ("Applicant", "Nguyễn Văn An") in shown.rows
     assert "079123456789" not in str(shown)
     ready = result_view(
         dataclasses.replace(dossier(Status.RESULT_READY), completed_at=NOW),
         now=NOW,
         lang="en",
-        lookup_url="https://x",
+        follow_url="https://x",
         history_steps=0,
     )
     assert (ready.badge_icon, ready.due_note, ready.history) == ("★", "", ())

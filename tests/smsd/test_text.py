@@ -13,7 +13,7 @@ from dossier import ICT, CodeError, Dossier, Problem, Status, parse_code
 from hardware.modem import decode_incoming, submit_pdus
 from hardware.modem_sim import Alphabet, decode_submit
 from smsd import Composer, Found, Intent, Invalid, NotFound, Stale, Unavailable, parse_message
-from smsd._compose import gsm7_safe
+from smsd._compose import count_parts, gsm7_safe
 
 NOW = dt.datetime(2024, 3, 1, 9, 0, tzinfo=ICT)
 CODE = parse_code("000.00.20.H30-240115-0001")
@@ -144,3 +144,13 @@ def test_reply_words() -> None:
     assert composer.reply([NotFound(CODE)]).endswith("kiem tra lai ma tren giay bien nhan.")
     with_marks = Composer(alphabet="ucs2", clock=lambda: NOW).reply([Found(CODE, dossier)])
     assert "Đang xử lý. Hẹn trả 03/03/2024. Còn 2 ngày." in with_marks
+
+
+def test_the_help_reply_names_the_lookup_page_when_it_fits() -> None:
+    web = "https://tracuu.cantho.gov.vn/tra-cuu"
+    assert Composer(web=web).usage().endswith(f"Tra cuu tren web: {web}")
+    text = Composer(web=web, max_parts=1).usage()
+    assert text.endswith(f". Web: {web}") and count_parts(text) == 1
+    long_address = "https://" + "x" * 150 + ".vn/tra-cuu"
+    assert "web" not in Composer(web=long_address, max_parts=1).usage().lower()
+    assert "web" not in Composer().usage().lower()
