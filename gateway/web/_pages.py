@@ -16,16 +16,18 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import time
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
 import jinja2
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
-from starlette.templating import Jinja2Templates
 
 from dossier import EXAMPLE_CODE, ICT, CodeError, CodeQuery, Dossier, parse_query
 from gateway.access import Access, Caller
@@ -33,12 +35,27 @@ from gateway.metrics import Metrics
 from gateway.middleware import CALLER, LOG_PATH, client_address, state
 from gateway.service import InvalidKey, LookupService, Outcome, clean_key
 from gateway.web._view import result_card
-from gateway.web._words import word
+from gateway.web._words import LANGUAGES, WORDS, word
 from onestop.links import LOOKUP_PAGE_PATH
 
 PAGE_PATH = LOOKUP_PAGE_PATH
 MAX_FORM_BYTES = 4096
 """A lookup form holds a code and a key; anything longer is not a citizen's form."""
+
+
+RENDERED_TTL = 60.0
+"""Seconds a rendered result page is reused for the same answer (its "days left" may change at
+midnight or at the appointment's hour: a minute late at most)."""
+RENDERED_SIZE = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class _Rendered:
+    dossier: Dossier
+    stale_since: dt.datetime | None
+    root_path: str
+    made: float
+    body: bytes
 
 
 def _csp(css: str) -> str:
@@ -76,14 +93,25 @@ class LookupPages:
         self._clock = clock
         self._history_steps = history_steps
         self._css = files("gateway.web").joinpath("page.css").read_text(encoding="utf-8").strip()
-        environment = jinja2.Environment(
+        self._environment = jinja2.Environment(
             loader=jinja2.PackageLoader("gateway.web", "templates"),
             autoescape=True,
             trim_blocks=True,
             lstrip_blocks=True,
             undefined=jinja2.StrictUndefined,
+            auto_reload=False,
         )
-        self._templates = Jinja2Templates(env=environment)
+        self._rendered: OrderedDict[tuple[str, str], _Rendered] = OrderedDict()
+        self._words = {
+            lang: {
+                key: word(key, lang, example=EXAMPLE_CODE)
+                if key == "code_hint"
+                else word(key, lang)
+                for key in WORDS
+                if "{" not in word(key, lang) or key == "code_hint"
+            }
+            for lang in LANGUAGES
+        }
         self._headers = {
             "Cache-Control": "no-store",
             "Content-Security-Policy": _csp(self._css),
@@ -168,15 +196,10 @@ class LookupPages:
         if outcome is Outcome.NOT_FOUND:
             self._access.count_not_found(caller)
         if result.dossier is not None and outcome in (Outcome.FOUND, Outcome.STALE):
-            card = result_card(
-                result.dossier,
-                now=self._clock(),
-                lang=lang,
-                next_step=self._next_step(result.dossier, lang),
-                stale_since=result.stale_since if outcome is Outcome.STALE else None,
-                history_steps=self._history_steps,
-            )
-            return self._render(request, lang, "result.html", {"card": card}, code=code)
+            stale_since = result.stale_since if outcome is Outcome.STALE else None
+            if key is not None:  # the applicant's name: never kept
+                return self._result(request, lang, result.dossier, stale_since)
+            return self._cached_result(request, lang, result.dossier, stale_since)
         if outcome is Outcome.RETIRED:
             message = result.message_en if lang == "en" else result.message or result.message_en
             return self._problem(request, lang, 410, "retired_title", [message], code=code)
@@ -194,6 +217,47 @@ class LookupPages:
             return self._problem(request, lang, 503, "unavailable_title", body, code=code)
         body = [word("not_found_body", lang, code=code)]
         return self._problem(request, lang, 404, "not_found_title", body, form="code", code=code)
+
+    def _result(
+        self, request: Request, lang: str, dossier: Dossier, stale_since: dt.datetime | None
+    ) -> Response:
+        card = result_card(
+            dossier,
+            now=self._clock(),
+            lang=lang,
+            next_step=self._next_step(dossier, lang),
+            stale_since=stale_since,
+            history_steps=self._history_steps,
+        )
+        context = {"card": card, "heading": word("result_title", lang, code=dossier.code)}
+        return self._render(request, lang, "result.html", context, code=dossier.code)
+
+    def _cached_result(
+        self, request: Request, lang: str, dossier: Dossier, stale_since: dt.datetime | None
+    ) -> Response:
+        """The result page as rendered for this very answer of the gateway's cache less than
+        :data:`RENDERED_TTL` ago, else rendered now and kept. A popular dossier's page is
+        thus worded and laid out once a minute instead of at every lookup."""
+        slot = (dossier.code, lang)
+        now = time.monotonic()
+        kept = self._rendered.get(slot)
+        if (
+            kept is not None
+            and kept.dossier is dossier
+            and kept.stale_since == stale_since
+            and kept.root_path == request.scope.get("root_path", "")
+            and now - kept.made < RENDERED_TTL
+        ):
+            self._rendered.move_to_end(slot)
+            return HTMLResponse(kept.body, headers=self._headers)
+        response = self._result(request, lang, dossier, stale_since)
+        self._rendered[slot] = _Rendered(
+            dossier, stale_since, request.scope.get("root_path", ""), now, bytes(response.body)
+        )
+        self._rendered.move_to_end(slot)
+        if len(self._rendered) > RENDERED_SIZE:
+            self._rendered.popitem(last=False)
+        return response
 
     def _limited(self, request: Request, lang: str, wait: int, reason: str) -> Response:
         if self._metrics is not None:
@@ -258,22 +322,28 @@ class LookupPages:
         values = {
             "lang": lang,
             "other_lang": other,
-            "w": lambda key, **values: word(key, lang, **values),
+            "t": self._words[lang],
             "css": self._css,
-            "example": EXAMPLE_CODE,
             "home_url": _with_language(base, lang),
             "switch_url": _with_language(here, other),
             "form_action": _with_language(here if code and status != 400 else base, lang),
             **context,
         }
-        return self._templates.TemplateResponse(
-            request, template, values, status_code=status, headers=self._headers
-        )
+        body = self._environment.get_template(template).render(values)
+        return HTMLResponse(body, status, headers=self._headers)
 
     def _redirect(self, request: Request, lang: str, code: str, *, status: int = 302) -> Response:
         base = request.scope.get("root_path", "") + PAGE_PATH
         target = _with_language(f"{base}/{_quote(code)}", lang)
         return RedirectResponse(target, status_code=status, headers=self._headers)
+
+
+def _page_words(lang: str) -> dict[str, str]:
+    """The words the templates show as they are, in ``lang``: those without placeholders, and
+    the code hint with its example."""
+    words = {key: word(key, lang) for key, (vi, _en) in WORDS.items() if "{" not in vi}
+    words["code_hint"] = word("code_hint", lang, example=EXAMPLE_CODE)
+    return words
 
 
 def _quote(code: str) -> str:

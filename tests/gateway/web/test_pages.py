@@ -94,6 +94,8 @@ def test_a_key_is_answered_in_place_and_never_put_in_an_address(http: httpx.Clie
     assert "7K2P" not in page.text
     typed_together = http.post(PAGE_PATH, data={"ma": f"{PROCESSING} 7K2P"})
     assert "Nguyễn Văn An" in _text(typed_together)
+    for _ in range(2):  # nor is the applicant kept for the next citizen's page
+        assert "Nguyễn Văn An" not in _text(http.get(f"{PAGE_PATH}/{PROCESSING}"))
 
 
 def test_a_code_that_needs_its_key(http: httpx.Client) -> None:
