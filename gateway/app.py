@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -23,12 +24,27 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from dossier import ICT, Channel, CodeError, CodeQuery, Rating, dossier_to_json, format_time
+from dossier import (
+    ICT,
+    Channel,
+    CodeError,
+    CodeQuery,
+    Dossier,
+    Rating,
+    dossier_to_json,
+    format_time,
+)
 from gateway.access import Access, Caller
 from gateway.metrics import CONTENT_TYPE, Metrics
 from gateway.middleware import CALLER, LOG_PATH, rate_limited, state
 from gateway.ratings import AlreadyRated, Ratings
-from gateway.responses import ErrorCode, error_response, json_response
+from gateway.responses import (
+    ErrorCode,
+    error_response,
+    json_bytes,
+    json_response,
+    raw_json_response,
+)
 from gateway.service import InvalidKey, LookupResult, LookupService, Outcome, clean_key
 from onestop import __version__
 
@@ -36,6 +52,8 @@ DOSSIERS = "/api/v1/dossiers/"
 HEALTH = "/api/v1/health"
 RATINGS_SUFFIX = "/ratings"
 MAX_RATING_BODY = 4096
+PARSED_SPELLINGS = 16384
+"""Code spellings whose reading is kept, and status records whose JSON is kept."""
 _LOOKUP_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
@@ -57,7 +75,8 @@ class StatusApi:
         self.access = access
         self.ratings = ratings
         self.metrics = metrics
-        self.parse = parse
+        # A lobby scans the same receipts again and again: each spelling is read once.
+        self.parse = functools.lru_cache(maxsize=PARSED_SPELLINGS)(parse)
         self.body_timeout = body_timeout
         self.dossier_count = dossier_count
 
@@ -178,9 +197,11 @@ class StatusApi:
 def lookup_answer(code: str, result: LookupResult) -> Response:
     """A lookup's outcome as the contract words it."""
     outcome = result.outcome
-    if result.dossier is not None and outcome in (Outcome.FOUND, Outcome.STALE):
+    if result.dossier is not None and outcome is Outcome.FOUND:
+        return raw_json_response(_record_body(result.dossier))
+    if result.dossier is not None and outcome is Outcome.STALE:
         record = dossier_to_json(result.dossier)
-        if outcome is Outcome.STALE and result.stale_since is not None:
+        if result.stale_since is not None:
             record["stale_since"] = format_time(result.stale_since)
         return json_response(record)
     if outcome is Outcome.RETIRED:
@@ -220,6 +241,12 @@ def lookup_answer(code: str, result: LookupResult) -> Response:
             message_vi="Hệ thống quản lý hồ sơ này trả lời không đúng; xin thử lại sau.",
         )
     return not_found(code)
+
+
+@functools.lru_cache(maxsize=PARSED_SPELLINGS)
+def _record_body(dossier: Dossier) -> bytes:
+    """A status record's JSON, made once per record: a cache hit sends the same bytes again."""
+    return json_bytes(dossier_to_json(dossier))
 
 
 def not_found(code: str) -> Response:

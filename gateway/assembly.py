@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
@@ -35,6 +36,7 @@ from gateway.middleware import AccessLog, ApiGuard
 from gateway.ratings import Ratings, RatingStore
 from gateway.responses import ErrorCode
 from gateway.routing import Router
+from gateway.secrets import with_secrets
 from gateway.server import ConnectionLimits, GatewayServer
 from gateway.service import LookupService, UpstreamSlot
 from gateway.upstream_client import upstream_client
@@ -116,12 +118,22 @@ class Gateway:
         """The gateway of ``config``; with ``demo``, one demo upstream, open to all, and its
         ratings in memory instead of the configured upstreams, clients and database."""
         settings = config.gateway
+        parse = functools.partial(parse_query, families=config.codes.code_families())
         if demo:
-            return cls(settings, DEMO_UPSTREAMS)
+            return cls(settings, DEMO_UPSTREAMS, parse=parse)
         clients = None
         if settings.clients_file is not None:
             clients = ClientRegistry.load(settings.clients_file)
-        return cls(settings, config.upstream, clients=clients, database=settings.database)
+            if not len(clients):
+                logger.warning(
+                    "clients file %s lists no client: every request is refused "
+                    "(onestop-gateway client add NAME)",
+                    settings.clients_file,
+                )
+        upstreams = dict(config.upstream)
+        if settings.secrets_file is not None:
+            upstreams = with_secrets(upstreams, settings.secrets_file)
+        return cls(settings, upstreams, clients=clients, database=settings.database, parse=parse)
 
     def routes(self) -> list[BaseRoute]:
         """The status API's routes and the citizens' lookup page; other pages mount theirs
@@ -206,4 +218,4 @@ class Gateway:
         adapters = [slot.upstream for slot in self.service.slots.values()]
         if not adapters or not all(isinstance(a, DemoUpstream) for a in adapters):
             return None
-        return sum(len(a.records) for a in adapters if isinstance(a, DemoUpstream))
+        return sum(a.dossier_count for a in adapters if isinstance(a, DemoUpstream))

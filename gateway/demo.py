@@ -7,12 +7,13 @@ bundled dossiers (or the records given), and its limits are the demo API's flags
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 
 import httpx
 
-from dossier import DossierCode
+from dossier import DEFAULT_FAMILIES, CodeFamilies, DossierCode, parse_query
 from gateway.assembly import Gateway
 from gateway.clients import ClientRegistry
 from gateway.server import GatewayServer
@@ -39,9 +40,11 @@ def demo_settings(
 
 
 class DemoStatusServer(GatewayServer):
-    """Serves ``records`` under the API contract; ``token`` and ``rate_limit`` are optional.
+    """Serves ``records`` under the API contract; ``token`` and ``rate_limit`` are optional,
+    ``families`` the code families it reads.
 
-    ``records`` holds them by code, as the demo upstream does.
+    ``records`` holds them by code (an OpenCPS record also by ``D-{id}``), as the demo
+    upstream does; ``dossier_count`` says how many there are.
     """
 
     def __init__(
@@ -53,6 +56,7 @@ class DemoStatusServer(GatewayServer):
         token: str | None = None,
         rate_limit: int = 0,
         tls: tuple[Path, Path] | None = None,
+        families: CodeFamilies = DEFAULT_FAMILIES,
     ) -> None:
         given = list(records)
         made: list[DemoUpstream] = []
@@ -67,8 +71,10 @@ class DemoStatusServer(GatewayServer):
             {"demo": UpstreamSection(type="demo")},
             clients=ClientRegistry.from_tokens({"demo": token}) if token else None,
             adapters={"demo": demo},
+            parse=functools.partial(parse_query, families=families),
         )
         self.records: dict[DossierCode, DemoRecord] = made[0].records
+        self.dossier_count = made[0].dossier_count
         super().__init__(
             self.gateway.app(),
             settings,

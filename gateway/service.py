@@ -21,7 +21,7 @@ import math
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TypeVar
 
 import httpx
@@ -154,18 +154,6 @@ class UpstreamSlot:
         return UpstreamState.FAILING if self.breaker.failures else UpstreamState.UP
 
 
-RoutingKey = Callable[[DossierCode], tuple[str, str | None]]
-"""A code's family and agency, as routing reads them."""
-
-
-def routing_key(code: DossierCode) -> tuple[str, str | None]:
-    """The family and agency (letter code first) of a code of the national notation."""
-    groups = code.agency.split(".")
-    if groups[0][0] not in "HG":
-        groups.reverse()
-    return "national", ".".join(groups)
-
-
 class LookupService:
     def __init__(
         self,
@@ -175,7 +163,6 @@ class LookupService:
         *,
         key_failures: KeyedLimiter,
         metrics: Metrics,
-        routing: RoutingKey = routing_key,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(ICT),
     ) -> None:
         self.slots = slots
@@ -183,7 +170,6 @@ class LookupService:
         self.cache = cache
         self.key_failures = key_failures
         self.metrics = metrics
-        self._routing = routing
         self._now = clock
         # Keys are part of cache keys only as a keyed hash, never in the clear.
         self._key_secret = secrets.token_bytes(16)
@@ -191,7 +177,7 @@ class LookupService:
         self._misses = metrics.cache.labels("miss")
 
     def upstream_for(self, code: DossierCode) -> str | None:
-        return self.router.route(*self._routing(code))
+        return self.router.route(code.family, code.agency)
 
     async def lookup(self, code: DossierCode, lookup_key: str | None = None) -> LookupResult:
         """The status of ``code`` (with the applicant when ``lookup_key`` is right)."""
@@ -265,7 +251,7 @@ class LookupService:
         except KeyRejected:
             fetched = _Fetched(Outcome.KEY_REJECTED)
         else:
-            fetched = _Fetched(Outcome.FOUND, _checked(answer, code))
+            fetched = _Fetched(Outcome.FOUND, _checked(answer))
         self.cache.store(cache_key, fetched, good=fetched.outcome is Outcome.FOUND)
         return fetched
 
@@ -379,17 +365,14 @@ class LookupService:
         return result
 
 
-def _checked(answer: Answer, code: DossierCode) -> Answer:
-    """The record as the contract needs it, whatever the adapter did: the canonical code, and
-    no applicant unless the upstream itself verified the key."""
-    dossier = answer.dossier
-    if not answer.key_verified and dossier.applicant is not None:
-        dossier = dossier.without_applicant()
-    if dossier.code != str(code):
-        dossier = replace(dossier, code=str(code))
-    if dossier is answer.dossier:
+def _checked(answer: Answer) -> Answer:
+    """The record as the contract needs it, whatever the adapter did: no applicant unless the
+    upstream itself verified the key. (Its code is the dossier's own number, which differs
+    from the one asked for when a dossier is looked up by another of its codes, such as
+    OpenCPS's ``D-{id}``.)"""
+    if answer.key_verified or answer.dossier.applicant is None:
         return answer
-    return Answer(dossier, answer.key_verified)
+    return Answer(answer.dossier.without_applicant())
 
 
 _EXCEPTION_WORDS = (

@@ -10,7 +10,7 @@ the size of what gets decoded.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 
@@ -21,10 +21,20 @@ from onestop.config import UpstreamSection
 USER_AGENT = f"onestop-gateway/{__version__}"
 
 
-class _CappedStream(httpx.AsyncByteStream):
-    def __init__(self, inner: httpx.AsyncByteStream, limit: int) -> None:
+SHARD_SIZE = 8
+"""Connections per httpcore pool. httpcore 1.0 matches waiting requests to connections by
+scanning its whole pool on every event, a cost that grows with the square of its size
+(encode/httpcore#1035, open); with 200 connections in one pool a lookup cost ten times the
+CPU it costs with 16. Larger ``concurrency`` is spread over several small pools instead."""
+
+
+class _Stream(httpx.AsyncByteStream):
+    """A response body that stops at ``limit`` bytes and tells its pool when it is done."""
+
+    def __init__(self, inner: httpx.AsyncByteStream, limit: int, done: Callable[[], None]) -> None:
         self._inner = inner
         self._limit = limit
+        self._done: Callable[[], None] | None = done
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         size = 0
@@ -35,33 +45,58 @@ class _CappedStream(httpx.AsyncByteStream):
             yield chunk
 
     async def aclose(self) -> None:
-        await self._inner.aclose()
+        try:
+            await self._inner.aclose()
+        finally:
+            if self._done is not None:
+                self._done()
+                self._done = None
 
 
-class CappedTransport(httpx.AsyncBaseTransport):
-    """Wraps a transport so that no answer body larger than ``limit`` bytes gets through."""
+class UpstreamTransport(httpx.AsyncBaseTransport):
+    """The transport under every adapter's client: no answer body larger than ``limit`` bytes
+    gets through, and requests go to the least busy of ``shards`` (httpx transports, each a
+    pool of at most :data:`SHARD_SIZE` connections)."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, limit: int) -> None:
-        self._inner = inner
+    def __init__(self, shards: list[httpx.AsyncBaseTransport], limit: int) -> None:
+        self._shards = shards
+        self._busy = [0] * len(shards)
         self._limit = limit
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self._inner.handle_async_request(request)
+        shard = min(range(len(self._shards)), key=self._busy.__getitem__)
+        self._busy[shard] += 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self._busy[shard] -= 1
+
+        try:
+            response = await self._shards[shard].handle_async_request(request)
+        except BaseException:
+            release()
+            raise
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self._limit:
             await response.aclose()
+            release()
             raise BadAnswer(f"the answer is too large ({declared} bytes; at most {self._limit})")
         if not isinstance(response.stream, httpx.AsyncByteStream):
+            release()
             raise TypeError("an asynchronous transport answered with a synchronous stream")
         return httpx.Response(
             response.status_code,
             headers=response.headers,
-            stream=_CappedStream(response.stream, self._limit),
+            stream=_Stream(response.stream, self._limit, release),
             extensions=response.extensions,
         )
 
     async def aclose(self) -> None:
-        await self._inner.aclose()
+        for shard in self._shards:
+            await shard.aclose()
 
 
 def upstream_client(
@@ -73,15 +108,18 @@ def upstream_client(
     by ``timeout``, so a system that sends its answer a byte at a time cannot hold one longer.
     Proxy variables of the environment are not read: a proxy transport would bypass the cap.
     """
-    limits = httpx.Limits(
-        max_connections=settings.concurrency,
-        max_keepalive_connections=settings.concurrency,
-        keepalive_expiry=30.0,
-    )
-    inner = transport or httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+    if transport is not None:
+        shards = [transport]
+    else:
+        count = -(-settings.concurrency // SHARD_SIZE)
+        size = -(-settings.concurrency // count)
+        limits = httpx.Limits(
+            max_connections=size, max_keepalive_connections=size, keepalive_expiry=30.0
+        )
+        shards = [httpx.AsyncHTTPTransport(limits=limits, trust_env=False) for _ in range(count)]
     return httpx.AsyncClient(
         base_url=settings.url,
-        transport=CappedTransport(inner, settings.max_body),
+        transport=UpstreamTransport(shards, settings.max_body),
         timeout=httpx.Timeout(settings.timeout, connect=min(settings.timeout, 5.0)),
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
         follow_redirects=False,

@@ -4,7 +4,10 @@ served in-process, behind the same :class:`Upstream` interface as a province's r
 ``onestop-gateway --demo``, ``[upstream.NAME] type = demo`` and ``onestop-demo-api`` serve it.
 The bundled set is written relative to today (received so many days ago, due so many days
 later), so that whenever the demo runs it shows dossiers received this morning, due tomorrow,
-overdue by a week and delivered last month, and their codes carry real dates.
+overdue by a week and delivered last month, and their codes carry real dates. Their codes are
+of every built-in family (``format`` spells the others), so that each channel's demo shows each
+kind of receipt; the OpenCPS one also has the internal id that OpenCPS's kiosk payloads carry
+(``D-{key}-{id}``).
 """
 
 from __future__ import annotations
@@ -44,10 +47,12 @@ class DemoDataError(GatewayError):
 
 @dataclass(frozen=True, slots=True)
 class DemoRecord:
-    """A dossier as the server holds it: with the applicant, and the key that reveals them."""
+    """A dossier as the server holds it: with the applicant, the key that reveals them, and
+    the OpenCPS dossier id it is also found by (``D-{id}``), if any."""
 
     dossier: Dossier
     lookup_key: str | None = None
+    dossier_id: int | None = None
 
 
 def _at(day: dt.date, hour: int, minute: int) -> dt.datetime:
@@ -78,7 +83,9 @@ def _materialize(entry: dict[str, Any], pickups: dict[str, str], now: dt.datetim
     )
     applicant = entry.get("applicant")
     dossier = Dossier(
-        code=f"{entry['agency_code']}-{received_day:%y%m%d}-{seq}",
+        code=entry.get("format", "{agency}-{date}-{seq}").format(
+            agency=entry["agency_code"], date=f"{received_day:%y%m%d}", seq=seq
+        ),
         procedure=entry["procedure"],
         agency=entry["agency"],
         status=status,
@@ -92,7 +99,7 @@ def _materialize(entry: dict[str, Any], pickups: dict[str, str], now: dt.datetim
         updated_at=history[-1].at,
         applicant=Applicant(*applicant) if applicant else None,
     )
-    return DemoRecord(dossier, entry.get("key"))
+    return DemoRecord(dossier, entry.get("key"), entry.get("dossier_id"))
 
 
 def bundled_records(now: dt.datetime | None = None) -> list[DemoRecord]:
@@ -130,7 +137,8 @@ class DemoUpstream(Upstream):
     """Answers from demo records held in memory; the applicant only for the record's key.
 
     The records are the section's ``data`` file, else the bundled set; ``records`` overrides
-    both (the demo API's ``--data`` and tests pass their own).
+    both (the demo API's ``--data`` and tests pass their own). A record with an OpenCPS
+    dossier id is found by ``D-{id}`` too, as OpenCPS finds it.
     """
 
     kind = "demo"
@@ -146,9 +154,13 @@ class DemoUpstream(Upstream):
         super().__init__(name, settings, http)
         if records is None:
             records = load_records(settings.data) if settings.data else bundled_records()
-        self.records: dict[DossierCode, DemoRecord] = {
-            parse_code(record.dossier.code): record for record in records
-        }
+        self.records: dict[DossierCode, DemoRecord] = {}
+        self.dossier_count = 0
+        for record in records:
+            self.dossier_count += 1
+            self.records[parse_code(record.dossier.code)] = record
+            if record.dossier_id is not None:
+                self.records[parse_code(f"D-{record.dossier_id}")] = record
 
     async def lookup(self, code: DossierCode, lookup_key: str | None) -> Answer:
         record = self.records.get(code)

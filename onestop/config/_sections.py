@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from dossier import CodeFamilies, CodeFamiliesError, Family
 from onestop.config._types import (
     boolean,
     choice,
@@ -241,6 +242,33 @@ class SmsdSection:
     )
 
 
+@dataclass(frozen=True)
+class CodesSection:
+    """Which receipt code spellings this unit reads (code families); every channel follows."""
+
+    families: tuple[str, ...] = option(
+        tuple(family.value for family in Family),
+        names(),
+        "Built-in code families read: " + ", ".join(Family) + ".",
+    )
+    custom: dict[str, str] = option_map(
+        text(),
+        "custom.NAME = a regular expression matching a whole code of this deployment's own "
+        "shape (one word, upper case); a group (?P<agency>...) gives its agency.",
+    )
+
+    def check(self) -> list[str]:
+        try:
+            self.code_families()
+        except CodeFamiliesError as exc:
+            return exc.problems
+        return []
+
+    def code_families(self) -> CodeFamilies:
+        """The families every parser of this unit is given (raises CodeFamiliesError)."""
+        return CodeFamilies.from_config(self.families, self.custom)
+
+
 UPSTREAM_TYPES = ("opencps", "igate", "lgsp", "status-api", "demo")
 """The one-stop systems the gateway has adapters for (``[upstream.NAME] type``)."""
 
@@ -327,6 +355,11 @@ class GatewaySection:
         None,
         path(optional=True),
         "File of client tokens (onestop-gateway client add NAME); unset: lookups are open to all.",
+    )
+    secrets_file: Path | None = option(
+        None,
+        path(optional=True),
+        "Root-only INI file of upstream secrets, [NAME] password/client_secret, kept out of here.",
     )
     database: Path = option(
         Path("/var/lib/onestop-gateway/gateway.sqlite3"),

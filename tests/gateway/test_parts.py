@@ -24,6 +24,7 @@ from gateway import (
     remove_client,
 )
 from gateway.clients import read_clients
+from gateway.secrets import with_secrets
 from gateway.service import InvalidKey
 from onestop.config import UpstreamSection
 
@@ -257,3 +258,18 @@ def test_lookup_keys_are_trimmed(given: str | None, expected: str | None) -> Non
 def test_hostile_lookup_keys_are_refused(given: str) -> None:
     with pytest.raises(InvalidKey):
         clean_key(given)
+
+
+def test_upstream_secrets_come_from_their_own_file(tmp_path: Path) -> None:
+    upstreams = {"opencps": UpstreamSection(type="opencps", url="https://a.vn", group_id="1")}
+    path = tmp_path / "gateway-secrets"
+    path.write_text("[opencps]\npassword = s3cret\n")
+    assert with_secrets(upstreams, path)["opencps"].password == "s3cret"
+    path.write_text("[igate]\nclient_secret = x\n")
+    with pytest.raises(GatewayError, match=r"\[igate\] is not an \[upstream.igate\]"):
+        with_secrets(upstreams, path)
+    path.write_text("[opencps]\nurl = https://b.vn\n")
+    with pytest.raises(GatewayError, match=r"\[opencps\] url: only client_secret, password"):
+        with_secrets(upstreams, path)
+    with pytest.raises(GatewayError, match="cannot be read"):
+        with_secrets(upstreams, tmp_path / "absent")
