@@ -54,7 +54,7 @@ def test_typing_a_code(page: Browser, site: str) -> None:
 
 
 def test_a_code_with_typing_slips(page: Browser, site: str) -> None:
-    _look_up(page, site, "  000.00.20.h30 261126 0001 ")
+    _look_up(page, site, "  OOO,OO,2O,h30 261126 OOO1 ")
     assert page.url == f"{site}{PAGE_PATH}/{PROCESSING}"
     assert page.text("h1") == "Đang xử lý"
 

@@ -77,7 +77,23 @@ def test_a_finished_dossier_has_no_days_left(http: httpx.Client) -> None:
     assert "Result ready (current step)" in text and "Collect the result at" in text
 
 
-def test_typing_slips_lead_to_the_canonical_address(http: httpx.Client) -> None:
+@pytest.mark.parametrize(
+    "sloppy",
+    [
+        "000.00.20.h30 261126 0001",
+        "000,00,20,H30 261126 0001",
+        "000/00/20/H30-261126-0001",
+        "000.00.20.H302611260001",
+        "OOO.OO.2O.H30-261126-OOO1",
+    ],
+)
+def test_typing_slips_lead_to_the_canonical_address(http: httpx.Client, sloppy: str) -> None:
+    answer = http.post(PAGE_PATH, data={"ma": sloppy})
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"{PAGE_PATH}/{PROCESSING}"
+
+
+def test_links_lead_to_the_canonical_address(http: httpx.Client) -> None:
     sloppy = "000.00.20.h30 261126 0001"
     answer = http.get(f"{PAGE_PATH}/{sloppy}")
     assert answer.status_code == 302
