@@ -35,7 +35,7 @@ from kivy.uix.label import Label
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
 from backend_client import BackendError, StatusClient
-from dossier import ICT, CodeError, CodeQuery, Dossier, Stage, format_moment
+from dossier import ICT, CodeError, CodeQuery, Dossier, Stage, card_word, format_moment
 from hardware.barcode import Reading, RepeatFilter
 from hardware.camera import CameraError, FrameSource, PlaybackSource, open_camera
 from hardware.scanner import SerialScanner, Typed, WedgeReader
@@ -405,7 +405,7 @@ class KioskApp(App):
         if view.as_of:
             notice.add_widget(self._row(self._label(view.as_of, font=20, color=WARNING)))
         if view.history:
-            title = tr("result_history", self.flow.language)
+            title = card_word("history", self.flow.language)
             history.add_widget(self._row(self._label(title, bold=True, font=20)))
         for line in view.history:
             history.add_widget(self._row(self._label(line, font=18)))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from backend_client import KnownStatus
-from dossier import Dossier, Status, due_phrase, format_date, format_moment
+from dossier import Dossier, Status, card_rows, due_phrase, format_moment, history_lines
 from kiosk._strings import tr
 
 Colour = tuple[float, float, float, float]
@@ -83,30 +83,6 @@ def result_view(
 ) -> ResultView:
     icon, colour = BADGES[dossier.status]
     overdue = dossier.overdue(now)
-    rows: list[tuple[str, str]] = [
-        (tr("result_code", lang), dossier.code),
-        (tr("result_procedure", lang), dossier.procedure),
-        (tr("result_agency", lang), dossier.agency),
-    ]
-    if show_applicant and dossier.applicant is not None:
-        rows.append((tr("result_applicant", lang), dossier.applicant.name))
-    rows.append((tr("result_received", lang), format_date(dossier.received_at)))
-    due = format_date(dossier.due_at)
-    if dossier.rescheduled:
-        due += " · " + tr("result_rescheduled", lang, date=format_date(dossier.effective_due))
-    rows.append((tr("result_due", lang), due))
-    if dossier.completed_at is not None:
-        rows.append((tr("result_completed", lang), format_date(dossier.completed_at)))
-    if dossier.current_unit and not dossier.status.finished:
-        rows.append((tr("result_unit", lang), dossier.current_unit))
-    if dossier.pickup_location:
-        rows.append((tr("result_pickup", lang), dossier.pickup_location))
-    steps = dossier.history[-history_steps:] if history_steps else ()
-    history = tuple(
-        f"{format_moment(step.at)} · {step.status.label(lang)} · {step.unit}"
-        + (f": {step.note}" if step.note else "")
-        for step in reversed(steps)
-    )
     return ResultView(
         code=dossier.code,
         badge_icon="⚠" if overdue else icon,
@@ -114,8 +90,8 @@ def result_view(
         badge_colour=OVERDUE_COLOUR if overdue else colour,
         due_note=due_phrase(dossier, now, lang) or "",
         overdue=overdue,
-        rows=tuple(rows),
-        history=history,
+        rows=card_rows(dossier, lang=lang, show_applicant=show_applicant),
+        history=history_lines(dossier, lang=lang, steps=history_steps),
         follow_url=follow_url,
         as_of=tr("result_as_of", lang, moment=format_moment(known.fetched_at)) if known else "",
     )
