@@ -1,138 +1,173 @@
-"""What a result card shows about a status, whichever channel draws it.
+"""What the result card says about a dossier, whichever channel draws it.
 
-The kiosk's screen and the citizen web page show one card: the status in words with its icon
-and colour, and a step tracker (Tiếp nhận → Đang xử lý → Có kết quả → Đã trả). Where a status
-stands on the tracker, and what kind of news it is for the citizen (the tone, which each
-channel turns into its own colour), are decided here once, so that a citizen who checks at the
-kiosk and then on a phone sees the same card. The rows of facts under the status and the
-lines of the last steps are worded here too, for the same reason.
+The kiosk's screen and the citizen web page show one card, which guides rather than lists:
+the status in words a citizen acts on ("Bạn cần bổ sung hồ sơ"), whose turn it is (which each
+channel turns into its own colour: a supplement request or a fee is the citizen's turn, never
+the office's red "overdue"), where the dossier is on the way (Tiếp nhận → Đang xử lý → Có kết
+quả → Đã trả), the appointment in one line that cannot be misread, the facts under it and the
+steps so far. It is all worded here once, so that a citizen who checks at the kiosk and then on
+a phone reads the same card.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+from dataclasses import dataclass
 
-from dossier._model import Dossier
+from dossier._model import ICT, Dossier
 from dossier._status import Status
 from dossier._wording import format_date, format_moment
 
 
-class Step(enum.StrEnum):
-    """The four steps of the tracker, in order."""
+class Turn(enum.StrEnum):
+    """Who has to act next, which decides how a status is worded and coloured."""
 
-    INTAKE = "intake"
-    PROCESSING = "processing"
-    RESULT = "result"
-    RETURNED = "returned"
-
-    def label(self, lang: str = "vi") -> str:
-        vi, en = _STEP_LABELS[self]
-        return en if lang == "en" else vi
+    OFFICE = "office"
+    CITIZEN = "citizen"
+    DONE = "done"
+    ENDED = "ended"
 
 
-_STEP_LABELS: dict[Step, tuple[str, str]] = {
-    Step.INTAKE: ("Tiếp nhận", "Received"),
-    Step.PROCESSING: ("Đang xử lý", "In progress"),
-    Step.RESULT: ("Có kết quả", "Result ready"),
-    Step.RETURNED: ("Đã trả", "Delivered"),
+TURNS: dict[Status, Turn] = {
+    Status.SUBMITTED: Turn.OFFICE,
+    Status.RECEIVED: Turn.OFFICE,
+    Status.PROCESSING: Turn.OFFICE,
+    Status.SUPPLEMENT_REQUIRED: Turn.CITIZEN,
+    Status.AWAITING_PAYMENT: Turn.CITIZEN,
+    Status.RESULT_READY: Turn.DONE,
+    Status.DELIVERED: Turn.DONE,
+    Status.WITHDRAWN: Turn.ENDED,
+    Status.REFUSED: Turn.ENDED,
+    Status.STOPPED: Turn.ENDED,
 }
 
 
 class StepState(enum.StrEnum):
-    """How one step of the tracker stands for a dossier."""
-
     DONE = "done"
     CURRENT = "current"
-    TODO = "todo"
-    HALTED = "halted"
-    """The dossier left the process at this step (refused, withdrawn, stopped)."""
+    WAITING = "waiting"
+    STOPPED = "stopped"
 
 
-class Tone(enum.StrEnum):
-    """What a status means for the citizen; each channel gives every tone its own colour."""
+STEP_KEYS = ("step_received", "step_processing", "step_result", "step_delivered")
+"""The way every dossier goes: Tiếp nhận → Đang xử lý → Có kết quả → Đã trả."""
 
-    UNDER_WAY = "under_way"
-    """The office is working on it."""
-    CITIZEN_TURN = "citizen_turn"
-    """The citizen has something to do (bring documents, pay): not the office's failure."""
-    READY = "ready"
-    """The result waits to be collected."""
-    DELIVERED = "delivered"
-    ENDED = "ended"
-    """The citizen withdrew the dossier."""
-    REFUSED = "refused"
-    """The office refused or stopped it."""
-    OVERDUE = "overdue"
-    """The office is past the appointment."""
-
-
-_STAGES: dict[Status, tuple[Step, StepState]] = {
-    Status.SUBMITTED: (Step.INTAKE, StepState.CURRENT),
-    Status.RECEIVED: (Step.INTAKE, StepState.CURRENT),
-    Status.REFUSED: (Step.INTAKE, StepState.HALTED),
-    Status.PROCESSING: (Step.PROCESSING, StepState.CURRENT),
-    Status.SUPPLEMENT_REQUIRED: (Step.PROCESSING, StepState.CURRENT),
-    Status.AWAITING_PAYMENT: (Step.PROCESSING, StepState.CURRENT),
-    Status.WITHDRAWN: (Step.PROCESSING, StepState.HALTED),
-    Status.STOPPED: (Step.PROCESSING, StepState.HALTED),
-    Status.RESULT_READY: (Step.RESULT, StepState.CURRENT),
-    Status.DELIVERED: (Step.RETURNED, StepState.DONE),
+_WHERE: dict[Status, tuple[int, StepState]] = {
+    Status.SUBMITTED: (0, StepState.CURRENT),
+    Status.RECEIVED: (1, StepState.CURRENT),
+    Status.PROCESSING: (1, StepState.CURRENT),
+    Status.SUPPLEMENT_REQUIRED: (1, StepState.CURRENT),
+    Status.AWAITING_PAYMENT: (1, StepState.CURRENT),
+    Status.RESULT_READY: (3, StepState.CURRENT),
+    Status.DELIVERED: (4, StepState.DONE),
+    Status.REFUSED: (0, StepState.STOPPED),
+    Status.WITHDRAWN: (1, StepState.STOPPED),
+    Status.STOPPED: (1, StepState.STOPPED),
 }
+"""Which step a status stands at, and how: the steps before it are done."""
 
-_TONES: dict[Status, Tone] = {
-    Status.SUBMITTED: Tone.UNDER_WAY,
-    Status.RECEIVED: Tone.UNDER_WAY,
-    Status.REFUSED: Tone.REFUSED,
-    Status.PROCESSING: Tone.UNDER_WAY,
-    Status.SUPPLEMENT_REQUIRED: Tone.CITIZEN_TURN,
-    Status.AWAITING_PAYMENT: Tone.CITIZEN_TURN,
-    Status.WITHDRAWN: Tone.ENDED,
-    Status.STOPPED: Tone.REFUSED,
-    Status.RESULT_READY: Tone.READY,
-    Status.DELIVERED: Tone.DELIVERED,
+WORDS: dict[str, tuple[str, str]] = {
+    "status_submitted": ("Đã nộp, chờ tiếp nhận", "Submitted, waiting to be received"),
+    "status_received": ("Đã tiếp nhận", "Received"),
+    "status_processing": ("Đang xử lý", "In progress"),
+    "status_supplement_required": ("Bạn cần bổ sung hồ sơ", "You need to add documents"),
+    "status_awaiting_payment": ("Bạn cần nộp phí, lệ phí", "You need to pay the fees"),
+    "status_result_ready": ("Đã có kết quả, mời bạn đến nhận", "Result ready: please collect it"),
+    "status_delivered": ("Đã trả kết quả", "Result handed over"),
+    "status_withdrawn": ("Đã rút hồ sơ", "Withdrawn"),
+    "status_refused": ("Không được tiếp nhận", "Not accepted"),
+    "status_stopped": ("Dừng xử lý", "Processing stopped"),
+    "step_received": ("Tiếp nhận", "Received"),
+    "step_processing": ("Đang xử lý", "In progress"),
+    "step_result": ("Có kết quả", "Result ready"),
+    "step_delivered": ("Đã trả", "Handed over"),
+    "due_plain": ("Hẹn trả kết quả: {when}", "Result due: {when}"),
+    "due_days_left": (
+        "Hẹn trả kết quả: {when}, còn {days} ngày",
+        "Result due: {when}, in {days} days",
+    ),
+    "due_today": (
+        "Hẹn trả kết quả: hôm nay {when}, lúc {hour}",
+        "Result due: today {when}, at {hour}",
+    ),
+    "due_today_passed": (
+        "Hẹn trả kết quả: hôm nay {when} lúc {hour}, đã quá giờ hẹn",
+        "Result due: today {when} at {hour}; that time has passed",
+    ),
+    "due_late": (
+        "Hẹn trả kết quả: {when}, đã trễ hẹn {days} ngày",
+        "Result due: {when}; the office is {days} days late",
+    ),
+    "due_rescheduled": ("{date} (đã hẹn lại; hẹn cũ {old})", "{date} (rescheduled from {old})"),
+    "due_completed": ("Hoàn thành ngày {date}", "Completed on {date}"),
+    "result_code": ("Mã hồ sơ", "Dossier code"),
+    "result_status": ("Tình trạng", "Status"),
+    "result_procedure": ("Thủ tục", "Procedure"),
+    "result_agency": ("Cơ quan", "Agency"),
+    "result_applicant": ("Người nộp", "Applicant"),
+    "result_received": ("Ngày tiếp nhận hồ sơ", "Dossier received on"),
+    "result_unit": ("Đơn vị đang xử lý", "Handled by"),
+    "result_pickup": ("Nơi nhận kết quả", "Collect the result at"),
+    "result_history": ("Các bước đã qua", "Steps so far"),
 }
+"""The card's words, Vietnamese first; a channel's own catalog adds only what is its own."""
 
 
-def tracker(status: Status) -> tuple[tuple[Step, StepState], ...]:
-    """Every step of the tracker with how it stands for a dossier in ``status``."""
-    stage, state = _STAGES[status]
-    steps = list(Step)
-    reached = steps.index(stage)
+def card_word(key: str, lang: str = "vi", **values: object) -> str:
+    """A word of the card (see :data:`WORDS`) in ``lang``, with ``values`` filled in."""
+    vi, en = WORDS[key]
+    text = en if lang == "en" else vi
+    return text.format(**values) if values else text
+
+
+def status_words(status: Status, lang: str = "vi") -> str:
+    """The status as the card says it: what it means for the citizen."""
+    return card_word(f"status_{status.value}", lang)
+
+
+def step_states(status: Status) -> tuple[StepState, ...]:
+    index, state = _WHERE[status]
     return tuple(
-        (step, StepState.DONE if index < reached else state if index == reached else StepState.TODO)
-        for index, step in enumerate(steps)
+        StepState.DONE if step < index else state if step == index else StepState.WAITING
+        for step in range(len(STEP_KEYS))
     )
 
 
-def status_tone(dossier: Dossier, now: dt.datetime) -> Tone:
-    """The tone of the card: the status's own, or overdue when the office is past the
-    appointment (never while it is the citizen's turn: the office waits on them)."""
-    tone = _TONES[dossier.status]
-    if tone is Tone.UNDER_WAY and dossier.overdue(now):
-        return Tone.OVERDUE
-    return tone
+def card_steps(status: Status, lang: str = "vi") -> tuple[tuple[str, StepState], ...]:
+    """The tracker: each step's words with how it stands."""
+    return tuple(
+        (card_word(key, lang), state)
+        for key, state in zip(STEP_KEYS, step_states(status), strict=True)
+    )
 
 
-_WORDS: dict[str, tuple[str, str]] = {
-    "history": ("Các bước gần nhất", "Latest steps"),
-    "code": ("Mã hồ sơ", "Dossier code"),
-    "procedure": ("Thủ tục", "Procedure"),
-    "agency": ("Cơ quan", "Agency"),
-    "applicant": ("Người nộp", "Applicant"),
-    "received": ("Ngày nhận", "Received"),
-    "due": ("Ngày hẹn trả", "Appointment"),
-    "rescheduled": ("Hẹn lại: {date}", "Rescheduled: {date}"),
-    "completed": ("Ngày hoàn thành", "Completed"),
-    "unit": ("Đơn vị đang xử lý", "Handled by"),
-    "pickup": ("Nơi nhận kết quả", "Collect the result at"),
-}
+def due_line(dossier: Dossier, now: dt.datetime, lang: str = "vi") -> tuple[str, bool]:
+    """The appointment in one line that cannot be misread, and whether the office is late.
 
-
-def card_word(key: str, lang: str = "vi", **values: str) -> str:
-    """A label of the card (``history``, or a row: ``code``, ``due``, ``pickup``...)."""
-    vi, en = _WORDS[key]
-    return (en if lang == "en" else vi).format(**values)
+    The date that counts comes first (a rescheduled one, with the old one after it); "today"
+    past the appointment's hour says so instead of "overdue, due today"; the citizen's turn
+    never reads as the office being late.
+    """
+    if dossier.completed_at is not None and dossier.status.finished:
+        return card_word("due_completed", lang, date=format_date(dossier.completed_at)), False
+    if dossier.status.finished:
+        return "", False
+    due = dossier.effective_due
+    when = format_date(due)
+    if dossier.rescheduled:
+        when = card_word("due_rescheduled", lang, date=when, old=format_date(dossier.due_at))
+    days = dossier.days_left(now)
+    if TURNS[dossier.status] is Turn.CITIZEN:
+        return card_word("due_plain", lang, when=when), False
+    if days > 0:
+        return card_word("due_days_left", lang, when=when, days=days), False
+    if days == 0:
+        hour = f"{due.astimezone(ICT):%H:%M}"
+        if now > due:
+            return card_word("due_today_passed", lang, when=when, hour=hour), True
+        return card_word("due_today", lang, when=when, hour=hour), False
+    return card_word("due_late", lang, when=when, days=-days), True
 
 
 def card_rows(
@@ -140,32 +175,35 @@ def card_rows(
 ) -> tuple[tuple[str, str], ...]:
     """The facts under the status, as (label, value) pairs in the card's order. The applicant's
     name appears only when asked for and the record carries it (a correct lookup key)."""
-    rows = [
-        (card_word("code", lang), dossier.code),
-        (card_word("procedure", lang), dossier.procedure),
-        (card_word("agency", lang), dossier.agency),
+    rows = [(card_word("result_code", lang), dossier.code)]
+    if dossier.status.label(lang) != status_words(dossier.status, lang):
+        # The portal's own name of the status, as other channels say it.
+        rows.append((card_word("result_status", lang), dossier.status.label(lang)))
+    rows += [
+        (card_word("result_procedure", lang), dossier.procedure),
+        (card_word("result_agency", lang), dossier.agency),
     ]
     if show_applicant and dossier.applicant is not None:
-        rows.append((card_word("applicant", lang), dossier.applicant.name))
-    rows.append((card_word("received", lang), format_date(dossier.received_at)))
-    due = format_date(dossier.due_at)
-    if dossier.rescheduled:
-        due += " · " + card_word("rescheduled", lang, date=format_date(dossier.effective_due))
-    rows.append((card_word("due", lang), due))
-    if dossier.completed_at is not None:
-        rows.append((card_word("completed", lang), format_date(dossier.completed_at)))
+        rows.append((card_word("result_applicant", lang), dossier.applicant.name))
+    rows.append((card_word("result_received", lang), format_date(dossier.received_at)))
     if dossier.current_unit and not dossier.status.finished:
-        rows.append((card_word("unit", lang), dossier.current_unit))
-    if dossier.pickup_location:
-        rows.append((card_word("pickup", lang), dossier.pickup_location))
+        rows.append((card_word("result_unit", lang), dossier.current_unit))
+    if dossier.pickup_location and dossier.status not in (Status.REFUSED, Status.WITHDRAWN):
+        rows.append((card_word("result_pickup", lang), dossier.pickup_location))
     return tuple(rows)
 
 
-def history_lines(dossier: Dossier, *, lang: str = "vi", steps: int = 3) -> tuple[str, ...]:
-    """The last ``steps`` processing steps, newest first, one line each."""
-    shown = dossier.history[-steps:] if steps else ()
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    when: str
+    status: str
+    unit: str
+    note: str
+
+
+def card_history(dossier: Dossier, lang: str = "vi") -> tuple[HistoryLine, ...]:
+    """The steps so far, newest first."""
     return tuple(
-        f"{format_moment(step.at)} · {step.status.label(lang)} · {step.unit}"
-        + (f": {step.note}" if step.note else "")
-        for step in reversed(shown)
+        HistoryLine(format_moment(step.at), step.status.label(lang), step.unit, step.note)
+        for step in reversed(dossier.history)
     )

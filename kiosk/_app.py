@@ -405,7 +405,7 @@ class KioskApp(App):
         if view.as_of:
             notice.add_widget(self._row(self._label(view.as_of, font=20, color=WARNING)))
         if view.history:
-            title = card_word("history", self.flow.language)
+            title = card_word("result_history", self.flow.language)
             history.add_widget(self._row(self._label(title, bold=True, font=20)))
         for line in view.history:
             history.add_widget(self._row(self._label(line, font=18)))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from backend_client import KnownStatus
-from dossier import Dossier, Status, card_rows, due_phrase, format_moment, history_lines
+from dossier import Dossier, Status, card_history, card_rows, due_line, format_moment
 from kiosk._strings import tr
 
 Colour = tuple[float, float, float, float]
@@ -88,10 +88,13 @@ def result_view(
         badge_icon="⚠" if overdue else icon,
         badge_text=dossier.status.label(lang),
         badge_colour=OVERDUE_COLOUR if overdue else colour,
-        due_note=due_phrase(dossier, now, lang) or "",
+        due_note=due_line(dossier, now, lang)[0],
         overdue=overdue,
         rows=card_rows(dossier, lang=lang, show_applicant=show_applicant),
-        history=history_lines(dossier, lang=lang, steps=history_steps),
+        history=tuple(
+            f"{line.when} · {line.status} · {line.unit}" + (f": {line.note}" if line.note else "")
+            for line in card_history(dossier, lang)[:history_steps]
+        ),
         follow_url=follow_url,
         as_of=tr("result_as_of", lang, moment=format_moment(known.fetched_at)) if known else "",
     )

@@ -4,105 +4,128 @@ import datetime as dt
 import pytest
 
 from dossier import (
+    STEP_KEYS,
+    TURNS,
     Applicant,
     Status,
-    Step,
     StepState,
-    Tone,
+    Turn,
+    card_history,
     card_rows,
+    card_steps,
     card_word,
     dossier_from_json,
-    history_lines,
-    status_tone,
-    tracker,
+    due_line,
+    status_words,
+    step_states,
 )
+from dossier._card import WORDS as CARD_WORDS
 from tests.dossier.test_model import RECORD
 
-NOW = dt.datetime.fromisoformat("2024-01-20T10:00:00+07:00")
-LATE = dt.datetime.fromisoformat("2024-02-20T10:00:00+07:00")
+D, C, W, S = StepState.DONE, StepState.CURRENT, StepState.WAITING, StepState.STOPPED
+DUE = dt.datetime.fromisoformat("2024-01-25T16:30:00+07:00")  # RECORD's appointment
 
-D, C, T, H = StepState.DONE, StepState.CURRENT, StepState.TODO, StepState.HALTED
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
 
 
 @pytest.mark.parametrize(
     ("status", "states"),
     [
-        (Status.SUBMITTED, (C, T, T, T)),
-        (Status.RECEIVED, (C, T, T, T)),
-        (Status.REFUSED, (H, T, T, T)),
-        (Status.PROCESSING, (D, C, T, T)),
-        (Status.SUPPLEMENT_REQUIRED, (D, C, T, T)),
-        (Status.AWAITING_PAYMENT, (D, C, T, T)),
-        (Status.WITHDRAWN, (D, H, T, T)),
-        (Status.STOPPED, (D, H, T, T)),
-        (Status.RESULT_READY, (D, D, C, T)),
+        (Status.SUBMITTED, (C, W, W, W)),
+        (Status.RECEIVED, (D, C, W, W)),
+        (Status.REFUSED, (S, W, W, W)),
+        (Status.PROCESSING, (D, C, W, W)),
+        (Status.SUPPLEMENT_REQUIRED, (D, C, W, W)),
+        (Status.AWAITING_PAYMENT, (D, C, W, W)),
+        (Status.WITHDRAWN, (D, S, W, W)),
+        (Status.STOPPED, (D, S, W, W)),
+        (Status.RESULT_READY, (D, D, D, C)),
         (Status.DELIVERED, (D, D, D, D)),
     ],
 )
-def test_tracker_stage_of_every_status(status: Status, states: tuple[StepState, ...]) -> None:
-    shown = tracker(status)
-    assert [step for step, _ in shown] == list(Step)
-    assert tuple(state for _, state in shown) == states
+def test_where_every_status_stands_on_the_tracker(
+    status: Status, states: tuple[StepState, ...]
+) -> None:
+    assert step_states(status) == states
+    assert [label for label, _ in card_steps(status)] == [
+        "Tiếp nhận", "Đang xử lý", "Có kết quả", "Đã trả"
+    ]  # fmt: skip
+    assert len(STEP_KEYS) == 4
 
 
-def test_step_labels_in_both_languages() -> None:
-    assert [step.label() for step in Step] == ["Tiếp nhận", "Đang xử lý", "Có kết quả", "Đã trả"]
-    assert [step.label("en") for step in Step] == [
-        "Received",
-        "In progress",
-        "Result ready",
-        "Delivered",
-    ]
+def test_whose_turn_and_the_words_of_every_status() -> None:
+    assert {status for status, turn in TURNS.items() if turn is Turn.CITIZEN} == {
+        Status.SUPPLEMENT_REQUIRED,
+        Status.AWAITING_PAYMENT,
+    }
+    assert set(TURNS) == set(Status)
+    assert status_words(Status.SUPPLEMENT_REQUIRED) == "Bạn cần bổ sung hồ sơ"
+    assert status_words(Status.RESULT_READY, "en") == "Result ready: please collect it"
+    for key, (vi, en) in CARD_WORDS.items():
+        assert (vi.strip() and en.strip() and vi != en) or key == "step_processing", key
 
 
 @pytest.mark.parametrize(
-    ("status", "on_time", "late"),
+    ("status", "now", "line", "late"),
     [
-        (Status.SUBMITTED, Tone.UNDER_WAY, Tone.OVERDUE),
-        (Status.RECEIVED, Tone.UNDER_WAY, Tone.OVERDUE),
-        (Status.PROCESSING, Tone.UNDER_WAY, Tone.OVERDUE),
-        # The citizen's turn stays the citizen's turn past the date: the office waits on them.
-        (Status.SUPPLEMENT_REQUIRED, Tone.CITIZEN_TURN, Tone.CITIZEN_TURN),
-        (Status.AWAITING_PAYMENT, Tone.CITIZEN_TURN, Tone.CITIZEN_TURN),
-        (Status.REFUSED, Tone.REFUSED, Tone.REFUSED),
-        (Status.STOPPED, Tone.REFUSED, Tone.REFUSED),
-        (Status.WITHDRAWN, Tone.ENDED, Tone.ENDED),
-        (Status.RESULT_READY, Tone.READY, Tone.READY),
-        (Status.DELIVERED, Tone.DELIVERED, Tone.DELIVERED),
+        (Status.PROCESSING, "01-20 10:00", "25/01/2024, còn 5 ngày", False),
+        (Status.PROCESSING, "01-25 09:00", "hôm nay 25/01/2024, lúc 16:30", False),
+        (Status.PROCESSING, "01-25 17:00", "hôm nay 25/01/2024 lúc 16:30, đã quá giờ hẹn", True),
+        (Status.PROCESSING, "01-27 08:00", "25/01/2024, đã trễ hẹn 2 ngày", True),
+        # The citizen's turn never reads as the office being late.
+        (Status.SUPPLEMENT_REQUIRED, "01-27 08:00", "25/01/2024", False),
     ],
 )
-def test_tone_of_every_status(status: Status, on_time: Tone, late: Tone) -> None:
+def test_the_appointment_line(status: Status, now: str, line: str, late: bool) -> None:
     dossier = dataclasses.replace(dossier_from_json(RECORD), status=status)
-    assert status_tone(dossier, NOW) is on_time
-    assert status_tone(dossier, LATE) is late
+    moment = at(f"2024-{now.replace(' ', 'T')}:00+07:00")
+    assert due_line(dossier, moment) == (f"Hẹn trả kết quả: {line}", late)
+    withdrawn = dataclasses.replace(dossier, status=Status.WITHDRAWN)
+    assert due_line(withdrawn, moment) == ("", False)
+
+
+def test_the_appointment_line_of_a_rescheduled_and_a_finished_dossier() -> None:
+    moved = dataclasses.replace(
+        dossier_from_json(RECORD), rescheduled_due_at=at("2024-01-30T16:30:00+07:00")
+    )
+    assert due_line(moved, at("2024-01-28T08:00:00+07:00"), "en") == (
+        "Result due: 30/01/2024 (rescheduled from 25/01/2024), in 2 days",
+        False,
+    )
+    done = dataclasses.replace(moved, status=Status.DELIVERED, completed_at=DUE)
+    assert due_line(done, at("2024-02-28T08:00:00+07:00")) == ("Hoàn thành ngày 25/01/2024", False)
 
 
 def test_rows_in_the_cards_order_with_the_applicant_only_when_asked() -> None:
     dossier = dataclasses.replace(
         dossier_from_json(RECORD),
-        rescheduled_due_at=dt.datetime.fromisoformat("2024-01-30T16:30:00+07:00"),
+        status=Status.SUPPLEMENT_REQUIRED,
         applicant=Applicant("Nguyễn Văn An", "079123456789"),
     )
     assert card_rows(dossier) == (
         ("Mã hồ sơ", "000.00.20.H30-240115-0001"),
+        ("Tình trạng", "Yêu cầu bổ sung hồ sơ"),
         ("Thủ tục", "Cấp Phiếu lý lịch tư pháp"),
         ("Cơ quan", "Sở Tư pháp tỉnh Hậu Giang"),
-        ("Ngày nhận", "15/01/2024"),
-        ("Ngày hẹn trả", "25/01/2024 · Hẹn lại: 30/01/2024"),
+        ("Ngày tiếp nhận hồ sơ", "15/01/2024"),
         ("Đơn vị đang xử lý", "Phòng Hành chính tư pháp"),
         ("Nơi nhận kết quả", "Quầy số 5"),
     )
     shown = dict(card_rows(dossier, lang="en", show_applicant=True))
     assert shown["Applicant"] == "Nguyễn Văn An" and "079123456789" not in str(shown)
-    done = dataclasses.replace(dossier, status=Status.DELIVERED, completed_at=LATE)
-    assert "Handled by" not in dict(card_rows(done, lang="en"))
-    assert dict(card_rows(done, lang="en"))["Completed"] == "20/02/2024"
+    refused = dataclasses.replace(dossier, status=Status.REFUSED)
+    assert "Collect the result at" not in dict(card_rows(refused, lang="en"))
+    assert "Handled by" not in dict(card_rows(refused, lang="en"))
 
 
-def test_last_steps_newest_first() -> None:
-    dossier = dossier_from_json(RECORD)
-    assert history_lines(dossier) == (
-        "08:10 15/01 · Đã tiếp nhận · Bộ phận Tiếp nhận và Trả kết quả: Tiếp nhận hồ sơ",
+def test_steps_so_far_newest_first() -> None:
+    (line,) = card_history(dossier_from_json(RECORD))
+    assert (line.when, line.status, line.unit, line.note) == (
+        "08:10 15/01",
+        "Đã tiếp nhận",
+        "Bộ phận Tiếp nhận và Trả kết quả",
+        "Tiếp nhận hồ sơ",
     )
-    assert history_lines(dossier, steps=0) == ()
-    assert card_word("history", "en") == "Latest steps"
+    assert card_word("result_history", "en") == "Steps so far"

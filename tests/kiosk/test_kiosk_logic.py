@@ -160,12 +160,13 @@ def test_inactivity_resets_and_forgets() -> None:
 
 def test_result_view_wording() -> None:
     view = result_view(dossier(), now=NOW, lang="vi", follow_url="https://x/1")
-    assert (view.badge_text, view.overdue, view.due_note) == ("Đang xử lý", True, "Quá hạn 2 ngày")
+    assert (view.badge_text, view.overdue) == ("Đang xử lý", True)
+    assert view.due_note == "Hẹn trả kết quả: 18/01/2024, đã trễ hẹn 2 ngày"
     assert view.badge_icon == "⚠"
     assert view.follow_url == "https://x/1"
     assert [name for name, _ in view.rows] == [
-        "Mã hồ sơ", "Thủ tục", "Cơ quan", "Ngày nhận", "Ngày hẹn trả",
-        "Đơn vị đang xử lý", "Nơi nhận kết quả",
+        "Mã hồ sơ", "Thủ tục", "Cơ quan", "Ngày tiếp nhận hồ sơ", "Đơn vị đang xử lý",
+        "Nơi nhận kết quả",
     ]  # fmt: skip
     assert len(view.history) == 3
     assert view.history[0].startswith("04:00 16/01 · Đang xử lý")
@@ -180,7 +181,8 @@ def test_result_view_wording() -> None:
         follow_url="https://x",
         history_steps=0,
     )
-    assert (ready.badge_icon, ready.due_note, ready.history) == ("★", "", ())
+    assert (ready.badge_icon, ready.history) == ("★", ())
+    assert ready.due_note == "Completed on 20/01/2024"
     assert "Handled by" not in dict(ready.rows)
 
 

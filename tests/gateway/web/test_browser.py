@@ -88,7 +88,7 @@ def test_an_invalid_code_keeps_what_was_typed(page: Browser, site: str) -> None:
         ("000.00.20.H30-261126-0999", "not-found", "Không tìm thấy hồ sơ"),
         (RETIRED, "retired", "Hệ thống cũ đã ngừng tra cứu"),
         (DOWN, "unavailable", "Tạm thời không tra cứu được"),
-        (STALE, "stale", "Đã có kết quả, chờ trả"),
+        (STALE, "stale", "Đã có kết quả, mời bạn đến nhận"),
     ],
 )
 def test_problem_pages(page: Browser, site: str, code: str, name: str, heading: str) -> None:

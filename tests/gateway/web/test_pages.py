@@ -59,22 +59,22 @@ def test_a_result_shows_the_card(http: httpx.Client) -> None:
         "Tiếp nhận (đã xong)",
         "Đang xử lý (đang ở bước này)",
         "Có kết quả (chưa đến)",
-        "Ngày hẹn trả",
+        "Ngày tiếp nhận hồ sơ",
         "Nơi nhận kết quả",
-        "Các bước gần nhất",
+        "Các bước đã qua",
     ):
         assert expected in text
-    assert re.search(r"Còn \d+ ngày|Quá hạn|Hạn trả hôm nay", text)
-    assert 'class="status tone-under_way"' in page.text or "tone-overdue" in page.text
+    assert re.search(r"Hẹn trả kết quả: [^<]*(còn \d+ ngày|trễ hẹn|hôm nay)", text)
+    assert 'class="status st-processing"' in page.text
     assert "Nguyễn Văn An" not in text  # the applicant only with the key
 
 
 def test_a_finished_dossier_has_no_days_left(http: httpx.Client) -> None:
     page = http.get(f"{PAGE_PATH}/{READY}", params={"lang": "en"})
     text = _text(page)
-    assert "Result ready for collection" in text and "tone-ready" in page.text
-    assert "days left" not in text and "overdue" not in text.lower()
-    assert "Result ready (current step)" in text and "Collect the result at" in text
+    assert "Result ready: please collect it" in text and "st-result_ready" in page.text
+    assert "Result due" not in text and "late" not in text
+    assert "Handed over (current step)" in text and "Collect the result at" in text
 
 
 @pytest.mark.parametrize(
@@ -153,7 +153,7 @@ def test_problem_pages(http: httpx.Client) -> None:
     stale = http.get(f"{PAGE_PATH}/{STALE}")
     assert stale.status_code == 200
     assert re.search(r"Đây là tình trạng lúc \d\d:\d\d \d\d/\d\d\.", _text(stale))
-    assert "Đã có kết quả, chờ trả" in _text(stale)
+    assert "Đã có kết quả, mời bạn đến nhận" in _text(stale)
 
 
 def test_not_found_limits_count_per_address_behind_the_trusted_proxy() -> None:
