@@ -151,6 +151,7 @@ class KioskApp(App):
             timeouts=Timeouts(self.kiosk.result_timeout, self.kiosk.idle_timeout),
             language=self.kiosk.language,
             clock=parts.clock,
+            families=parts.config.codes.code_families(),
         )
         self.repeat = RepeatFilter(self.kiosk.repeat_window)
         self.wedge = WedgeReader(
@@ -262,7 +263,11 @@ class KioskApp(App):
             return
         self.parts.camera = source
         self.camera_worker = CameraWorker(
-            source, self._on_camera_reading, self._post, repeat=self.repeat
+            source,
+            self._on_camera_reading,
+            self._post,
+            repeat=self.repeat,
+            families=self.flow.families,
         )
         self.camera_worker.start()
         self.camera_ok = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from dossier import CodeFamilies, CodeFamiliesError, Family
 from onestop.config._types import (
     boolean,
     choice,
@@ -238,6 +239,33 @@ class SmsdSection:
         integer(1, 3650),
         "Days handled messages and replies are kept; the anonymous usage events stay.",
     )
+
+
+@dataclass(frozen=True)
+class CodesSection:
+    """Which receipt code spellings this unit reads (code families); every channel follows."""
+
+    families: tuple[str, ...] = option(
+        tuple(family.value for family in Family),
+        names(),
+        "Built-in code families read: " + ", ".join(Family) + ".",
+    )
+    custom: dict[str, str] = option_map(
+        text(),
+        "custom.NAME = a regular expression matching a whole code of this deployment's own "
+        "shape (one word, upper case); a group (?P<agency>...) gives its agency.",
+    )
+
+    def check(self) -> list[str]:
+        try:
+            self.code_families()
+        except CodeFamiliesError as exc:
+            return exc.problems
+        return []
+
+    def code_families(self) -> CodeFamilies:
+        """The families every parser of this unit is given (raises CodeFamiliesError)."""
+        return CodeFamilies.from_config(self.families, self.custom)
 
 
 UPSTREAM_TYPES = ("opencps", "igate", "lgsp", "status-api", "demo")

@@ -260,7 +260,7 @@ def visit_every_screen(
     capture("not_found", "not_found")
     kiosk.send("tap", id="again")
     kiosk.wait("entry")
-    kiosk.send("type", text="000.00.20.H3O-240115-0001", delay=4, enter=True)
+    kiosk.send("type", text="000.00.20.H30-240230-0001", delay=4, enter=True)
     capture("invalid", "invalid")
     kiosk.send("home")
     gate.failing = True
