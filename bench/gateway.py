@@ -5,8 +5,7 @@ gateway (``Gateway`` served by uvicorn, as ``onestop-gateway`` does), upstream s
 raw asyncio HTTP server answering the contract's status record after a set delay, counting
 the requests it gets) and the load generator, ``wrk`` (Debian's package; its Lua script
 rotates through the paths and prints the latency percentiles). The gateway reaches the
-simulators through a minimal contract adapter (the tests' ``ProbeUpstream``), so what is
-measured is the gateway around an adapter: routing, cache, single-flight, limits, access log.
+simulators as ``type = status-api`` upstreams (another server speaking the contract).
 
 1. Cache hits: 50 concurrent clients on warm codes, against the same load sent straight to
    the upstream simulator. Targets: p99 under 10 ms, at least 2,000 lookups/s (2 cores).
@@ -37,6 +36,7 @@ from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import unquote_to_bytes
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -44,7 +44,11 @@ from dossier import dossier_to_json
 from onestop.config import GatewaySection, UpstreamSection
 from onestop.demo_api import bundled_records
 
-RECORD = json.dumps(dossier_to_json(bundled_records()[0].dossier.without_applicant())).encode()
+_SAMPLE = bundled_records()[0].dossier.without_applicant()
+RECORD_HEAD, RECORD_TAIL = (
+    json.dumps(dossier_to_json(_SAMPLE)).encode().split(_SAMPLE.code.encode(), 1)
+)
+"""The simulator's answer, around the code it was asked for (the adapter checks it)."""
 SLOW_AGENCY = "000.00.20.H30"
 """Codes of this agency go to the slow upstream in scenario 3 (routing prefix H30.20)."""
 
@@ -96,10 +100,12 @@ class _Upstream(asyncio.Protocol):
                 self._answer(str(_Upstream.count).encode())
                 continue
             _Upstream.count += 1
+            code = unquote_to_bytes(path.split(b"?", 1)[0].rsplit(b"/", 1)[-1])
+            record = RECORD_HEAD + code + RECORD_TAIL
             if self.delay:
-                asyncio.get_running_loop().call_later(self.delay, self._answer, RECORD)
+                asyncio.get_running_loop().call_later(self.delay, self._answer, record)
             else:
-                self._answer(RECORD)
+                self._answer(record)
 
     def _answer(self, body: bytes) -> None:
         if self.transport is not None and not self.transport.is_closing():
@@ -126,12 +132,9 @@ def _serve_gateway(sock_port: int, settings: GatewaySection, upstreams: dict[str
     import logging
 
     from gateway import Gateway
-    from gateway.upstreams import ADAPTERS
-    from tests.gateway.support import ProbeUpstream
 
     logging.basicConfig(level=logging.WARNING)
-    gateway = Gateway(settings, upstreams, adapters={**ADAPTERS, "probe": ProbeUpstream})
-    gateway.server(port=sock_port, graceful_shutdown=1.0).serve()
+    Gateway(settings, upstreams).server(port=sock_port, graceful_shutdown=1.0).serve()
 
 
 @dataclass
@@ -257,7 +260,9 @@ def cache_hits(seconds: float) -> None:
     warm = codes(100)
     with upstream(0.0) as sim:
         direct = wrk(sim.url, warm, connections=50, seconds=seconds)
-        with gateway({"sim": UpstreamSection(type="probe", url=sim.url)}, cache_ttl=3600) as gw:
+        with gateway(
+            {"sim": UpstreamSection(type="status-api", url=sim.url)}, cache_ttl=3600
+        ) as gw:
             wrk(gw.url, warm, connections=50, seconds=1)
             hits = wrk(gw.url, warm, connections=50, seconds=seconds)
     print("1. cache hits, 50 concurrent clients (targets: p99 < 10 ms, >= 2000/s)")
@@ -269,7 +274,7 @@ def cache_misses(seconds: float) -> None:
     fresh = codes(int(1100 * seconds) + 5000)
     with upstream(0.2) as sim:
         direct = wrk(sim.url, fresh, connections=200, seconds=seconds)
-        section = UpstreamSection(type="probe", url=sim.url, concurrency=400, timeout=10)
+        section = UpstreamSection(type="status-api", url=sim.url, concurrency=400, timeout=10)
         with gateway({"sim": section}, cache_ttl=0) as gw:
             misses = wrk(gw.url, codes(len(fresh), start=len(fresh) + 1), connections=200,
                          seconds=seconds)  # fmt: skip
@@ -284,9 +289,9 @@ def slow_neighbour(seconds: float) -> None:
     with upstream(0.005) as fast, upstream(5.0) as slow:
         upstreams = {
             "slow": UpstreamSection(
-                type="probe", url=slow.url, agencies=("H30.20",), timeout=10, concurrency=16
+                type="status-api", url=slow.url, agencies=("H30.20",), timeout=10, concurrency=16
             ),
-            "fast": UpstreamSection(type="probe", url=fast.url, concurrency=100),
+            "fast": UpstreamSection(type="status-api", url=fast.url, concurrency=100),
         }
         with gateway(upstreams, cache_ttl=0, breaker_failures=1000) as gw:
             alone = wrk(gw.url, fast_codes, connections=50, seconds=seconds)
@@ -316,7 +321,7 @@ def single_flight() -> None:
         return [answer.status_code for answer in answers]
 
     with upstream(0.5) as sim:
-        with gateway({"sim": UpstreamSection(type="probe", url=sim.url)}, cache_ttl=60) as gw:
+        with gateway({"sim": UpstreamSection(type="status-api", url=sim.url)}, cache_ttl=60) as gw:
             statuses = asyncio.run(hundred(gw.url))
         calls = upstream_count(sim)
     print("4. 100 simultaneous lookups of one code (target: exactly 1 upstream call)")

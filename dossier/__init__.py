@@ -33,7 +33,15 @@ from dossier._codes import (
 )
 from dossier._families import DEFAULT_FAMILIES, CodeFamilies, CodeFamiliesError, CustomFamily
 from dossier._find import find_codes, normalize_code, parse_code, parse_query
+from dossier._guidance import (
+    PLACEHOLDERS,
+    OfficeGuide,
+    citizens_turn,
+    next_step,
+    unknown_placeholders,
+)
 from dossier._hibc import hibc_encode
+from dossier._language import Language
 from dossier._model import (
     FIELDS,
     ICT,
@@ -57,6 +65,7 @@ __all__ = [
     "FIELDS",
     "ICT",
     "MAX_TEXT",
+    "PLACEHOLDERS",
     "STEP_KEYS",
     "TURNS",
     "Applicant",
@@ -73,6 +82,8 @@ __all__ = [
     "Family",
     "HistoryEntry",
     "HistoryLine",
+    "Language",
+    "OfficeGuide",
     "Problem",
     "Rating",
     "Stage",
@@ -83,6 +94,7 @@ __all__ = [
     "card_rows",
     "card_steps",
     "card_word",
+    "citizens_turn",
     "code_progress",
     "dossier_from_json",
     "dossier_to_json",
@@ -94,10 +106,12 @@ __all__ = [
     "format_moment",
     "format_time",
     "hibc_encode",
+    "next_step",
     "normalize_code",
     "parse_code",
     "parse_query",
     "status_words",
     "step_states",
     "strip_diacritics",
+    "unknown_placeholders",
 ]

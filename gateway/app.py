@@ -183,6 +183,10 @@ class StatusApi:
         return json_response(body)
 
     async def metrics_page(self, request: Request) -> Response:
+        for name, slot in self.service.slots.items():
+            if slot.upstream is not None:
+                for status, count in slot.upstream.unmapped_statuses.items():
+                    self.metrics.unmapped_statuses.labels(name, status).set(count)
         return Response(self.metrics.render(), media_type=CONTENT_TYPE)
 
     def _parse(self, raw: str) -> CodeQuery | Response:

@@ -94,6 +94,11 @@ class Gateway:
             metrics=self.metrics,
         )
         self.access = Access(settings, clients)
+        if database is not None and not database.parent.is_dir():
+            raise GatewayError(
+                f"[gateway] database {database}: the folder {database.parent} does not exist "
+                "(the onestop-gateway unit makes it; to run by hand, name another file)"
+            )
         try:
             store = RatingStore(database)
         except (sqlite3.Error, SchemaError) as exc:

@@ -64,6 +64,13 @@ class Metrics:
             ["limit"],
             registry=self.registry,
         )
+        self.unmapped_statuses = Gauge(
+            "onestop_gateway_unmapped_statuses",
+            "Lookups an upstream answered with a status its adapter cannot map (answered as "
+            "in progress), by the upstream's own status name: a table to complete.",
+            ["upstream", "status"],
+            registry=self.registry,
+        )
         self.ratings = Counter(
             "onestop_gateway_ratings",
             "Satisfaction ratings received (repeats of one lookup's rating not counted).",

@@ -19,6 +19,7 @@ Exceptions::
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -98,6 +99,12 @@ class Upstream(abc.ABC):
         should be asked again later.
         """
         return False
+
+    @property
+    def unmapped_statuses(self) -> Mapping[str, int]:
+        """Statuses this upstream sent that no table maps (each answered as processing),
+        with how often, for the gateway's metrics."""
+        return {}
 
     async def aclose(self) -> None:  # noqa: B027 (a hook most adapters need not override)
         """Release what the adapter holds beyond ``http`` (which the gateway closes)."""

@@ -21,6 +21,7 @@ from onestop.config._sections import (
     CameraSection,
     CodesSection,
     GatewaySection,
+    GuidanceSection,
     KioskSection,
     ModemSection,
     ScannerSection,
@@ -66,6 +67,7 @@ class Config:
     smsd: SmsdSection = dataclasses.field(default_factory=SmsdSection)
     codes: CodesSection = dataclasses.field(default_factory=CodesSection)
     gateway: GatewaySection = dataclasses.field(default_factory=GatewaySection)
+    guidance: GuidanceSection = dataclasses.field(default_factory=GuidanceSection)
     upstream: dict[str, UpstreamSection] = named("upstream")
     path: Path | None = None
     warnings: tuple[str, ...] = ()

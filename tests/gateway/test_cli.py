@@ -138,3 +138,12 @@ def test_tokens_are_required_once_a_clients_file_is_configured(tmp_path: Path) -
         assert wrong.status_code == 401
         right = httpx.get(path, headers={"Authorization": f"Bearer {token}"}, timeout=10)
         assert right.status_code == 200
+
+
+def test_a_database_in_a_missing_folder_exits_2_saying_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "onestop.conf"
+    config.write_text(f"[gateway]\ndatabase = {tmp_path / 'absent' / 'gateway.sqlite3'}\n")
+    assert main(["--config", str(config)]) == 2
+    assert f"the folder {tmp_path / 'absent'} does not exist" in capsys.readouterr().err

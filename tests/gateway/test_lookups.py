@@ -12,7 +12,7 @@ import httpx
 from dossier import FIELDS, Applicant, DossierCode, dossier_from_json
 from gateway import GatewayServer
 from gateway.upstream_client import SHARD_SIZE, UpstreamTransport
-from gateway.upstreams import Answer
+from gateway.upstreams import Answer, DemoUpstream
 from onestop.config import UpstreamSection
 from tests.backend_client.fault_server import Reply, fault_server
 from tests.gateway.support import (
@@ -218,3 +218,16 @@ def test_many_lookups_at_once_are_spread_over_small_connection_pools() -> None:
     assert [answer.status_code for answer in answers] == [200] * 40
     assert isinstance(transport, UpstreamTransport)
     assert len(transport._shards) == 40 // SHARD_SIZE
+
+
+class UnmappedUpstream(DemoUpstream):
+    @property
+    def unmapped_statuses(self) -> dict[str, int]:
+        return {"Chờ ký số": 3}
+
+
+def test_statuses_an_adapter_cannot_map_are_in_the_metrics() -> None:
+    adapters = {**TEST_ADAPTERS, "unmapped": UnmappedUpstream}
+    with serving({"cantho": UpstreamSection(type="unmapped")}, adapters=adapters) as (server, _):
+        text = get(server, "/metrics").text
+    assert 'onestop_gateway_unmapped_statuses{status="Chờ ký số",upstream="cantho"} 3.0' in text
