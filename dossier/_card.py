@@ -15,6 +15,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
+from dossier._guidance import citizens_turn
 from dossier._model import ICT, Dossier
 from dossier._status import Status
 from dossier._wording import format_date, format_moment
@@ -158,7 +159,7 @@ def due_line(dossier: Dossier, now: dt.datetime, lang: str = "vi") -> tuple[str,
     if dossier.rescheduled:
         when = card_word("due_rescheduled", lang, date=when, old=format_date(dossier.due_at))
     days = dossier.days_left(now)
-    if TURNS[dossier.status] is Turn.CITIZEN:
+    if citizens_turn(dossier.status):
         return card_word("due_plain", lang, when=when), False
     if days > 0:
         return card_word("due_days_left", lang, when=when, days=days), False

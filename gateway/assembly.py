@@ -23,7 +23,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from dossier import CodeQuery, parse_query
+from dossier import CodeQuery, OfficeGuide, parse_query
 from gateway.access import HOUR, Access
 from gateway.app import StatusApi, build_app
 from gateway.breaker import CircuitBreaker
@@ -70,6 +70,7 @@ class Gateway:
         database: Path | None = None,
         parse: Callable[[str], CodeQuery] = parse_query,
         rating_retry: float = 300.0,
+        guide: OfficeGuide | None = None,
     ) -> None:
         self.settings = settings
         self.metrics = Metrics()
@@ -116,7 +117,9 @@ class Gateway:
             body_timeout=settings.header_timeout,
             dossier_count=self._demo_dossiers,
         )
-        self.pages = LookupPages(self.service, self.access, metrics=self.metrics, parse=parse)
+        self.pages = LookupPages(
+            self.service, self.access, metrics=self.metrics, parse=parse, guide=guide
+        )
 
     @classmethod
     def from_config(cls, config: Config, *, demo: bool = False) -> Gateway:
@@ -125,7 +128,7 @@ class Gateway:
         settings = config.gateway
         parse = functools.partial(parse_query, families=config.codes.code_families())
         if demo:
-            return cls(settings, DEMO_UPSTREAMS, parse=parse)
+            return cls(settings, DEMO_UPSTREAMS, parse=parse, guide=config.guidance.guide())
         clients = None
         if settings.clients_file is not None:
             clients = ClientRegistry.load(settings.clients_file)
@@ -138,7 +141,14 @@ class Gateway:
         upstreams = dict(config.upstream)
         if settings.secrets_file is not None:
             upstreams = with_secrets(upstreams, settings.secrets_file)
-        return cls(settings, upstreams, clients=clients, database=settings.database, parse=parse)
+        return cls(
+            settings,
+            upstreams,
+            clients=clients,
+            database=settings.database,
+            parse=parse,
+            guide=config.guidance.guide(),
+        )
 
     def routes(self) -> list[BaseRoute]:
         """The status API's routes and the citizens' lookup page; other pages mount theirs

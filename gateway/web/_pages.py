@@ -29,7 +29,17 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from dossier import EXAMPLE_CODE, ICT, CodeError, CodeQuery, Dossier, parse_query
+from dossier import (
+    EXAMPLE_CODE,
+    ICT,
+    CodeError,
+    CodeQuery,
+    Dossier,
+    Language,
+    OfficeGuide,
+    next_step,
+    parse_query,
+)
 from gateway.access import Access, Caller
 from gateway.metrics import Metrics
 from gateway.middleware import CALLER, LOG_PATH, client_address, state
@@ -80,7 +90,7 @@ class LookupPages:
         access: Access,
         *,
         metrics: Metrics | None = None,
-        next_step: Callable[[Dossier, str], str] = lambda _dossier, _lang: "",
+        guide: OfficeGuide | None = None,
         parse: Callable[[str], CodeQuery] = parse_query,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(ICT),
         history_steps: int = 3,
@@ -88,7 +98,7 @@ class LookupPages:
         self._service = service
         self._access = access
         self._metrics = metrics
-        self._next_step = next_step
+        self._guide = guide or OfficeGuide()
         self._parse = parse
         self._clock = clock
         self._history_steps = history_steps
@@ -221,11 +231,12 @@ class LookupPages:
     def _result(
         self, request: Request, lang: str, dossier: Dossier, stale_since: dt.datetime | None
     ) -> Response:
+        now = self._clock()
         card = result_card(
             dossier,
-            now=self._clock(),
+            now=now,
             lang=lang,
-            next_step=self._next_step(dossier, lang),
+            next_step=next_step(dossier, self._guide, now, Language(lang)),
             stale_since=stale_since,
             history_steps=self._history_steps,
         )

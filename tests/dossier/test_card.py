@@ -14,6 +14,7 @@ from dossier import (
     card_rows,
     card_steps,
     card_word,
+    citizens_turn,
     dossier_from_json,
     due_line,
     status_words,
@@ -56,10 +57,9 @@ def test_where_every_status_stands_on_the_tracker(
 
 
 def test_whose_turn_and_the_words_of_every_status() -> None:
-    assert {status for status, turn in TURNS.items() if turn is Turn.CITIZEN} == {
-        Status.SUPPLEMENT_REQUIRED,
-        Status.AWAITING_PAYMENT,
-    }
+    citizens = {status for status, turn in TURNS.items() if turn is Turn.CITIZEN}
+    assert citizens == {status for status in Status if citizens_turn(status)}
+    assert citizens == {Status.SUPPLEMENT_REQUIRED, Status.AWAITING_PAYMENT}
     assert set(TURNS) == set(Status)
     assert status_words(Status.SUPPLEMENT_REQUIRED) == "Bạn cần bổ sung hồ sơ"
     assert status_words(Status.RESULT_READY, "en") == "Result ready: please collect it"

@@ -8,13 +8,16 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from gateway import Gateway
 from gateway.web import PAGE_PATH
+from onestop.config import parse_config
 from tests.gateway.web.conftest import (
     DOWN,
     KEY,
     KEYED,
     PROCESSING,
     READY,
+    RECORDS,
     RETIRED,
     RETIRED_MESSAGE,
     STALE,
@@ -66,6 +69,7 @@ def test_a_result_shows_the_card(http: httpx.Client) -> None:
         assert expected in text
     assert re.search(r"Hẹn trả kết quả: [^<]*(còn \d+ ngày|trễ hẹn|hôm nay)", text)
     assert 'class="status st-processing"' in page.text
+    assert "Việc cần làm Chưa cần làm gì, chờ đến ngày hẹn trả." in text
     assert "Nguyễn Văn An" not in text  # the applicant only with the key
 
 
@@ -75,6 +79,7 @@ def test_a_finished_dossier_has_no_days_left(http: httpx.Client) -> None:
     assert "Result ready: please collect it" in text and "st-result_ready" in page.text
     assert "Result due" not in text and "late" not in text
     assert "Handed over (current step)" in text and "Collect the result at" in text
+    assert "What to do next Bring the receipt and your ID card to collect the result at" in text
 
 
 @pytest.mark.parametrize(
@@ -206,3 +211,16 @@ def test_every_page_is_small_private_and_self_contained(http: httpx.Client, path
         "http://www.w3.org/2000/svg", ""
     )
     assert page.text.count("<style>") == 1 and '<link rel="stylesheet"' not in page.text
+
+
+def test_the_next_step_names_the_offices_own_facts() -> None:
+    config = parse_config({"guidance": {"hotline": "0293 3878787", "pay_at": "quầy 2"}})
+    supplement = next(
+        record.dossier
+        for record in RECORDS.values()
+        if record.dossier.status == "supplement_required"
+    )
+    with Gateway.from_config(config, demo=True).server(port=0).start() as server:
+        page = httpx.get(f"{server.url}{PAGE_PATH}/{supplement.code}", timeout=30)
+    text = _text(page)
+    assert "Bạn cần bổ sung hồ sơ" in text and "Hỗ trợ: 0293 3878787." in text
