@@ -11,8 +11,8 @@ LANGUAGES = ("vi", "en")
 CATALOG: dict[str, tuple[str, str]] = {
     "title": ("Tra cứu hồ sơ", "Dossier status lookup"),
     "idle_what": (
-        "Xem tình trạng giải quyết hồ sơ của bạn",
-        "See where your dossier stands",
+        "Xem hồ sơ của bạn đang ở đâu và cần làm gì tiếp",
+        "See where your dossier stands and what to do next",
     ),
     "idle_show_qr": (
         "Đưa mã QR hoặc mã vạch trên biên nhận vào trước camera",
@@ -29,58 +29,143 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "idle_web": ("Tra cứu trên điện thoại:", "Look it up on your phone:"),
     "language_toggle": ("English", "Tiếng Việt"),
+    "larger_text": ("Chữ to", "Larger text"),
+    "smaller_text": ("Chữ vừa", "Normal text"),
     "demo_next": ("Đưa biên nhận mẫu vào camera", "Show a sample receipt to the camera"),
     "entry_title": ("Nhập mã hồ sơ in trên biên nhận", "Type the code printed on your receipt"),
     "entry_lookup": ("Tra cứu", "Look up"),
     "entry_clear": ("Xóa hết", "Clear"),
+    "entry_letters": ("Chữ cái", "Letters"),
+    "entry_digits": ("Chữ số", "Digits"),
+    "entry_shape": ("Mã có dạng: {shape}", "The code looks like: {shape}"),
     "back": ("Quay lại", "Back"),
-    "home": ("Về màn hình chính", "Start again"),
+    "home": ("Về trang đầu", "Home"),
+    "another": ("Tra hồ sơ khác", "Look up another"),
     "busy": ("Đang tra cứu hồ sơ {code}…", "Looking up dossier {code}…"),
     "busy_slow": (
         "Máy chủ đang trả lời chậm, vui lòng chờ",
         "The server is answering slowly, please wait",
     ),
+    "status_submitted": ("Đã nộp, chờ tiếp nhận", "Submitted, waiting to be received"),
+    "status_received": ("Đã tiếp nhận", "Received"),
+    "status_processing": ("Đang xử lý", "In progress"),
+    "status_supplement_required": ("Bạn cần bổ sung hồ sơ", "You need to add documents"),
+    "status_awaiting_payment": ("Bạn cần nộp phí, lệ phí", "You need to pay the fees"),
+    "status_result_ready": ("Đã có kết quả, mời bạn đến nhận", "Result ready: please collect it"),
+    "status_delivered": ("Đã trả kết quả", "Result handed over"),
+    "status_withdrawn": ("Đã rút hồ sơ", "Withdrawn"),
+    "status_refused": ("Không được tiếp nhận", "Not accepted"),
+    "status_stopped": ("Dừng xử lý", "Processing stopped"),
+    "step_received": ("Tiếp nhận", "Received"),
+    "step_processing": ("Đang xử lý", "In progress"),
+    "step_result": ("Có kết quả", "Result ready"),
+    "step_delivered": ("Đã trả", "Handed over"),
+    "due_plain": ("Hẹn trả kết quả: {when}", "Result due: {when}"),
+    "due_days_left": (
+        "Hẹn trả kết quả: {when}, còn {days} ngày",
+        "Result due: {when}, in {days} days",
+    ),
+    "due_today": (
+        "Hẹn trả kết quả: hôm nay {when}, lúc {hour}",
+        "Result due: today {when}, at {hour}",
+    ),
+    "due_today_passed": (
+        "Hẹn trả kết quả: hôm nay {when} lúc {hour}, đã quá giờ hẹn",
+        "Result due: today {when} at {hour}; that time has passed",
+    ),
+    "due_late": (
+        "Hẹn trả kết quả: {when}, đã trễ hẹn {days} ngày",
+        "Result due: {when}; the office is {days} days late",
+    ),
+    "due_rescheduled": ("{date} (đã hẹn lại; hẹn cũ {old})", "{date} (rescheduled from {old})"),
+    "due_completed": ("Hoàn thành ngày {date}", "Completed on {date}"),
     "result_code": ("Mã hồ sơ", "Dossier code"),
+    "result_status": ("Tình trạng", "Status"),
     "result_procedure": ("Thủ tục", "Procedure"),
     "result_agency": ("Cơ quan", "Agency"),
     "result_applicant": ("Người nộp", "Applicant"),
-    "result_received": ("Ngày nhận", "Received"),
-    "result_due": ("Ngày hẹn trả", "Appointment"),
-    "result_rescheduled": ("Hẹn lại: {date}", "Rescheduled: {date}"),
-    "result_completed": ("Ngày hoàn thành", "Completed"),
+    "result_received": ("Ngày tiếp nhận hồ sơ", "Dossier received on"),
     "result_unit": ("Đơn vị đang xử lý", "Handled by"),
     "result_pickup": ("Nơi nhận kết quả", "Collect the result at"),
-    "result_history": ("Các bước gần nhất", "Latest steps"),
+    "result_history": ("Các bước đã qua", "Steps so far"),
+    "result_details": ("Xem chi tiết", "Details"),
     "result_follow": ("Theo dõi trên điện thoại", "Follow it on your phone"),
     "result_as_of": (
         "Không kết nối được máy chủ. Tình trạng lúc {moment}:",
         "The server cannot be reached. Status as of {moment}:",
     ),
-    "overdue": ("Quá hạn", "Overdue"),
+    "read_aloud": ("Nghe đọc", "Read aloud"),
+    "print_slip": ("In phiếu", "Print a slip"),
+    "printing": ("Đang in…", "Printing…"),
+    "printed": ("Đã in, mời lấy phiếu", "Printed: please take your slip"),
+    "print_failed": ("Không in được: {reason}", "Could not print: {reason}"),
+    "timeout_warning": (
+        "Màn hình sẽ trở về trang đầu sau {seconds} giây. Chạm vào màn hình để xem tiếp.",
+        "The screen goes back to the start in {seconds} seconds. Touch it to stay.",
+    ),
     "not_found_title": ("Không tìm thấy hồ sơ", "Dossier not found"),
     "not_found_body": (
-        "Không có hồ sơ nào mang mã {code}. Hãy kiểm tra lại mã trên biên nhận, "
+        "Không có hồ sơ nào mang mã {code}. Hãy so lại từng ký tự với mã trên biên nhận, "
         "hoặc hỏi cán bộ tại quầy tiếp nhận.",
-        "No dossier has the code {code}. Check the code on your receipt, "
-        "or ask the staff at the reception desk.",
+        "No dossier has the code {code}. Compare it character by character with the code on "
+        "your receipt, or ask the staff at the reception desk.",
     ),
+    "correct_code": ("Sửa mã", "Correct the code"),
     "invalid_title": ("Mã hồ sơ chưa đúng", "This code is not valid"),
     "invalid_hint": (
-        "Mã in trên biên nhận có dạng 000.00.20.H30-240115-0001. Hãy nhập lại.",
-        "The code on the receipt looks like 000.00.20.H30-240115-0001. Please try again.",
+        "Mã in trên biên nhận có dạng {example}. Bấm Sửa mã: mã bạn đã nhập vẫn còn đó.",
+        "The code on the receipt looks like {example}. Press Correct the code: what you typed "
+        "is kept.",
     ),
-    "not_a_code": (
-        "Mã QR này không phải mã hồ sơ. Hãy đưa mã QR trên biên nhận hồ sơ.",
-        "This QR code is not a dossier code. Please show the QR code on your dossier receipt.",
+    "seen_title": ("Đây không phải mã trên biên nhận", "This is not the code on a receipt"),
+    "seen_id_card": (
+        "Đây là mã QR của căn cước công dân. Hãy đưa mã QR in trên biên nhận hồ sơ.",
+        "This is the QR code of an ID card (CCCD). Show the QR code printed on the dossier "
+        "receipt.",
+    ),
+    "seen_link": (
+        "Đây là một đường dẫn trang web ({host}), không chứa mã hồ sơ. Hãy đưa mã QR in trên "
+        "biên nhận hồ sơ.",
+        "This is a web link ({host}) that holds no dossier code. Show the QR code printed on the "
+        "dossier receipt.",
+    ),
+    "seen_payment": (
+        "Đây là mã QR thanh toán. Hãy đưa mã QR in trên biên nhận hồ sơ.",
+        "This is a payment QR code. Show the QR code printed on the dossier receipt.",
+    ),
+    "seen_wifi": (
+        "Đây là mã QR của mạng Wi-Fi. Hãy đưa mã QR in trên biên nhận hồ sơ.",
+        "This is a Wi-Fi QR code. Show the QR code printed on the dossier receipt.",
+    ),
+    "seen_contact": (
+        "Đây là mã QR danh thiếp. Hãy đưa mã QR in trên biên nhận hồ sơ.",
+        "This is a contact card QR code. Show the QR code printed on the dossier receipt.",
+    ),
+    "seen_product": (
+        "Đây là mã vạch hàng hóa. Hãy đưa mã vạch hoặc mã QR in trên biên nhận hồ sơ.",
+        "This is a product barcode. Show the barcode or QR code printed on the dossier receipt.",
+    ),
+    "seen_text": (
+        'Mã này chứa "{text}", không phải mã hồ sơ. Hãy đưa mã QR in trên biên nhận hồ sơ.',
+        'This code holds "{text}", not a dossier code. Show the QR code printed on the '
+        "dossier receipt.",
+    ),
+    "seen_camera_on": (
+        "Camera vẫn đang bật: đưa biên nhận vào là được.",
+        "The camera is still on: just hold up the receipt.",
     ),
     "offline_title": ("Tạm thời không tra cứu được", "Lookups are not available right now"),
     "offline_body": (
-        "Không kết nối được máy chủ tra cứu. Vui lòng thử lại sau ít phút, "
-        "hoặc hỏi cán bộ tại quầy.",
-        "The lookup server cannot be reached. Please try again in a few minutes, "
-        "or ask the staff at the desk.",
+        "Không kết nối được máy chủ tra cứu. Mã {code} vẫn được giữ; máy sẽ tự thử lại.",
+        "The lookup server cannot be reached. The code {code} is kept; the kiosk tries again "
+        "by itself.",
     ),
-    "try_again": ("Nhập lại mã", "Type the code again"),
+    "offline_retry_in": ("Thử lại sau {seconds} giây…", "Trying again in {seconds} seconds…"),
+    "offline_retry_now": ("Thử lại ngay", "Try again now"),
+    "offline_sms": (
+        "Hoặc nhắn tin: {keyword} {code} gửi {number}",
+        "Or text: {keyword} {code} to {number}",
+    ),
     "pin_title": ("Mã PIN kỹ thuật viên", "Technician PIN"),
     "pin_wrong": ("Mã PIN không đúng", "Wrong PIN"),
     "pin_ok": ("Mở", "Open"),

@@ -1,19 +1,23 @@
-"""What a result screen says about a dossier, worked out before any widget is touched.
+"""What the result card says about a dossier, worked out before any widget is touched.
 
-The badge carries a colour, an icon and words together (never colour alone, for colour-blind
-citizens and washed-out screens); dates and "days left" come from the domain core so that the
-kiosk and the SMS reply word them identically.
+The card guides rather than lists: the status in large words with an icon and a colour (never
+colour alone, for colour-blind citizens and washed-out screens), where the dossier is on the
+way (received, in progress, result ready, handed over), the appointment worded so it cannot be
+misread, and the next step. Whose turn it is decides the colour: a supplement request or a fee
+to pay is the citizen's turn, shown in amber and violet with what to do, never as the office's
+red "overdue". Refused, stopped and an office that is late each have their own colour.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from backend_client import KnownStatus
-from dossier import Dossier, Status, due_phrase, format_date, format_moment
+from dossier import ICT, Dossier, Status, format_date, format_moment
 from kiosk._strings import tr
 
 Colour = tuple[float, float, float, float]
@@ -23,35 +27,105 @@ def _hex(code: str) -> Colour:
     return (int(code[0:2], 16) / 255, int(code[2:4], 16) / 255, int(code[4:6], 16) / 255, 1.0)
 
 
+class Turn(enum.StrEnum):
+    """Who has to act next, which decides how a status is worded and coloured."""
+
+    OFFICE = "office"
+    CITIZEN = "citizen"
+    DONE = "done"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True, slots=True)
+class Badge:
+    icon: str
+    colour: Colour
+    turn: Turn
+
+
 # Each colour keeps white text above 4.5:1 contrast (Circular 26/2020/TT-BTTTT asks for
-# sufficient contrast). Icons are glyphs of the bundled DejaVu Sans font.
-BADGES: dict[Status, tuple[str, Colour]] = {
-    Status.SUBMITTED: ("✉", _hex("00695C")),
-    Status.RECEIVED: ("✓", _hex("00695C")),
-    Status.REFUSED: ("✗", _hex("B71C1C")),
-    Status.PROCESSING: ("⚙", _hex("1565C0")),
-    Status.SUPPLEMENT_REQUIRED: ("⚠", _hex("9A4A00")),
-    Status.AWAITING_PAYMENT: ("₫", _hex("6A1B9A")),
-    Status.WITHDRAWN: ("↩", _hex("455A64")),
-    Status.STOPPED: ("■", _hex("B71C1C")),
-    Status.RESULT_READY: ("★", _hex("2E7D32")),
-    Status.DELIVERED: ("✔", _hex("37474F")),
+# sufficient contrast), and no two statuses share one. Icons are glyphs of the bundled DejaVu
+# Sans font (a test checks that each has a glyph there).
+BADGES: dict[Status, Badge] = {
+    Status.SUBMITTED: Badge("✉", _hex("00695C"), Turn.OFFICE),
+    Status.RECEIVED: Badge("✓", _hex("00796B"), Turn.OFFICE),
+    Status.PROCESSING: Badge("⚙", _hex("1565C0"), Turn.OFFICE),
+    Status.SUPPLEMENT_REQUIRED: Badge("✎", _hex("8A4B00"), Turn.CITIZEN),
+    Status.AWAITING_PAYMENT: Badge("₫", _hex("6A1B9A"), Turn.CITIZEN),
+    Status.RESULT_READY: Badge("★", _hex("2E7D32"), Turn.DONE),
+    Status.DELIVERED: Badge("✔", _hex("1B5E20"), Turn.DONE),
+    Status.WITHDRAWN: Badge("↩", _hex("5D4037"), Turn.ENDED),
+    Status.REFUSED: Badge("✗", _hex("B71C1C"), Turn.ENDED),
+    Status.STOPPED: Badge("⊘", _hex("880E4F"), Turn.ENDED),
 }
-OVERDUE_COLOUR = _hex("B71C1C")
+LATE_COLOUR = _hex("C62828")
+"""The appointment's line when the office is late: a warning beside the status, not instead."""
+LATE_ICON = "⚠"
+
+STEP_KEYS = ("step_received", "step_processing", "step_result", "step_delivered")
+"""The way every dossier goes: Tiếp nhận → Đang xử lý → Có kết quả → Đã trả."""
+
+
+class StepState(enum.StrEnum):
+    DONE = "done"
+    CURRENT = "current"
+    WAITING = "waiting"
+    STOPPED = "stopped"
+
+
+_WHERE: dict[Status, tuple[int, StepState]] = {
+    Status.SUBMITTED: (0, StepState.CURRENT),
+    Status.RECEIVED: (1, StepState.CURRENT),
+    Status.PROCESSING: (1, StepState.CURRENT),
+    Status.SUPPLEMENT_REQUIRED: (1, StepState.CURRENT),
+    Status.AWAITING_PAYMENT: (1, StepState.CURRENT),
+    Status.RESULT_READY: (3, StepState.CURRENT),
+    Status.DELIVERED: (4, StepState.DONE),
+    Status.REFUSED: (0, StepState.STOPPED),
+    Status.WITHDRAWN: (1, StepState.STOPPED),
+    Status.STOPPED: (1, StepState.STOPPED),
+}
+"""Which step a status stands at, and how: the steps before it are done."""
+
+
+def step_states(status: Status) -> tuple[StepState, ...]:
+    index, state = _WHERE[status]
+    return tuple(
+        StepState.DONE if step < index else state if step == index else StepState.WAITING
+        for step in range(len(STEP_KEYS))
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    label: str
+    state: StepState
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    when: str
+    status: str
+    unit: str
+    note: str
 
 
 @dataclass(frozen=True, slots=True)
 class ResultView:
-    """Every string and colour of the result screen, in one language."""
+    """Every string and colour of the result card and its details page, in one language."""
 
     code: str
-    badge_icon: str
-    badge_text: str
-    badge_colour: Colour
-    due_note: str
-    overdue: bool
+    status: Status
+    icon: str
+    status_text: str
+    colour: Colour
+    turn: Turn
+    steps: tuple[Step, ...]
+    due: str
+    late: bool
+    next_step: str
     rows: tuple[tuple[str, str], ...]
-    history: tuple[str, ...]
+    history: tuple[HistoryLine, ...]
     follow_url: str
     as_of: str
 
@@ -79,49 +153,92 @@ def follow_url(lookup_url: str, code: str) -> str:
     return urlunsplit(parts._replace(query=query + urlencode({"mahs": code})))
 
 
+def due_line(dossier: Dossier, now: dt.datetime, lang: str) -> tuple[str, bool]:
+    """The appointment in one line that cannot be misread, and whether the office is late.
+
+    The date that counts comes first (a rescheduled one, with the old one after it); "today"
+    past the appointment's hour says so instead of "overdue, due today"; the citizen's turn
+    never reads as the office being late.
+    """
+    if dossier.completed_at is not None and dossier.status.finished:
+        return tr("due_completed", lang, date=format_date(dossier.completed_at)), False
+    if dossier.status.finished:
+        return "", False
+    due = dossier.effective_due
+    when = format_date(due)
+    if dossier.rescheduled:
+        when = tr("due_rescheduled", lang, date=when, old=format_date(dossier.due_at))
+    days = dossier.days_left(now)
+    citizen = BADGES[dossier.status].turn is Turn.CITIZEN
+    if citizen:
+        return tr("due_plain", lang, when=when), False
+    if days > 0:
+        return tr("due_days_left", lang, when=when, days=days), False
+    if days == 0:
+        hour = f"{due.astimezone(ICT):%H:%M}"
+        if now > due:
+            return tr("due_today_passed", lang, when=when, hour=hour), True
+        return tr("due_today", lang, when=when, hour=hour), False
+    return tr("due_late", lang, when=when, days=-days), True
+
+
+def next_step(dossier: Dossier, lang: str) -> str:
+    """The next-action line of the card.
+
+    GUIDANCE: this is where the per-office next step (what to bring, where, opening hours,
+    the hotline; what is missing for a supplement request; where to pay) comes from
+    ``dossier.guidance``, the one catalog the SMS replies share. Until that catalog is part
+    of the core, the card shows no next-action line rather than a second catalog.
+    """
+    del dossier, lang
+    return ""
+
+
 def result_view(
     dossier: Dossier,
     *,
     now: dt.datetime,
     lang: str,
     lookup_url: str,
-    history_steps: int = 3,
     show_applicant: bool = False,
     known: KnownStatus | None = None,
 ) -> ResultView:
-    icon, colour = BADGES[dossier.status]
-    overdue = dossier.overdue(now)
-    rows: list[tuple[str, str]] = [
-        (tr("result_code", lang), dossier.code),
+    badge = BADGES[dossier.status]
+    words = tr(f"status_{dossier.status.value}", lang)
+    rows: list[tuple[str, str]] = [(tr("result_code", lang), dossier.code)]
+    if dossier.status.label(lang) != words:  # the portal's own name, as other channels say it
+        rows.append((tr("result_status", lang), dossier.status.label(lang)))
+    rows += [
         (tr("result_procedure", lang), dossier.procedure),
         (tr("result_agency", lang), dossier.agency),
     ]
     if show_applicant and dossier.applicant is not None:
         rows.append((tr("result_applicant", lang), dossier.applicant.name))
     rows.append((tr("result_received", lang), format_date(dossier.received_at)))
-    due = format_date(dossier.due_at)
-    if dossier.rescheduled:
-        due += " · " + tr("result_rescheduled", lang, date=format_date(dossier.effective_due))
-    rows.append((tr("result_due", lang), due))
-    if dossier.completed_at is not None:
-        rows.append((tr("result_completed", lang), format_date(dossier.completed_at)))
     if dossier.current_unit and not dossier.status.finished:
         rows.append((tr("result_unit", lang), dossier.current_unit))
-    if dossier.pickup_location:
+    if dossier.pickup_location and dossier.status not in (Status.REFUSED, Status.WITHDRAWN):
         rows.append((tr("result_pickup", lang), dossier.pickup_location))
-    steps = dossier.history[-history_steps:] if history_steps else ()
+    due, late = due_line(dossier, now, lang)
     history = tuple(
-        f"{format_moment(step.at)} · {step.status.label(lang)} · {step.unit}"
-        + (f": {step.note}" if step.note else "")
-        for step in reversed(steps)
+        HistoryLine(format_moment(step.at), step.status.label(lang), step.unit, step.note)
+        for step in reversed(dossier.history)
+    )
+    steps = tuple(
+        Step(tr(key, lang), state)
+        for key, state in zip(STEP_KEYS, step_states(dossier.status), strict=True)
     )
     return ResultView(
         code=dossier.code,
-        badge_icon="⚠" if overdue else icon,
-        badge_text=dossier.status.label(lang),
-        badge_colour=OVERDUE_COLOUR if overdue else colour,
-        due_note=due_phrase(dossier, now, lang) or "",
-        overdue=overdue,
+        status=dossier.status,
+        icon=badge.icon,
+        status_text=words,
+        colour=badge.colour,
+        turn=badge.turn,
+        steps=steps,
+        due=due,
+        late=late,
+        next_step=next_step(dossier, lang),
         rows=tuple(rows),
         history=history,
         follow_url=follow_url(lookup_url, dossier.code),

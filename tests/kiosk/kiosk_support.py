@@ -171,6 +171,7 @@ def write_config(directory: Path, backend_url: str, *, serial_port: str = "", **
         "sms_number": "0939 123 456",
         "state_dir": str(directory / "state"),
         "diagnostics_pin_hash": hash_pin(PIN, iterations=1000),
+        "screen_inches": "7",
         **kiosk,
     }
     lines = ["[backend]", f"url = {backend_url}", "cache_ttl = 0", "retries = 0"]
