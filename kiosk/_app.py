@@ -443,11 +443,12 @@ class KioskApp(App):
             tuple((step.label, step.state.value) for step in view.steps), view.colour, self.font
         )
         if view.due:
-            due = self._label(view.due, bold=True, color=LATE_COLOUR if view.late else INK)
+            text = escape(view.due)
             if view.late:
-                due.text = f"{LATE_ICON} {view.due}"
-                due.font_name = ICON_FONT
-            result.card.add_widget(due)
+                text = f"[font={ICON_FONT}]{LATE_ICON}[/font] {text}"
+            result.card.add_widget(
+                self._label(text, bold=True, color=LATE_COLOUR if view.late else INK)
+            )
         if view.next_step:
             result.card.add_widget(self._label(view.next_step, bold=True))
         for name, value in view.rows:

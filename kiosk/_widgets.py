@@ -33,7 +33,7 @@ KEYPAD_ROWS = (
 """Digits, the letters of agency codes (H: provinces, G: ministries), the separators (the
 kiosk puts them in itself where the code needs them), and the cursor."""
 
-PIN_ROWS = (("1", "2", "3"), ("4", "5", "6"), ("7", "8", "9"), ("CLEAR", "0", "BACKSPACE"))
+PIN_ROWS = (("1", "2", "3", "4", "5", "6"), ("7", "8", "9", "0", "BACKSPACE", "CLEAR"))
 
 
 KEY_LABELS = {"BACKSPACE": "⌫", "CLEAR": "C", "LEFT": "◀", "RIGHT": "▶"}
@@ -151,6 +151,7 @@ class FitLabel(Label):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.bind(width=self._fit, text=self._fit, largest=self._fit)
+        self.bind(texture_size=lambda _widget, size: setattr(self, "height", size[1]))
 
     def _fit(self, *_args: Any) -> None:
         shown = len(re.sub(r"\[/?[a-z]+[^\]]*\]", "", self.text)) or 1

@@ -32,6 +32,10 @@ from onestop.config import load_config
 
 
 def main() -> None:
+    import faulthandler
+    import signal
+
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     config_path, size_text, *rest = sys.argv[1:]
     fullscreen = "--fullscreen" in rest
     pictures = [Path(item) for item in rest if not item.startswith("--")]
@@ -139,7 +143,7 @@ def _dispatched(before: dict[str, int], **more: int) -> None:
         time.sleep(0.01)  # polling the UI thread, not a pause before an assertion
 
 
-def _on_main(function: Callable[[], Any], timeout: float = 10.0) -> Any:
+def _on_main(function: Callable[[], Any], timeout: float = 20.0) -> Any:
     from kivy.clock import Clock
 
     done = threading.Event()
@@ -166,7 +170,7 @@ def _shown(widget: Any, screen: Any) -> bool:
         if node.opacity == 0:
             return False
         node = node.parent
-    return widget.width > 1 and widget.height > 1
+    return bool(widget.width > 1 and widget.height > 1)
 
 
 def _visible_labels(app: Any) -> list[Any]:
@@ -222,7 +226,7 @@ def _overflow(app: Any) -> list[str]:
     problems = []
     leaves: list[tuple[Any, Box]] = []
     for widget in screen.walk(restrict=True):
-        if not _shown(widget, screen):
+        if widget is screen or not _shown(widget, screen):
             continue
         name = repr(getattr(widget, "text", "") or type(widget).__name__)[:60]
         box, seen, node = _window_box(widget), window, widget.parent
@@ -265,8 +269,9 @@ def _overflow(app: Any) -> list[str]:
 
 
 def _contains(outer: Any, inner: Any) -> bool:
+    """Whether ``inner`` lies inside ``outer`` in the tree (the window is its own parent)."""
     node = inner.parent
-    while node is not None:
+    while node is not None and node is not node.parent:
         if node is outer:
             return True
         node = node.parent
@@ -307,6 +312,10 @@ def _state(app: Any) -> dict[str, Any]:
         "spinner_angle": spinner.angle,
         "smallest_key": min((min(key.size) for key in keys), default=None),
         "px_per_mm": app.sizes.px_per_mm,
+        "font": app.font,
+        "font_status": app.font_status,
+        "touch": app.touch,
+        "gap": app.gap,
         "flow_entry": app.flow.entry,
         "flow_screen": str(app.flow.screen),
         "has_result": app.flow.dossier is not None,

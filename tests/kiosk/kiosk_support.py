@@ -213,54 +213,98 @@ def receipt_files(directory: Path, dossiers: list[Dossier]) -> list[Path]:
     return paths
 
 
+STRESS = Path(__file__).with_name("stress_dossiers.json")
+"""Long-text records: the longest procedure names, two-line units, several history notes."""
+ID_CARD_QR = "079123456789|381234567|Nguyễn Văn An|01011990|Nam|Vị Thanh, Hậu Giang|01012021"
+"""What the QR code on a citizen's ID card (CCCD) holds: invented, in the real layout."""
+
+
+def id_card_picture(directory: Path) -> Path:
+    """A camera frame of an ID card's QR code, for the "not a receipt" screen."""
+    import qrcode
+
+    code = qrcode.make(ID_CARD_QR, box_size=4, border=4).get_image().convert("RGB")
+    frame = Image.new("RGB", (640, 480), (120, 110, 100))
+    frame.paste(code, ((640 - code.width) // 2, (480 - code.height) // 2))
+    path = directory / "id-card.png"
+    frame.save(path)
+    return path
+
+
 def visit_every_screen(
-    kiosk: KioskProcess, gate: GateProxy, samples: dict[str, Dossier], size: str
+    kiosk: KioskProcess, gate: GateProxy, codes: dict[str, str], folder: Path
 ) -> dict[str, list[str]]:
-    """Bring up every screen with real input, save a screenshot of each under
-    ``test-artifacts/screenshots/<size>/`` and return the labels that overflow their box."""
-    folder = SCREENSHOTS / size
-    overflow: dict[str, list[str]] = {}
+    """Bring up every screen with real input, the long-text records on the result card, save a
+    screenshot of each in ``folder`` and return what is wrong with each layout.
+
+    ``codes`` maps a status to a code the gate's API knows; picture 0 of the camera is an ID
+    card's QR code.
+    """
+    problems: dict[str, list[str]] = {}
 
     def capture(name: str, screen: str) -> None:
         state = kiosk.wait(screen)
         kiosk.send("screenshot", path=str(folder / f"{name}.png"))
         if state["overflow"]:
-            overflow[name] = state["overflow"]
+            problems[name] = state["overflow"]
+
+    def look_up(code: str) -> None:
+        kiosk.send("type", text=code, delay=2, enter=True)
 
     capture("idle", "idle")
+    kiosk.send("tap", id="larger")
+    capture("idle-larger-text", "idle")
+    kiosk.send("tap", id="larger")
     kiosk.send("tap", id="language")
     capture("idle-en", "idle")
     kiosk.send("tap", id="language")
     kiosk.send("tap", id="type_code")
-    for key in "000.00.20.H30-2401":
+    for key in "0000020H302401":
         kiosk.send("tap", key=key)
     capture("entry", "entry")
+    kiosk.send("tap", id="larger")
+    capture("entry-larger-text", "entry")
+    kiosk.send("tap", id="larger")
     kiosk.send("tap", id="back")
     kiosk.wait("idle")
-    overdue = samples["processing"]
     gate.hold()
-    kiosk.send("type", text=overdue.code, delay=4, enter=True)
+    look_up(codes["processing"])
     gate.arrived.wait(10)
     capture("busy", "busy")
     gate.release()
-    capture("result", "result")
+    capture("result-long", "result")
+    kiosk.send("tap", id="details")
+    capture("details", "details")
+    kiosk.send("tap", id="back")
+    kiosk.wait("result")
+    kiosk.send("tap", id="larger")
+    capture("result-larger-text", "result")
     kiosk.send("tap", id="home")
+    for status in ("supplement_required", "awaiting_payment", "result_ready", "stopped"):
+        kiosk.wait("idle")
+        look_up(codes[status])
+        capture(f"result-{status}", "result")
+        kiosk.send("tap", id="home")
     kiosk.wait("idle")
     kiosk.send("tap", id="language")
-    kiosk.send("type", text=samples["supplement_required"].code, delay=4, enter=True)
+    look_up(codes["supplement_required"])
     capture("result-en", "result")
     kiosk.send("tap", id="home")
     kiosk.wait("idle")
-    kiosk.send("tap", id="language")
-    kiosk.send("type", text="000.00.20.H30-240115-9999", delay=4, enter=True)
+    look_up("000.00.20.H30-240115-9999")
     capture("not_found", "not_found")
     kiosk.send("tap", id="again")
-    kiosk.wait("entry")
-    kiosk.send("type", text="000.00.20.H3O-240115-0001", delay=4, enter=True)
+    capture("entry-corrected", "entry")
+    kiosk.send("home")
+    look_up("000.00.20.H3O-240115-0001")
     capture("invalid", "invalid")
     kiosk.send("home")
+    kiosk.send("show", index=0)
+    capture("seen-id-card", "seen")
+    kiosk.send("clear")
+    kiosk.send("home")
     gate.failing = True
-    kiosk.send("type", text="000.00.20.H30-240115-7777", delay=4, enter=True)
+    look_up("000.00.20.H30-240115-7777")
     capture("offline", "offline")
     gate.failing = False
     kiosk.send("home")
@@ -273,4 +317,4 @@ def visit_every_screen(
     kiosk.send("key", name="Return")
     capture("diagnostics", "diagnostics")
     kiosk.send("home")
-    return overflow
+    return problems

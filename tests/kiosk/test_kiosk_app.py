@@ -1,12 +1,11 @@
 """The kiosk app in a real 1024x600 window: keypad, camera, wedge scanner, errors, language,
-lock-down, the technicians' page, and screenshots of every screen."""
+lock-down, the technicians' page (every screen's layout: test_kiosk_layout)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -20,7 +19,6 @@ from tests.kiosk.kiosk_support import (
     dossiers_by_status,
     receipt_files,
     start_kiosk,
-    visit_every_screen,
     write_config,
 )
 
@@ -220,10 +218,3 @@ def test_a_scan_on_the_diagnostics_page_is_noted_not_looked_up(
         assert time.monotonic() < deadline, "the diagnostics page never showed the scan"
         time.sleep(0.1)
     assert kiosk.send("state")["screen"] == "diagnostics"
-
-
-def test_screenshots_of_every_screen_at_1024x600(
-    kiosk: KioskProcess, world: World, tmp_path: Path
-) -> None:
-    overflow = visit_every_screen(kiosk, world.gate, world.samples, "1024x600")
-    assert overflow == {}
