@@ -43,6 +43,7 @@ from hardware.scanner import SerialScanner, Typed, WedgeReader
 from kiosk import _widgets  # noqa: F401  (registers the widget classes used in .kv files)
 from kiosk._flow import KioskFlow, Timeouts
 from kiosk._flow import Screen as Step
+from kiosk._mask import letters, shapes
 from kiosk._pin import check_pin
 from kiosk._sizes import Sizes, sizes_for
 from kiosk._strings import tr
@@ -161,6 +162,8 @@ class KioskApp(App):
     larger_text = BooleanProperty(False)
     entry_markup = StringProperty("")
     entry_shape = StringProperty(EXAMPLE_CODE)
+    letter_page = BooleanProperty(False)
+    keypad_letters = StringProperty("")
     example_code = StringProperty(EXAMPLE_CODE)
     warning_text = StringProperty("")
     retry_text = StringProperty("")
@@ -188,6 +191,7 @@ class KioskApp(App):
             timeouts=Timeouts(self.kiosk.result_timeout, self.kiosk.idle_timeout),
             language=self.kiosk.language,
             clock=parts.clock,
+            families=parts.config.codes.code_families(),
         )
         self.repeat = RepeatFilter(self.kiosk.repeat_window)
         self.wedge = WedgeReader(
@@ -218,6 +222,8 @@ class KioskApp(App):
         for name in ("widgets", *(step.value for step in Step)):
             Builder.load_file(str(KV_DIR / f"{name}.kv"))
         self.lookup_url = self.kiosk.lookup_url
+        self.entry_shape = shapes(self.flow.families)
+        self.keypad_letters = letters(self.flow.families)
         self.demo = self.parts.demo
         root = KioskRoot()
         manager: ScreenManager = root.ids.screens
@@ -300,7 +306,11 @@ class KioskApp(App):
             return
         self.parts.camera = source
         self.camera_worker = CameraWorker(
-            source, self._on_camera_reading, self._post, repeat=self.repeat
+            source,
+            self._on_camera_reading,
+            self._post,
+            repeat=self.repeat,
+            families=self.flow.families,
         )
         self.camera_worker.start()
         self.camera_ok = True
@@ -350,6 +360,7 @@ class KioskApp(App):
         elif flow.screen in (Step.BUSY, Step.NOT_FOUND, Step.INVALID, Step.OFFLINE):
             self.shown_code = flow.entry
         if flow.screen is Step.ENTRY:
+            self.letter_page = flow.letter_page
             self.entry = flow.entry
             self.entry_markup = _with_cursor(flow.entry, flow.cursor)
             progress = flow.progress

@@ -20,7 +20,16 @@ from backend_client import (
     DossierNotFound,
     KnownStatus,
 )
-from dossier import CodeError, CodeProgress, CodeQuery, Dossier, code_progress, parse_query
+from dossier import (
+    DEFAULT_FAMILIES,
+    CodeError,
+    CodeFamilies,
+    CodeProgress,
+    CodeQuery,
+    Dossier,
+    code_progress,
+    parse_query,
+)
 from kiosk._mask import Typed, cursor_on
 from kiosk._seen import SeenCode, seen_code
 
@@ -63,12 +72,15 @@ class KioskFlow:
         timeouts: Timeouts = Timeouts(),
         language: str = "vi",
         clock: Callable[[], float] = time.monotonic,
+        families: CodeFamilies = DEFAULT_FAMILIES,
     ) -> None:
         self.timeouts = timeouts
+        self.families = families
         self.default_language = language
         self._clock = clock
         self.language = language
         self.larger_text = False
+        self.letter_page = False
         self.screen = Screen.IDLE
         self.typed = Typed()
         self.query: CodeQuery | None = None
@@ -109,12 +121,18 @@ class KioskFlow:
             self.typed = Typed(self.entry, cursor_on(self.entry, self.problem))
         else:
             self.typed = Typed(self.entry, len(self.entry))
+        self.letter_page = False
         self.screen = Screen.ENTRY
 
     def press_key(self, key: str) -> None:
         """A keypad key: a character, ``BACKSPACE``, ``CLEAR``, ``LEFT`` or ``RIGHT``."""
         self.pin_wrong = False
-        self.typed = self.typed.key(key, limit=MAX_ENTRY, mask=self.screen is not Screen.PIN)
+        if key in ("LETTERS", "DIGITS"):
+            self.letter_page = key == "LETTERS"
+            return
+        self.typed = self.typed.key(
+            key, limit=MAX_ENTRY, mask=self.screen is not Screen.PIN, families=self.families
+        )
 
     @property
     def takes_scans(self) -> bool:
@@ -124,7 +142,7 @@ class KioskFlow:
 
     @property
     def progress(self) -> CodeProgress:
-        return code_progress(self.entry)
+        return code_progress(self.entry, families=self.families)
 
     def submit_entry(self) -> CodeQuery | None:
         return self.submit(self.entry)
@@ -133,7 +151,7 @@ class KioskFlow:
         """A code typed, scanned or read by the camera: the query to look up, or None after
         moving to the invalid-code screen."""
         try:
-            query = parse_query(text)
+            query = parse_query(text, families=self.families)
         except CodeError as exc:
             self.problem = exc
             kept = text.strip()[:MAX_ENTRY]

@@ -28,15 +28,24 @@ from kiosk._view import Colour, qr_matrix
 KEYPAD_ROWS = (
     ("1", "2", "3", "H", ".", "LEFT"),
     ("4", "5", "6", "G", "-", "RIGHT"),
-    ("7", "8", "9", "0", "BACKSPACE", "CLEAR"),
+    ("7", "8", "9", "0", "BACKSPACE", "LETTERS"),
 )
 """Digits, the letters of agency codes (H: provinces, G: ministries), the separators (the
-kiosk puts them in itself where the code needs them), and the cursor."""
+kiosk puts them in itself where the code needs them), the cursor, and the letter page (only
+where the deployment's code families need other letters)."""
+LETTER_COLUMNS = 9
 
 PIN_ROWS = (("1", "2", "3", "4", "5", "6"), ("7", "8", "9", "0", "BACKSPACE", "CLEAR"))
 
 
-KEY_LABELS = {"BACKSPACE": "⌫", "CLEAR": "C", "LEFT": "◀", "RIGHT": "▶"}
+KEY_LABELS = {
+    "BACKSPACE": "⌫",
+    "CLEAR": "C",
+    "LEFT": "◀",
+    "RIGHT": "▶",
+    "LETTERS": "ABC",
+    "DIGITS": "123",
+}
 
 
 class KeyButton(Button):
@@ -55,6 +64,9 @@ class Keypad(GridLayout):
     """
 
     layout = StringProperty("code")
+    page = StringProperty("digits")
+    letters = StringProperty("")
+    """The letters of the letter page; none: no letter page."""
 
     __events__ = ("on_key",)
 
@@ -63,13 +75,32 @@ class Keypad(GridLayout):
         Clock.schedule_once(lambda _dt: self._build(), 0)
 
     def _build(self) -> None:
-        rows = PIN_ROWS if self.layout == "pin" else KEYPAD_ROWS
-        self.cols = len(rows[0])
+        self.clear_widgets()
+        rows: tuple[tuple[str, ...], ...]
+        if self.layout == "pin":
+            rows = PIN_ROWS
+        elif self.page == "letters":
+            keys = (*self.letters, "DIGITS")
+            rows = tuple(
+                keys[start : start + LETTER_COLUMNS]
+                for start in range(0, len(keys), LETTER_COLUMNS)
+            )
+        else:
+            rows = tuple(
+                tuple(key for key in row if key != "LETTERS" or self.letters) for row in KEYPAD_ROWS
+            )
+        self.cols = max(len(row) for row in rows)
         for row in rows:
             for key in row:
                 button = KeyButton(key=key)
                 button.bind(on_release=lambda button: self.dispatch("on_key", button.key))
                 self.add_widget(button)
+
+    def on_page(self, _instance: Keypad, _page: str) -> None:
+        self._build()
+
+    def on_letters(self, _instance: Keypad, _letters: str) -> None:
+        self._build()
 
     def on_key(self, key: str) -> None:
         """Default handler; screens bind to it."""

@@ -19,6 +19,7 @@ from typing import Any, get_args, get_type_hints
 from onestop.config._sections import (
     BackendSection,
     CameraSection,
+    CodesSection,
     KioskSection,
     ModemSection,
     PrinterSection,
@@ -64,6 +65,7 @@ class Config:
     scanner: ScannerSection = dataclasses.field(default_factory=ScannerSection)
     modem: ModemSection = dataclasses.field(default_factory=ModemSection)
     smsd: SmsdSection = dataclasses.field(default_factory=SmsdSection)
+    codes: CodesSection = dataclasses.field(default_factory=CodesSection)
     upstream: dict[str, UpstreamSection] = named("upstream")
     path: Path | None = None
     warnings: tuple[str, ...] = ()

@@ -98,7 +98,8 @@ class KioskProcess:
         )
         self._stderr: list[str] = []
         self.mark = 0
-        threading.Thread(target=self._drain, daemon=True).start()
+        self._drainer = threading.Thread(target=self._drain, daemon=True)
+        self._drainer.start()
         ready = self._reply(timeout=60)
         assert ready.get("ready"), f"the kiosk did not start: {ready}"
 
@@ -162,6 +163,10 @@ class KioskProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self._drainer.join(timeout=10)
+        for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
+            if pipe is not None:
+                pipe.close()
 
 
 def write_config(directory: Path, backend_url: str, *, serial_port: str = "", **kiosk: str) -> Path:
@@ -296,7 +301,7 @@ def visit_every_screen(
     kiosk.send("tap", id="again")
     capture("entry-corrected", "entry")
     kiosk.send("home")
-    look_up("000.00.20.H3O-240115-0001")
+    look_up("000.00.20.H30-240230-0001")
     capture("invalid", "invalid")
     kiosk.send("home")
     kiosk.send("show", index=0)
