@@ -46,6 +46,7 @@ from kiosk._flow import Screen as Step
 from kiosk._mask import letters, shapes
 from kiosk._pin import check_pin
 from kiosk._sizes import Sizes, sizes_for
+from kiosk._speech import Speaker, utterance
 from kiosk._strings import tr
 from kiosk._theme import ICON_FONT, INK, WARNING
 from kiosk._view import LATE_COLOUR, LATE_ICON, ResultView, follow_url, qr_matrix, result_view
@@ -203,6 +204,14 @@ class KioskApp(App):
             self._post,
             prepare=lambda dossier: qr_matrix(follow_url(self.kiosk.lookup_url, dossier.code)),
         )
+        self.speaker = Speaker(
+            mode=self.kiosk.speech,
+            player=self.kiosk.speech_player,
+            prompts=self.kiosk.speech_prompts,
+            on_spoken=lambda text: self._post(
+                lambda: self._record("spoken", text, time.monotonic())
+            ),
+        )
         self._chores = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chores")
         """Slow technicians' work (the PIN's hash, the health check), off the UI thread."""
         self.camera_worker: CameraWorker | None = None
@@ -222,6 +231,7 @@ class KioskApp(App):
         for name in ("widgets", *(step.value for step in Step)):
             Builder.load_file(str(KV_DIR / f"{name}.kv"))
         self.lookup_url = self.kiosk.lookup_url
+        self.can_speak = self.speaker.available
         self.entry_shape = shapes(self.flow.families)
         self.keypad_letters = letters(self.flow.families)
         self.demo = self.parts.demo
@@ -263,6 +273,7 @@ class KioskApp(App):
         if self.serial is not None:
             self.serial.stop()
         self.lookups.shutdown()
+        self.speaker.close()
         self._chores.shutdown(wait=False, cancel_futures=True)
 
     def _cover_screen(self, _dt: float) -> None:
@@ -522,6 +533,13 @@ class KioskApp(App):
     def close_details(self) -> None:
         self.flow.close_details()
         self.refresh()
+
+    def read_aloud(self) -> None:
+        """Say the result (on the speaker's own thread; the screen goes on answering)."""
+        dossier, view = self.flow.dossier, self.view
+        if dossier is not None and view is not None:
+            lang = self.flow.language
+            self.speaker.say(utterance(dossier, lang=lang, next_step=view.next_step), lang)
 
     def retry_now(self) -> None:
         self._after_submit(self.flow.retry(asked=True))

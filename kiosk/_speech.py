@@ -129,13 +129,16 @@ class Speaker:
             target = self._folder / f"speech-{self._count}.wav"
             try:
                 self._render(pieces, lang, target)
-                self._playing = subprocess.Popen([*self._player, str(target)])  # noqa: S603
+                playing = subprocess.Popen([*self._player, str(target)])  # noqa: S603
             except (OSError, subprocess.SubprocessError, wave.Error) as exc:
                 logger.warning("could not read the result aloud: %s", exc)
                 return
-        self._on_spoken(" ".join(piece.text for piece in pieces))
+            self._playing = playing
+        if playing.wait() == 0:  # said to the end, not cut off by the next request
+            self._on_spoken(" ".join(piece.text for piece in pieces))
 
     def stop(self) -> None:
+        """Cut off what is being said."""
         playing = self._playing
         if playing is not None and playing.poll() is None:
             playing.terminate()

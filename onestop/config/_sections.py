@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from dossier import FIELDS, CodeFamilies, CodeFamiliesError, Family
 from onestop.config._types import (
@@ -127,7 +128,9 @@ class KioskSection:
         "aplay -q", text(), "Command that plays a WAV file, the file's path added at the end."
     )
 
-    OLD_KEYS = {"history_steps": Retired("the result's details page shows every step")}
+    OLD_KEYS: ClassVar[dict[str, Retired]] = {
+        "history_steps": Retired("the result's details page shows every step")
+    }
 
 
 @dataclass(frozen=True)

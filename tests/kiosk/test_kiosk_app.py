@@ -11,6 +11,7 @@ import pytest
 
 from dossier import Dossier, format_date
 from kiosk import BADGES
+from kiosk._speech import utterance
 from onestop.demo_api import DemoStatusServer
 from tests.kiosk.kiosk_support import (
     PIN,
@@ -43,7 +44,9 @@ def world(
     directory = tmp_path_factory.mktemp("kiosk-1024")
     samples = dossiers_by_status(demo_api)
     shown = [samples["processing"], samples["result_ready"], samples["delivered"]]
-    config = write_config(directory, gate.url)
+    spoken = directory / "spoken"
+    spoken.mkdir()
+    config = write_config(directory, gate.url, speech="espeak", speech_player=f"cp -t {spoken}")
     app = start_kiosk(xdisplay, config, "1024x600", receipt_files(directory, shown))
     yield World(app, samples, shown, gate)
     app.close()
@@ -218,3 +221,13 @@ def test_a_scan_on_the_diagnostics_page_is_noted_not_looked_up(
         assert time.monotonic() < deadline, "the diagnostics page never showed the scan"
         time.sleep(0.1)
     assert kiosk.send("state")["screen"] == "diagnostics"
+
+
+def test_the_result_is_read_aloud_off_the_ui_thread(kiosk: KioskProcess, world: World) -> None:
+    dossier = world.samples["processing"]
+    kiosk.send("type", text=dossier.code, delay=4, enter=True)
+    kiosk.wait("result")
+    kiosk.send("tap", id="speak")
+    said = " ".join(piece.text for piece in utterance(dossier, lang="vi"))
+    kiosk.wait_event("spoken", said, timeout=60)  # espeak-ng's WAV, played to the end
+    assert kiosk.send("state")["screen"] == "result"
