@@ -39,6 +39,7 @@ from backend_client import BackendError, StatusClient
 from dossier import EXAMPLE_CODE, ICT, CodeError, CodeQuery, Dossier, Stage, format_moment
 from hardware.barcode import Reading, RepeatFilter
 from hardware.camera import CameraError, FrameSource, PlaybackSource, open_camera
+from hardware.printer import PrinterError, open_printer
 from hardware.scanner import SerialScanner, Typed, WedgeReader
 from kiosk import _widgets  # noqa: F401  (registers the widget classes used in .kv files)
 from kiosk._flow import KioskFlow, Timeouts
@@ -46,6 +47,7 @@ from kiosk._flow import Screen as Step
 from kiosk._mask import letters, shapes
 from kiosk._pin import check_pin
 from kiosk._sizes import Sizes, sizes_for
+from kiosk._slip import slip_image
 from kiosk._speech import Speaker, utterance
 from kiosk._strings import tr
 from kiosk._theme import ICON_FONT, INK, WARNING
@@ -212,6 +214,7 @@ class KioskApp(App):
                 lambda: self._record("spoken", text, time.monotonic())
             ),
         )
+        self.printer = open_printer(parts.config.printer)
         self._chores = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chores")
         """Slow technicians' work (the PIN's hash, the health check), off the UI thread."""
         self.camera_worker: CameraWorker | None = None
@@ -232,6 +235,7 @@ class KioskApp(App):
             Builder.load_file(str(KV_DIR / f"{name}.kv"))
         self.lookup_url = self.kiosk.lookup_url
         self.can_speak = self.speaker.available
+        self.can_print = self.printer is not None
         self.entry_shape = shapes(self.flow.families)
         self.keypad_letters = letters(self.flow.families)
         self.demo = self.parts.demo
@@ -540,6 +544,34 @@ class KioskApp(App):
         if dossier is not None and view is not None:
             lang = self.flow.language
             self.speaker.say(utterance(dossier, lang=lang, next_step=view.next_step), lang)
+
+    def print_slip(self) -> None:
+        """Print the result on the slip printer, off the UI thread."""
+        printer, view = self.printer, self.view
+        if printer is None or view is None or self.print_text == tr("printing", self.flow.language):
+            return
+        lang = self.flow.language
+        self.print_text = tr("printing", lang)
+        printed_at = self.parts.now()
+
+        def run() -> None:
+            try:
+                printer.print_image(
+                    slip_image(view, printed_at=printed_at, width=printer.width, lang=lang)
+                )
+            except PrinterError as exc:
+                logger.warning("printing a slip failed: %s", exc)
+                text = tr("print_failed", lang, reason=str(exc))
+            else:
+                text = tr("printed", lang)
+            self._post(lambda: self._printed(view.code, text))
+
+        self._chores.submit(run)
+
+    def _printed(self, code: str, text: str) -> None:
+        self._record("printed", code, time.monotonic())
+        if self.view is not None and self.view.code == code:
+            self.print_text = text
 
     def retry_now(self) -> None:
         self._after_submit(self.flow.retry(asked=True))

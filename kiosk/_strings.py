@@ -100,6 +100,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "speak_place": ("Nơi nhận kết quả:", "Collect the result at:"),
     "speak_code": ("Mã hồ sơ:", "Dossier code:"),
     "print_slip": ("In phiếu", "Print a slip"),
+    "slip_title": ("PHIẾU TRA CỨU HỒ SƠ", "DOSSIER STATUS"),
+    "slip_printed": ("In lúc {moment}", "Printed at {moment}"),
     "printing": ("Đang in…", "Printing…"),
     "printed": ("Đã in, mời lấy phiếu", "Printed: please take your slip"),
     "print_failed": ("Không in được: {reason}", "Could not print: {reason}"),

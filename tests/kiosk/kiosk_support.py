@@ -169,7 +169,14 @@ class KioskProcess:
                 pipe.close()
 
 
-def write_config(directory: Path, backend_url: str, *, serial_port: str = "", **kiosk: str) -> Path:
+def write_config(
+    directory: Path,
+    backend_url: str,
+    *,
+    serial_port: str = "",
+    printer_port: int = 0,
+    **kiosk: str,
+) -> Path:
     settings = {
         "language": "vi",
         "lookup_url": LOOKUP_URL,
@@ -183,6 +190,9 @@ def write_config(directory: Path, backend_url: str, *, serial_port: str = "", **
     lines += ["connect_timeout = 1", "read_timeout = 20", "total_timeout = 25", "", "[kiosk]"]
     lines += [f"{key} = {value}" for key, value in settings.items()]
     lines += ["", "[scanner]", "wedge_max_gap = 0.15", f"serial_port = {serial_port}"]
+    if printer_port:
+        lines += ["", "[printer]", "connection = network", "host = 127.0.0.1"]
+        lines += [f"port = {printer_port}"]
     path = directory / "onestop.conf"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -7,14 +7,19 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 
 from dossier import Dossier, format_date
+from hardware.barcode import Decoder
+from hardware.printer import VirtualPrinter
 from kiosk import BADGES
 from kiosk._speech import utterance
 from onestop.demo_api import DemoStatusServer
 from tests.kiosk.kiosk_support import (
+    LOOKUP_URL,
     PIN,
+    SCREENSHOTS,
     GateProxy,
     KioskProcess,
     dossiers_by_status,
@@ -32,6 +37,7 @@ class World:
     samples: dict[str, Dossier]
     shown: list[Dossier]
     gate: GateProxy
+    printer: VirtualPrinter
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +52,18 @@ def world(
     shown = [samples["processing"], samples["result_ready"], samples["delivered"]]
     spoken = directory / "spoken"
     spoken.mkdir()
-    config = write_config(directory, gate.url, speech="espeak", speech_player=f"cp -t {spoken}")
+    printer = VirtualPrinter()
+    config = write_config(
+        directory,
+        gate.url,
+        printer_port=printer.port,
+        speech="espeak",
+        speech_player=f"cp -t {spoken}",
+    )
     app = start_kiosk(xdisplay, config, "1024x600", receipt_files(directory, shown))
-    yield World(app, samples, shown, gate)
+    yield World(app, samples, shown, gate, printer)
     app.close()
+    printer.close()
 
 
 @pytest.fixture
@@ -231,3 +245,20 @@ def test_the_result_is_read_aloud_off_the_ui_thread(kiosk: KioskProcess, world: 
     said = " ".join(piece.text for piece in utterance(dossier, lang="vi"))
     kiosk.wait_event("spoken", said, timeout=60)  # espeak-ng's WAV, played to the end
     assert kiosk.send("state")["screen"] == "result"
+
+
+def test_a_printed_slip_carries_a_qr_code_to_follow_the_dossier(
+    kiosk: KioskProcess, world: World
+) -> None:
+    dossier = world.samples["result_ready"]
+    kiosk.send("type", text=dossier.code, delay=4, enter=True)
+    kiosk.wait("result")
+    kiosk.send("tap", id="print")
+    kiosk.wait_event("printed", dossier.code)
+    page = world.printer.pages.get(timeout=10)
+    assert not isinstance(page, Exception), page
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.save(SCREENSHOTS / "slip.png")
+    readings = Decoder().decode(np.asarray(page.convert("L")))
+    assert [reading.text for reading in readings] == [f"{LOOKUP_URL}?mahs={dossier.code}"]
+    assert "Đã in, mời lấy phiếu" in " ".join(kiosk.send("state")["texts"])
