@@ -11,11 +11,12 @@ import collections
 import datetime as dt
 import gc
 import logging
+import math
 import time
+import wave
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from math import ceil
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,30 @@ ENTER_KEYS = (13, 271)
 ESCAPE_KEY = 27
 BACKSPACE_KEY = 8
 NEXT_RECEIPT_KEY = 286  # F5: the demo's "show the next receipt to the camera"
+
+
+def load_click(folder: Path) -> Any:
+    """A short click (30 ms at 2 kHz, written once to ``folder``) for the keypad, or None
+    when Kivy finds no way to play sound."""
+    from kivy.core.audio import SoundLoader
+
+    path = folder / "click.wav"
+    if not path.exists():
+        rate = 22050
+        with wave.open(str(path), "wb") as out:
+            out.setparams((1, 2, rate, 0, "NONE", "not compressed"))
+            fade = [1.0 - index / (rate * 0.03) for index in range(int(rate * 0.03))]
+            samples = (
+                int(12000 * level * math.sin(2 * math.pi * 2000 * index / rate))
+                for index, level in enumerate(fade)
+            )
+            out.writeframes(
+                b"".join(sample.to_bytes(2, "little", signed=True) for sample in samples)
+            )
+    sound = SoundLoader.load(str(path))
+    if sound is None:
+        logger.warning("key_sound is on, but no sound can be played here")
+    return sound
 
 
 def escape(text: str) -> str:
@@ -215,6 +240,8 @@ class KioskApp(App):
             ),
         )
         self.printer = open_printer(parts.config.printer)
+        self.click: Any = None
+        """The key-press sound, when ``[kiosk] key_sound`` is on and there is a sound card."""
         self._chores = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chores")
         """Slow technicians' work (the PIN's hash, the health check), off the UI thread."""
         self.camera_worker: CameraWorker | None = None
@@ -236,6 +263,8 @@ class KioskApp(App):
         self.lookup_url = self.kiosk.lookup_url
         self.can_speak = self.speaker.available
         self.can_print = self.printer is not None
+        if self.kiosk.key_sound:
+            self.click = load_click(self.kiosk.state_dir)
         self.entry_shape = shapes(self.flow.families)
         self.keypad_letters = letters(self.flow.families)
         self.demo = self.parts.demo
@@ -577,6 +606,10 @@ class KioskApp(App):
         self._after_submit(self.flow.retry(asked=True))
 
     def press_key(self, key: str) -> None:
+        if self.click is not None:
+            self.click.seek(0)
+            self.click.play()
+            self._record("click", key, time.monotonic())
         self.flow.press_key(key)
         self.refresh()
 
@@ -728,7 +761,9 @@ class KioskApp(App):
     def _update_retry(self) -> None:
         left = self.flow.retry_in()
         self.retry_text = (
-            "" if left is None else tr("offline_retry_in", self.flow.language, seconds=ceil(left))
+            ""
+            if left is None
+            else tr("offline_retry_in", self.flow.language, seconds=math.ceil(left))
         )
 
     def _on_flip(self, _window: Any) -> None:

@@ -98,7 +98,8 @@ def masked(text: str, key: str, families: CodeFamilies = DEFAULT_FAMILIES) -> st
     dashes = text.count("-")
     full = not text.startswith(("H", "G"))  # a letter code's groups have 1 to 3 digits
     agency_done = progress.stage is Stage.DATE and progress.missing == 6 and dashes == 0 and full
-    date_done = progress.stage is Stage.SEQUENCE and progress.missing == 4 and dashes == 1
+    date = text.partition("-")[2]
+    date_done = dashes == 1 and len(date) == 6 and date.isdigit()  # even a date that is wrong
     if (agency_done or date_done) and key.isdigit():  # a dash comes next
         return f"{text}-{key}"
     if _fits(typed) or not _fits(text):

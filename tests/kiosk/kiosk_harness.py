@@ -312,6 +312,7 @@ def _state(app: Any) -> dict[str, Any]:
         "spinner_angle": spinner.angle,
         "smallest_key": min((min(key.size) for key in keys), default=None),
         "px_per_mm": app.sizes.px_per_mm,
+        "warning": app.warning_text,
         "font": app.font,
         "font_status": app.font_status,
         "touch": app.touch,

@@ -206,7 +206,7 @@ def start_kiosk(
     *,
     fullscreen: bool = False,
 ) -> KioskProcess:
-    env = {**os.environ, "DISPLAY": xdisplay}
+    env = {**os.environ, "DISPLAY": xdisplay, "SDL_AUDIODRIVER": "dummy"}  # sound, unheard
     args = [str(config), size, *(["--fullscreen"] if fullscreen else [])]
     return KioskProcess(env, args + [str(path) for path in pictures or []])
 

@@ -59,6 +59,7 @@ def world(
         printer_port=printer.port,
         speech="espeak",
         speech_player=f"cp -t {spoken}",
+        key_sound="yes",
     )
     app = start_kiosk(xdisplay, config, "1024x600", receipt_files(directory, shown))
     yield World(app, samples, shown, gate, printer)
@@ -89,6 +90,8 @@ def test_typing_a_code_on_the_keypad_shows_its_status(kiosk: KioskProcess, world
     for key in dossier.code[-2:]:
         kiosk.send("tap", key=key)
     assert kiosk.send("state")["hint"] == "Mã đã đủ: bấm Tra cứu"
+    clicks = [event[2] for event in kiosk.send("events") if event[1] == "click"]
+    assert clicks[-2:] == list(dossier.code[-2:])  # each key clicks ([kiosk] key_sound)
     kiosk.send("tap", id="lookup")
     state = kiosk.wait("result")
     assert "Yêu cầu bổ sung hồ sơ" in " ".join(state["texts"])

@@ -283,3 +283,39 @@ def test_public_names(module: object) -> None:
     assert names == sorted(names, key=lambda name: (not name.isupper(), name))
     for name in names:
         assert getattr(module, name) is not None
+
+
+@pytest.mark.parametrize(
+    ("scanned", "said"),
+    [
+        ("079123456789|381234567|Nguyễn Văn An|01011990|Nam|Hậu Giang|01012021", "căn cước"),
+        ("https://www.facebook.com/ubnd.haugiang", "www.facebook.com"),
+        ("00020101021138570010A00000072701270006970436", "thanh toán"),
+        ("WIFI:S:SoTuPhap;T:WPA;P:12345678;;", "Wi-Fi"),
+        ("BEGIN:VCARD\nVERSION:3.0\nFN:Nguyen Van An\nEND:VCARD", "danh thiếp"),
+        ("8934563138165", "hàng hóa"),
+        ("Xin chào", '"Xin chào"'),
+    ],
+)
+def test_a_scan_that_is_not_a_receipt_says_what_it_was(scanned: str, said: str) -> None:
+    flow = KioskFlow()
+    flow.not_a_dossier_code(scanned)
+    assert flow.screen is Screen.SEEN
+    assert flow.seen is not None
+    assert said in flow.seen.message("vi")
+    assert flow.seen.message("en") != flow.seen.message("vi")
+
+
+def test_the_keypad_puts_in_separators_and_keeps_the_code_after_an_error() -> None:
+    flow = KioskFlow()
+    flow.open_entry()
+    for key in "0000020H302402300001":  # no dots, no dashes, and a wrong date
+        flow.press_key(key)
+    assert flow.entry == "000.00.20.H30-240230-0001"
+    assert flow.submit_entry() is None
+    flow.open_entry(keep=True)  # "correct the code"
+    assert (flow.entry, flow.cursor) == ("000.00.20.H30-240230-0001", 20)  # after the date
+    for key in ("BACKSPACE", "BACKSPACE", "2", "8"):
+        flow.press_key(key)
+    assert flow.entry == "000.00.20.H30-240228-0001"
+    assert flow.submit_entry() is not None
