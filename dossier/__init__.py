@@ -19,7 +19,15 @@ from dossier._codes import (
 )
 from dossier._families import DEFAULT_FAMILIES, CodeFamilies, CodeFamiliesError, CustomFamily
 from dossier._find import find_codes, normalize_code, parse_code, parse_query
+from dossier._guidance import (
+    PLACEHOLDERS,
+    OfficeGuide,
+    citizens_turn,
+    next_step,
+    unknown_placeholders,
+)
 from dossier._hibc import hibc_encode
+from dossier._language import Language
 from dossier._model import (
     FIELDS,
     ICT,
@@ -43,6 +51,7 @@ __all__ = [
     "FIELDS",
     "ICT",
     "MAX_TEXT",
+    "PLACEHOLDERS",
     "Applicant",
     "CodeError",
     "CodeFamilies",
@@ -55,9 +64,12 @@ __all__ = [
     "DossierFormatError",
     "Family",
     "HistoryEntry",
+    "Language",
+    "OfficeGuide",
     "Problem",
     "Stage",
     "Status",
+    "citizens_turn",
     "code_progress",
     "date_words",
     "dossier_from_json",
@@ -69,6 +81,7 @@ __all__ = [
     "format_moment",
     "format_time",
     "hibc_encode",
+    "next_step",
     "normalize_code",
     "number_words",
     "parse_code",
@@ -76,4 +89,5 @@ __all__ = [
     "spell_code",
     "strip_diacritics",
     "time_words",
+    "unknown_placeholders",
 ]

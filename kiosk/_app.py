@@ -196,6 +196,7 @@ class KioskApp(App):
     warning_text = StringProperty("")
     retry_text = StringProperty("")
     offline_sms = StringProperty("")
+    offline_hotline = StringProperty("")
     can_speak = BooleanProperty(False)
     can_print = BooleanProperty(False)
     print_text = StringProperty("")
@@ -240,6 +241,7 @@ class KioskApp(App):
             ),
         )
         self.printer = open_printer(parts.config.printer)
+        self.guide = parts.config.guidance.guide()
         self.click: Any = None
         """The key-press sound, when ``[kiosk] key_sound`` is on and there is a sound card."""
         self._chores = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chores")
@@ -427,6 +429,10 @@ class KioskApp(App):
             else ""
         )
         if flow.screen is Step.OFFLINE:
+            hotline = self.guide.hotline
+            self.offline_hotline = (
+                tr("offline_hotline", flow.language, hotline=hotline) if hotline else ""
+            )
             self.offline_sms = (
                 tr(
                     "offline_sms",
@@ -474,6 +480,7 @@ class KioskApp(App):
             now=self.parts.now(),
             lang=self.flow.language,
             lookup_url=self.kiosk.lookup_url,
+            guide=self.guide,
             show_applicant=self.kiosk.show_applicant,
             known=self.flow.known,
         )

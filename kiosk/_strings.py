@@ -172,6 +172,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Hoặc nhắn tin: {keyword} {code} gửi {number}",
         "Or text: {keyword} {code} to {number}",
     ),
+    "offline_hotline": ("Gọi hỗ trợ: {hotline}", "Call for help: {hotline}"),
     "pin_title": ("Mã PIN kỹ thuật viên", "Technician PIN"),
     "pin_wrong": ("Mã PIN không đúng", "Wrong PIN"),
     "pin_ok": ("Mở", "Open"),

@@ -17,7 +17,17 @@ from functools import lru_cache
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from backend_client import KnownStatus
-from dossier import ICT, Dossier, Status, format_date, format_moment
+from dossier import (
+    ICT,
+    Dossier,
+    Language,
+    OfficeGuide,
+    Status,
+    citizens_turn,
+    format_date,
+    format_moment,
+    next_step,
+)
 from kiosk._strings import tr
 
 Colour = tuple[float, float, float, float]
@@ -35,32 +45,42 @@ class Turn(enum.StrEnum):
     DONE = "done"
     ENDED = "ended"
 
+    @classmethod
+    def of(cls, status: Status) -> Turn:
+        if citizens_turn(status):
+            return cls.CITIZEN
+        if status in (Status.RESULT_READY, Status.DELIVERED):
+            return cls.DONE
+        return cls.ENDED if status.finished else cls.OFFICE
+
 
 @dataclass(frozen=True, slots=True)
 class Badge:
     icon: str
     colour: Colour
-    turn: Turn
 
 
 # Each colour keeps white text above 4.5:1 contrast (Circular 26/2020/TT-BTTTT asks for
 # sufficient contrast), and no two statuses share one. Icons are glyphs of the bundled DejaVu
 # Sans font (a test checks that each has a glyph there).
 BADGES: dict[Status, Badge] = {
-    Status.SUBMITTED: Badge("✉", _hex("00695C"), Turn.OFFICE),
-    Status.RECEIVED: Badge("✓", _hex("00796B"), Turn.OFFICE),
-    Status.PROCESSING: Badge("⚙", _hex("1565C0"), Turn.OFFICE),
-    Status.SUPPLEMENT_REQUIRED: Badge("✎", _hex("8A4B00"), Turn.CITIZEN),
-    Status.AWAITING_PAYMENT: Badge("₫", _hex("6A1B9A"), Turn.CITIZEN),
-    Status.RESULT_READY: Badge("★", _hex("2E7D32"), Turn.DONE),
-    Status.DELIVERED: Badge("✔", _hex("1B5E20"), Turn.DONE),
-    Status.WITHDRAWN: Badge("↩", _hex("5D4037"), Turn.ENDED),
-    Status.REFUSED: Badge("✗", _hex("B71C1C"), Turn.ENDED),
-    Status.STOPPED: Badge("⊘", _hex("880E4F"), Turn.ENDED),
+    Status.SUBMITTED: Badge("✉", _hex("00695C")),
+    Status.RECEIVED: Badge("✓", _hex("00796B")),
+    Status.PROCESSING: Badge("⚙", _hex("1565C0")),
+    Status.SUPPLEMENT_REQUIRED: Badge("✎", _hex("8A4B00")),
+    Status.AWAITING_PAYMENT: Badge("₫", _hex("6A1B9A")),
+    Status.RESULT_READY: Badge("★", _hex("2E7D32")),
+    Status.DELIVERED: Badge("✔", _hex("1B5E20")),
+    Status.WITHDRAWN: Badge("↩", _hex("5D4037")),
+    Status.REFUSED: Badge("✗", _hex("B71C1C")),
+    Status.STOPPED: Badge("⊘", _hex("880E4F")),
 }
 LATE_COLOUR = _hex("C62828")
 """The appointment's line when the office is late: a warning beside the status, not instead."""
 LATE_ICON = "⚠"
+
+NO_GUIDE = OfficeGuide()
+"""An office that configured no ``[guidance]``: the built-in next steps."""
 
 STEP_KEYS = ("step_received", "step_processing", "step_result", "step_delivered")
 """The way every dossier goes: Tiếp nhận → Đang xử lý → Có kết quả → Đã trả."""
@@ -169,8 +189,7 @@ def due_line(dossier: Dossier, now: dt.datetime, lang: str) -> tuple[str, bool]:
     if dossier.rescheduled:
         when = tr("due_rescheduled", lang, date=when, old=format_date(dossier.due_at))
     days = dossier.days_left(now)
-    citizen = BADGES[dossier.status].turn is Turn.CITIZEN
-    if citizen:
+    if citizens_turn(dossier.status):
         return tr("due_plain", lang, when=when), False
     if days > 0:
         return tr("due_days_left", lang, when=when, days=days), False
@@ -182,27 +201,18 @@ def due_line(dossier: Dossier, now: dt.datetime, lang: str) -> tuple[str, bool]:
     return tr("due_late", lang, when=when, days=-days), True
 
 
-def next_step(dossier: Dossier, lang: str) -> str:
-    """The next-action line of the card.
-
-    GUIDANCE: this is where the per-office next step (what to bring, where, opening hours,
-    the hotline; what is missing for a supplement request; where to pay) comes from
-    ``dossier.guidance``, the one catalog the SMS replies share. Until that catalog is part
-    of the core, the card shows no next-action line rather than a second catalog.
-    """
-    del dossier, lang
-    return ""
-
-
 def result_view(
     dossier: Dossier,
     *,
     now: dt.datetime,
     lang: str,
     lookup_url: str,
+    guide: OfficeGuide = NO_GUIDE,
     show_applicant: bool = False,
     known: KnownStatus | None = None,
 ) -> ResultView:
+    """The card for ``dossier``; its next step comes from the office's ``guide`` through
+    :func:`dossier.next_step`, the advice the SMS replies give too."""
     badge = BADGES[dossier.status]
     words = tr(f"status_{dossier.status.value}", lang)
     rows: list[tuple[str, str]] = [(tr("result_code", lang), dossier.code)]
@@ -234,11 +244,11 @@ def result_view(
         icon=badge.icon,
         status_text=words,
         colour=badge.colour,
-        turn=badge.turn,
+        turn=Turn.of(dossier.status),
         steps=steps,
         due=due,
         late=late,
-        next_step=next_step(dossier, lang),
+        next_step=next_step(dossier, guide, now, Language(lang)),
         rows=tuple(rows),
         history=history,
         follow_url=follow_url(lookup_url, dossier.code),

@@ -319,3 +319,19 @@ def test_the_keypad_puts_in_separators_and_keeps_the_code_after_an_error() -> No
         flow.press_key(key)
     assert flow.entry == "000.00.20.H30-240228-0001"
     assert flow.submit_entry() is not None
+
+
+def test_the_card_says_what_to_do_next_from_the_offices_guidance() -> None:
+    from dossier import OfficeGuide
+
+    guide = OfficeGuide(hotline="0293 3 878 787", opening_hours="7:00-17:00 T2-T6")
+    ready = dataclasses.replace(dossier(Status.RESULT_READY), completed_at=NOW)
+    view = result_view(ready, now=NOW, lang="vi", lookup_url="x", guide=guide)
+    assert view.next_step.startswith("Mang giấy biên nhận và CCCD đến nhận kết quả tại")
+    assert "Bộ phận Một cửa, quầy 3" in view.next_step and "7:00-17:00" in view.next_step
+    more = dataclasses.replace(
+        dossier(Status.SUPPLEMENT_REQUIRED),
+        history=(HistoryEntry(NOW, "Một cửa", Status.SUPPLEMENT_REQUIRED, "Bản sao sổ đỏ"),),
+    )
+    asked = result_view(more, now=NOW, lang="en", lookup_url="x", guide=guide)
+    assert "Please supply: Bản sao sổ đỏ" in asked.next_step and "0293 3 878 787" in asked.next_step
