@@ -9,8 +9,8 @@
    the time of a frame with no code.
 2. Frame shown to the playback camera -> result screen drawn, median and p95, against the
    demo status API on loopback.
-3. Cold start (process start -> idle screen drawn) and resident memory after 1,000 lookups
-   compared with after 10.
+3. Cold start (process start -> idle screen drawn), the CPU the idle kiosk uses with its
+   camera on, and resident memory after 1,000 lookups compared with after 10.
 
 The app runs in a child process under the current ``$DISPLAY`` (an Xvfb is started when there
 is none). Numbers are printed, never asserted. ``BENCH_TRACE=1`` makes the child print, per
@@ -244,6 +244,35 @@ def _wait_drawn(app: Any, clock: Any, screen: str, since: int) -> float:
     raise TimeoutError(f"{screen} was not drawn")
 
 
+def _idle_cpu(app: Any, clock: Any, camera: Any, seconds: float = 5.0) -> dict[str, float]:
+    """The app's CPU time per second of wall time on the idle screen, the camera running:
+    with an empty desk before it, and with a printed page that holds no code."""
+    from hardware.receipts import ReceiptFields, render_receipt
+
+    page = render_receipt(
+        ReceiptFields.from_dossier(bundled_records()[0].dossier),
+        qr_payload=None,
+        barcode=Barcode.NONE,
+    )
+    scenes = {
+        "an empty desk": None,
+        "a page with no code": np.asarray(page.image.convert("RGB").resize((640, 480))),
+    }
+    shares = {}
+    for name, picture in scenes.items():
+        _on_main(clock, app.go_home)
+        if picture is None:
+            camera.clear()
+        else:
+            camera.show(picture)
+        time.sleep(1.0)  # let the worker settle on the new scene before measuring
+        started_cpu, started = time.process_time(), time.monotonic()
+        time.sleep(seconds)  # the measured interval itself
+        shares[name] = (time.process_time() - started_cpu) / (time.monotonic() - started)
+    camera.clear()
+    return shares
+
+
 def _rss_kib() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -282,6 +311,7 @@ def _drive(app: Any, clock: Any, *, codes: list[str], lookups: int, report: dict
 
         _on_main(clock, reset)
     report["latency"] = latencies
+    report["idle_cpu"] = _idle_cpu(app, clock, camera)
     memory = {}
     for count in range(1, lookups + 1):
         code = codes[count % len(codes)]
@@ -343,6 +373,8 @@ def app_figures(lookups: int) -> None:
             f"  cold start -> idle drawn: median {statistics.median(starts):.2f} s "
             f"(runs: {', '.join(f'{s:.2f}' for s in starts)})"
         )
+        for scene, share in report["idle_cpu"].items():
+            print(f"  idle, camera on, {scene}: {share:.1%} of one core")
         memory = {int(count): kib for count, kib in report["rss_kib"].items()}
         few, many = memory[10], memory[max(memory)]
         print(

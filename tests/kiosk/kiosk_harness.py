@@ -437,16 +437,16 @@ def _query(app: Any, command: dict[str, Any]) -> Any:
         )
     if op == "wait_event":
         deadline = time.monotonic() + command.get("within", 10.0)
+        kind, value = command["kind"], command["value"]
         while time.monotonic() < deadline:
             events = _on_main(lambda: list(app.events))
             for event in events:
-                if event[0] > command.get("since", 0) and event[1:3] == (
-                    command["kind"],
-                    command["value"],
-                ):
+                if event[0] <= command.get("since", 0) or event[1] != kind:
+                    continue
+                if event[2] == value or (command.get("contains") and value in event[2]):
                     return list(event)
             time.sleep(0.02)  # polling the UI thread, not a pause before an assertion
-        raise TimeoutError(f"no {command['kind']} event for {command['value']!r}")
+        raise TimeoutError(f"no {kind} event for {value!r}")
     if op == "request_close":
         return _on_main(lambda: app.root_window.dispatch("on_request_close"))
     if op == "screenshot":

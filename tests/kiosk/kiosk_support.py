@@ -139,8 +139,10 @@ class KioskProcess:
         )
         return state
 
-    def wait_event(self, kind: str, value: str, timeout: float = 20.0) -> list[Any]:
-        """The first ``kind`` event with ``value`` after the last input sent."""
+    def wait_event(
+        self, kind: str, value: str, timeout: float = 20.0, *, contains: bool = False
+    ) -> list[Any]:
+        """The first ``kind`` event with ``value`` (or holding it) after the last input sent."""
         event: list[Any] = self.send(
             "wait_event",
             timeout=timeout + 5,
@@ -148,6 +150,7 @@ class KioskProcess:
             value=value,
             within=timeout,
             since=self.mark,
+            contains=contains,
         )
         return event
 
