@@ -9,9 +9,10 @@ Exceptions::
 """
 
 from dossier._card import (
+    CARD_WORDS,
     STEP_KEYS,
-    TURNS,
     HistoryLine,
+    Step,
     StepState,
     Turn,
     card_history,
@@ -55,11 +56,13 @@ from dossier._model import (
 )
 from dossier._progress import CodeProgress, Stage, code_progress
 from dossier._rating import Channel, Rating
+from dossier._spoken import date_words, number_words, spell_code, time_words
 from dossier._status import Status
 from dossier._text import fold_text, strip_diacritics
 from dossier._wording import due_phrase, format_date, format_moment
 
 __all__ = [
+    "CARD_WORDS",
     "DEFAULT_FAMILIES",
     "EXAMPLE_CODE",
     "FIELDS",
@@ -67,7 +70,6 @@ __all__ = [
     "MAX_TEXT",
     "PLACEHOLDERS",
     "STEP_KEYS",
-    "TURNS",
     "Applicant",
     "Channel",
     "CodeError",
@@ -88,6 +90,7 @@ __all__ = [
     "Rating",
     "Stage",
     "Status",
+    "Step",
     "StepState",
     "Turn",
     "card_history",
@@ -96,6 +99,7 @@ __all__ = [
     "card_word",
     "citizens_turn",
     "code_progress",
+    "date_words",
     "dossier_from_json",
     "dossier_to_json",
     "due_line",
@@ -108,10 +112,13 @@ __all__ = [
     "hibc_encode",
     "next_step",
     "normalize_code",
+    "number_words",
     "parse_code",
     "parse_query",
+    "spell_code",
     "status_words",
     "step_states",
     "strip_diacritics",
+    "time_words",
     "unknown_placeholders",
 ]

@@ -29,19 +29,13 @@ class Turn(enum.StrEnum):
     DONE = "done"
     ENDED = "ended"
 
-
-TURNS: dict[Status, Turn] = {
-    Status.SUBMITTED: Turn.OFFICE,
-    Status.RECEIVED: Turn.OFFICE,
-    Status.PROCESSING: Turn.OFFICE,
-    Status.SUPPLEMENT_REQUIRED: Turn.CITIZEN,
-    Status.AWAITING_PAYMENT: Turn.CITIZEN,
-    Status.RESULT_READY: Turn.DONE,
-    Status.DELIVERED: Turn.DONE,
-    Status.WITHDRAWN: Turn.ENDED,
-    Status.REFUSED: Turn.ENDED,
-    Status.STOPPED: Turn.ENDED,
-}
+    @classmethod
+    def of(cls, status: Status) -> Turn:
+        if citizens_turn(status):
+            return cls.CITIZEN
+        if status in (Status.RESULT_READY, Status.DELIVERED):
+            return cls.DONE
+        return cls.ENDED if status.finished else cls.OFFICE
 
 
 class StepState(enum.StrEnum):
@@ -68,7 +62,7 @@ _WHERE: dict[Status, tuple[int, StepState]] = {
 }
 """Which step a status stands at, and how: the steps before it are done."""
 
-WORDS: dict[str, tuple[str, str]] = {
+CARD_WORDS: dict[str, tuple[str, str]] = {
     "status_submitted": ("Đã nộp, chờ tiếp nhận", "Submitted, waiting to be received"),
     "status_received": ("Đã tiếp nhận", "Received"),
     "status_processing": ("Đang xử lý", "In progress"),
@@ -116,8 +110,8 @@ WORDS: dict[str, tuple[str, str]] = {
 
 
 def card_word(key: str, lang: str = "vi", **values: object) -> str:
-    """A word of the card (see :data:`WORDS`) in ``lang``, with ``values`` filled in."""
-    vi, en = WORDS[key]
+    """A word of the card (see :data:`CARD_WORDS`) in ``lang``, with ``values`` filled in."""
+    vi, en = CARD_WORDS[key]
     text = en if lang == "en" else vi
     return text.format(**values) if values else text
 
@@ -135,10 +129,16 @@ def step_states(status: Status) -> tuple[StepState, ...]:
     )
 
 
-def card_steps(status: Status, lang: str = "vi") -> tuple[tuple[str, StepState], ...]:
+@dataclass(frozen=True, slots=True)
+class Step:
+    label: str
+    state: StepState
+
+
+def card_steps(status: Status, lang: str = "vi") -> tuple[Step, ...]:
     """The tracker: each step's words with how it stands."""
     return tuple(
-        (card_word(key, lang), state)
+        Step(card_word(key, lang), state)
         for key, state in zip(STEP_KEYS, step_states(status), strict=True)
     )
 

@@ -50,6 +50,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     parser.add_argument("--size", type=_size, metavar="WxH", help="window size, such as 1024x600")
     parser.add_argument(
+        "--list-prompts",
+        action="store_true",
+        help="print the prompts an office can record for reading results aloud (NAME.wav: text)",
+    )
+    parser.add_argument(
         "--hash-pin",
         action="store_true",
         help="read a technician PIN and print the value for [kiosk] diagnostics_pin_hash",
@@ -110,6 +115,12 @@ def build_parts(config: Config, *, demo: bool) -> tuple[Any, list[Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.list_prompts:
+        from kiosk._speech import prompt_list
+
+        for piece in prompt_list():
+            print(f"{piece.prompt}.wav\t{piece.text}")
+        return 0
     if args.hash_pin:
         from kiosk._pin import hash_pin
 

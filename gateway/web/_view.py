@@ -15,7 +15,7 @@ from dossier import (
     Dossier,
     HistoryLine,
     Status,
-    StepState,
+    Step,
     card_history,
     card_rows,
     card_steps,
@@ -52,7 +52,7 @@ class ResultCard:
     icon: str
     due: str
     late: bool
-    steps: tuple[tuple[str, StepState], ...]
+    steps: tuple[Step, ...]
     next_step: str
     rows: tuple[tuple[str, str], ...]
     history_title: str

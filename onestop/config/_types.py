@@ -53,6 +53,10 @@ def seconds(minimum: float, maximum: float) -> ValueType:
     return _bounded(float, minimum, maximum, f"a number of seconds from {minimum:g} to {maximum:g}")
 
 
+def number(minimum: float, maximum: float, unit: str) -> ValueType:
+    return _bounded(float, minimum, maximum, f"a number of {unit} from {minimum:g} to {maximum:g}")
+
+
 def boolean() -> ValueType:
     states = configparser.ConfigParser.BOOLEAN_STATES
 

@@ -4,8 +4,8 @@ import datetime as dt
 import pytest
 
 from dossier import (
+    CARD_WORDS,
     STEP_KEYS,
-    TURNS,
     Applicant,
     Status,
     StepState,
@@ -20,7 +20,6 @@ from dossier import (
     status_words,
     step_states,
 )
-from dossier._card import WORDS as CARD_WORDS
 from tests.dossier.test_model import RECORD
 
 D, C, W, S = StepState.DONE, StepState.CURRENT, StepState.WAITING, StepState.STOPPED
@@ -50,17 +49,20 @@ def test_where_every_status_stands_on_the_tracker(
     status: Status, states: tuple[StepState, ...]
 ) -> None:
     assert step_states(status) == states
-    assert [label for label, _ in card_steps(status)] == [
+    assert [step.label for step in card_steps(status)] == [
         "Tiếp nhận", "Đang xử lý", "Có kết quả", "Đã trả"
     ]  # fmt: skip
     assert len(STEP_KEYS) == 4
 
 
 def test_whose_turn_and_the_words_of_every_status() -> None:
-    citizens = {status for status, turn in TURNS.items() if turn is Turn.CITIZEN}
-    assert citizens == {status for status in Status if citizens_turn(status)}
-    assert citizens == {Status.SUPPLEMENT_REQUIRED, Status.AWAITING_PAYMENT}
-    assert set(TURNS) == set(Status)
+    turns = {status: Turn.of(status) for status in Status}
+    assert {status for status, turn in turns.items() if turn is Turn.CITIZEN} == {
+        status for status in Status if citizens_turn(status)
+    }
+    assert turns[Status.RESULT_READY] is turns[Status.DELIVERED] is Turn.DONE
+    assert turns[Status.REFUSED] is turns[Status.WITHDRAWN] is Turn.ENDED
+    assert turns[Status.RECEIVED] is Turn.OFFICE
     assert status_words(Status.SUPPLEMENT_REQUIRED) == "Bạn cần bổ sung hồ sơ"
     assert status_words(Status.RESULT_READY, "en") == "Result ready: please collect it"
     for key, (vi, en) in CARD_WORDS.items():
