@@ -37,6 +37,7 @@ from dossier import (
     Dossier,
     Language,
     OfficeGuide,
+    card_word,
     next_step,
     parse_query,
 )
@@ -112,16 +113,7 @@ class LookupPages:
             auto_reload=False,
         )
         self._rendered: OrderedDict[tuple[str, str], _Rendered] = OrderedDict()
-        self._words = {
-            lang: {
-                key: word(key, lang, example=EXAMPLE_CODE)
-                if key == "code_hint"
-                else word(key, lang)
-                for key in WORDS
-                if "{" not in word(key, lang) or key == "code_hint"
-            }
-            for lang in LANGUAGES
-        }
+        self._words = {lang: _page_words(lang) for lang in LANGUAGES}
         self._headers = {
             "Cache-Control": "no-store",
             "Content-Security-Policy": _csp(self._css),
@@ -350,10 +342,11 @@ class LookupPages:
 
 
 def _page_words(lang: str) -> dict[str, str]:
-    """The words the templates show as they are, in ``lang``: those without placeholders, and
-    the code hint with its example."""
+    """The words the templates show as they are, in ``lang``: those without placeholders, the
+    code hint with its example, and the card's name for the code."""
     words = {key: word(key, lang) for key, (vi, _en) in WORDS.items() if "{" not in vi}
     words["code_hint"] = word("code_hint", lang, example=EXAMPLE_CODE)
+    words["code"] = card_word("result_code", lang)
     return words
 
 

@@ -15,7 +15,6 @@ WORDS: dict[str, tuple[str, str]] = {
         "See where your dossier stands, with the code printed on your receipt.",
     ),
     "switch": ("English", "Tiếng Việt"),
-    "code": ("Mã hồ sơ", "Dossier code"),
     "code_hint": (
         "In trên giấy biên nhận, ví dụ {example}",
         "Printed on your receipt, such as {example}",

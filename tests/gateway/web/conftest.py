@@ -24,9 +24,12 @@ from onestop.config import UpstreamSection
 from onestop.demo_api import bundled_records
 from tests.gateway.support import serving, settings
 
-RECORDS = {record.dossier.code: record for record in bundled_records()}
-PROCESSING = "000.00.20.H30-261126-0001"  # lookup key 7K2P
-READY = "000.00.20.H30-261120-0002"
+SAMPLES = bundled_records()  # dated relative to today, as the gateway's demo upstream's
+RECORDS = {record.dossier.code: record for record in SAMPLES}
+PROCESSING = SAMPLES[0].dossier.code  # 000.00.20.H30-{date}-0001
+PROCESSING_DATE = PROCESSING.split("-")[1]
+PROCESSING_KEY = str(SAMPLES[0].lookup_key)
+READY = SAMPLES[1].dossier.code
 RETIRED = "000.00.01.H51-250610-0001"
 DOWN = "000.00.01.H13-261120-0001"
 STALE = "000.00.01.H13-261120-0002"

@@ -12,6 +12,7 @@ from tests.gateway.web.conftest import (
     KEY,
     KEYED,
     PROCESSING,
+    PROCESSING_DATE,
     RETIRED,
     STALE,
     page_gateway,
@@ -54,7 +55,7 @@ def test_typing_a_code(page: Browser, site: str) -> None:
 
 
 def test_a_code_with_typing_slips(page: Browser, site: str) -> None:
-    _look_up(page, site, "  OOO,OO,2O,h30 261126 OOO1 ")
+    _look_up(page, site, f"  OOO,OO,2O,h30 {PROCESSING_DATE} OOO1 ")
     assert page.url == f"{site}{PAGE_PATH}/{PROCESSING}"
     assert page.text("h1") == "Đang xử lý"
 

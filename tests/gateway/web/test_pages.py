@@ -16,6 +16,8 @@ from tests.gateway.web.conftest import (
     KEY,
     KEYED,
     PROCESSING,
+    PROCESSING_DATE,
+    PROCESSING_KEY,
     READY,
     RECORDS,
     RETIRED,
@@ -85,11 +87,11 @@ def test_a_finished_dossier_has_no_days_left(http: httpx.Client) -> None:
 @pytest.mark.parametrize(
     "sloppy",
     [
-        "000.00.20.h30 261126 0001",
-        "000,00,20,H30 261126 0001",
-        "000/00/20/H30-261126-0001",
-        "000.00.20.H302611260001",
-        "OOO.OO.2O.H30-261126-OOO1",
+        f"000.00.20.h30 {PROCESSING_DATE} 0001",
+        f"000,00,20,H30 {PROCESSING_DATE} 0001",
+        f"000/00/20/H30-{PROCESSING_DATE}-0001",
+        f"000.00.20.H30{PROCESSING_DATE}0001",
+        f"OOO.OO.2O.H30-{PROCESSING_DATE}-OOO1",
     ],
 )
 def test_typing_slips_lead_to_the_canonical_address(http: httpx.Client, sloppy: str) -> None:
@@ -99,7 +101,7 @@ def test_typing_slips_lead_to_the_canonical_address(http: httpx.Client, sloppy: 
 
 
 def test_links_lead_to_the_canonical_address(http: httpx.Client) -> None:
-    sloppy = "000.00.20.h30 261126 0001"
+    sloppy = f"000.00.20.h30 {PROCESSING_DATE} 0001"
     answer = http.get(f"{PAGE_PATH}/{sloppy}")
     assert answer.status_code == 302
     assert answer.headers["location"] == f"{PAGE_PATH}/{PROCESSING}"
@@ -111,11 +113,11 @@ def test_links_lead_to_the_canonical_address(http: httpx.Client) -> None:
 
 
 def test_a_key_is_answered_in_place_and_never_put_in_an_address(http: httpx.Client) -> None:
-    page = http.post(PAGE_PATH, data={"ma": PROCESSING, "key": "7K2P"})
+    page = http.post(PAGE_PATH, data={"ma": PROCESSING, "key": PROCESSING_KEY})
     assert page.status_code == 200 and "location" not in page.headers
     assert "Nguyễn Văn An" in _text(page)
-    assert "7K2P" not in page.text
-    typed_together = http.post(PAGE_PATH, data={"ma": f"{PROCESSING} 7K2P"})
+    assert PROCESSING_KEY not in page.text
+    typed_together = http.post(PAGE_PATH, data={"ma": f"{PROCESSING} {PROCESSING_KEY}"})
     assert "Nguyễn Văn An" in _text(typed_together)
     for _ in range(2):  # nor is the applicant kept for the next citizen's page
         assert "Nguyễn Văn An" not in _text(http.get(f"{PAGE_PATH}/{PROCESSING}"))
@@ -168,7 +170,7 @@ def test_not_found_limits_count_per_address_behind_the_trusted_proxy() -> None:
     ):
 
         def look_up(sequence: int, address: str) -> httpx.Response:
-            path = f"{PAGE_PATH}/000.00.20.H30-261126-{sequence:04d}"
+            path = f"{PAGE_PATH}/000.00.20.H30-{PROCESSING_DATE}-{sequence:04d}"
             return client.get(path, headers={"X-Forwarded-For": address})
 
         walker, citizen = "203.0.113.7", "198.51.100.20"

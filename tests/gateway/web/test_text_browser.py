@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gateway.web import PAGE_PATH
 from tests.browser_support import text_dump
-from tests.gateway.web.conftest import KEY, KEYED, PROCESSING
+from tests.gateway.web.conftest import KEY, KEYED, PROCESSING, PROCESSING_DATE, PROCESSING_KEY
 
 
 def test_the_form_reads_in_order(site: str) -> None:
@@ -15,7 +15,7 @@ def test_the_form_reads_in_order(site: str) -> None:
 
 
 def test_sending_the_form_shows_the_result(site: str) -> None:
-    shown = text_dump(f"{site}{PAGE_PATH}", post={"ma": f"{PROCESSING} 7K2P"})
+    shown = text_dump(f"{site}{PAGE_PATH}", post={"ma": f"{PROCESSING} {PROCESSING_KEY}"})
     lines = [line.strip() for line in shown.splitlines()]
     assert "Đang xử lý" in lines
     assert "Nguyễn Văn An" in shown
@@ -30,5 +30,6 @@ def test_a_key_sent_to_the_dossier_address(site: str) -> None:
 
 
 def test_a_redirected_code_is_followed(site: str) -> None:
-    shown = text_dump(f"{site}{PAGE_PATH}?ma=000.00.20.h30%20261126%200001&lang=en")
+    typed = f"000.00.20.h30%20{PROCESSING_DATE}%200001"
+    shown = text_dump(f"{site}{PAGE_PATH}?ma={typed}&lang=en")
     assert "In progress" in shown and PROCESSING in shown
