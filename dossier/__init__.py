@@ -40,6 +40,7 @@ from dossier._model import (
     format_time,
 )
 from dossier._progress import CodeProgress, Stage, code_progress
+from dossier._rating import Channel, Rating
 from dossier._spoken import date_words, number_words, spell_code, time_words
 from dossier._status import Status
 from dossier._text import fold_text, strip_diacritics
@@ -53,6 +54,7 @@ __all__ = [
     "MAX_TEXT",
     "PLACEHOLDERS",
     "Applicant",
+    "Channel",
     "CodeError",
     "CodeFamilies",
     "CodeFamiliesError",
@@ -67,6 +69,7 @@ __all__ = [
     "Language",
     "OfficeGuide",
     "Problem",
+    "Rating",
     "Stage",
     "Status",
     "citizens_turn",

@@ -49,8 +49,8 @@ from hardware.modem import (
     set_traffic_logging,
 )
 from onestop.config import Config, ConfigError, load_config
+from onestop.notify import Notifier
 from smsd._compose import Answer, Composer, Found, Invalid, NotFound, Stale, Unavailable
-from smsd._notify import Notifier
 from smsd._parse import Intent, parse_message
 from smsd._policy import Policy, Verdict
 from smsd._sending import ReplyJournal, RetryPolicy

@@ -20,6 +20,7 @@ from onestop.config._sections import (
     BackendSection,
     CameraSection,
     CodesSection,
+    GatewaySection,
     GuidanceSection,
     KioskSection,
     ModemSection,
@@ -67,6 +68,7 @@ class Config:
     modem: ModemSection = dataclasses.field(default_factory=ModemSection)
     smsd: SmsdSection = dataclasses.field(default_factory=SmsdSection)
     codes: CodesSection = dataclasses.field(default_factory=CodesSection)
+    gateway: GatewaySection = dataclasses.field(default_factory=GatewaySection)
     guidance: GuidanceSection = dataclasses.field(default_factory=GuidanceSection)
     upstream: dict[str, UpstreamSection] = named("upstream")
     path: Path | None = None
