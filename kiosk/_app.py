@@ -37,7 +37,16 @@ from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 from kivy.utils import escape_markup
 
 from backend_client import BackendError, StatusClient
-from dossier import EXAMPLE_CODE, ICT, CodeError, CodeQuery, Dossier, Stage, format_moment
+from dossier import (
+    EXAMPLE_CODE,
+    ICT,
+    CodeError,
+    CodeQuery,
+    Dossier,
+    Rating,
+    Stage,
+    format_moment,
+)
 from hardware.barcode import Reading, RepeatFilter
 from hardware.camera import CameraError, FrameSource, PlaybackSource, open_camera
 from hardware.printer import PrinterError, open_printer
@@ -47,6 +56,7 @@ from kiosk._flow import KioskFlow, Timeouts
 from kiosk._flow import Screen as Step
 from kiosk._mask import letters, shapes
 from kiosk._pin import check_pin
+from kiosk._ratings import RatingQueue, RatingSender, client_sender
 from kiosk._sizes import Sizes, sizes_for
 from kiosk._slip import slip_image
 from kiosk._speech import Speaker, utterance
@@ -135,6 +145,14 @@ class SeenScreen(Screen):
     pass
 
 
+class KeyScreen(Screen):
+    pass
+
+
+class RetiredScreen(Screen):
+    pass
+
+
 class NotFoundScreen(Screen):
     pass
 
@@ -201,6 +219,9 @@ class KioskApp(App):
     can_speak = BooleanProperty(False)
     can_print = BooleanProperty(False)
     print_text = StringProperty("")
+    can_rate = BooleanProperty(False)
+    rated = BooleanProperty(False)
+    key_wrong = BooleanProperty(False)
     camera_ok = BooleanProperty(False)
     demo = BooleanProperty(False)
     slow = BooleanProperty(False)
@@ -243,6 +264,10 @@ class KioskApp(App):
         )
         self.printer = open_printer(parts.config.printer)
         self.guide = parts.config.guidance.guide()
+        self.ratings = RatingSender(
+            RatingQueue(self.kiosk.state_dir / "ratings.sqlite3"),
+            client_sender(parts.client.rate, self.flow.families),
+        )
         self.click: Any = None
         """The key-press sound, when ``[kiosk] key_sound`` is on and there is a sound card."""
         self._chores = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chores")
@@ -276,7 +301,8 @@ class KioskApp(App):
         manager.transition = NoTransition()
         classes = (
             IdleScreen, EntryScreen, BusyScreen, ResultScreen, DetailsScreen, NotFoundScreen,
-            InvalidScreen, SeenScreen, OfflineScreen, PinScreen, DiagnosticsScreen,
+            InvalidScreen, SeenScreen, KeyScreen, RetiredScreen, OfflineScreen, PinScreen,
+            DiagnosticsScreen,
         )  # fmt: skip
         for screen_class in classes:
             manager.add_widget(screen_class())
@@ -300,6 +326,7 @@ class KioskApp(App):
         self._draw_pending = "idle"
         self._start_camera()
         self._start_serial()
+        self.ratings.start()
         Clock.schedule_interval(self._tick, 0.5)
         Clock.schedule_interval(self._show_preview, 0.2)
 
@@ -309,6 +336,8 @@ class KioskApp(App):
         if self.serial is not None:
             self.serial.stop()
         self.lookups.shutdown()
+        self.ratings.stop()
+        self.ratings.queue.close()
         self.speaker.close()
         self._chores.shutdown(wait=False, cancel_futures=True)
 
@@ -406,6 +435,12 @@ class KioskApp(App):
             self.pin_wrong = flow.pin_wrong
         elif flow.screen in (Step.BUSY, Step.NOT_FOUND, Step.INVALID, Step.OFFLINE):
             self.shown_code = flow.entry
+        if flow.screen in (Step.KEY, Step.RETIRED) and flow.query is not None:
+            self.shown_code = str(flow.query.code)
+        if flow.screen is Step.KEY:
+            self.key_wrong = flow.key_wrong
+            self.letter_page = flow.letter_page
+            self.entry_markup = _with_cursor(flow.entry, flow.cursor)
         if flow.screen is Step.ENTRY:
             self.letter_page = flow.letter_page
             self.entry = flow.entry
@@ -413,7 +448,10 @@ class KioskApp(App):
             progress = flow.progress
             self.hint = progress.message(flow.language)
             self.hint_wrong = progress.stage is Stage.WRONG
-        if flow.problem is not None:
+        if flow.retired is not None:
+            retired = flow.retired
+            self.problem_text = retired.message_en if flow.language == "en" else retired.message_vi
+        elif flow.problem is not None:
             self.problem_text = flow.problem.message(flow.language)
         elif flow.seen is not None:
             self.problem_text = flow.seen.message(flow.language)
@@ -455,6 +493,8 @@ class KioskApp(App):
                 self._fill_result()
             if flow.screen is Step.DETAILS:
                 self.shown_code = flow.entry
+            self.can_rate = flow.known is None
+            self.rated = flow.rated is not None
         else:
             self.view = None
             self.print_text = ""
@@ -610,6 +650,23 @@ class KioskApp(App):
         if self.view is not None and self.view.code == code:
             self.print_text = text
 
+    def rating_text(self, rating: str, lang: str) -> str:
+        return Rating(rating).en if lang == "en" else Rating(rating).vi
+
+    def rate(self, rating: str) -> None:
+        """Queue the citizen's rating and send it in the background: never a wait."""
+        given = self.flow.rate(Rating(rating))
+        if given is None:
+            return
+        code, value, lookup_id = given
+        self.ratings.queue.add(code, value, lookup_id, time.time())
+        self.ratings.wake()
+        self._record("rated", value, time.monotonic())
+        self.refresh()
+
+    def submit_key(self) -> None:
+        self._after_submit(self.flow.submit_key())
+
     def retry_now(self) -> None:
         self._after_submit(self.flow.retry(asked=True))
 
@@ -670,10 +727,12 @@ class KioskApp(App):
                 self.submit_entry()
             elif self.flow.screen is Step.PIN:
                 self.check_pin()
+            elif self.flow.screen is Step.KEY:
+                self.submit_key()
             return True
         if key == ESCAPE_KEY:
             return True  # lock-down: Esc never leaves the kiosk
-        if key == BACKSPACE_KEY and self.flow.screen in (Step.ENTRY, Step.PIN):
+        if key == BACKSPACE_KEY and self.flow.screen in (Step.ENTRY, Step.PIN, Step.KEY):
             self.press_key("BACKSPACE")
             return True
         if key == NEXT_RECEIPT_KEY and self.parts.demo:
@@ -695,15 +754,17 @@ class KioskApp(App):
 
     def _route(self, typed: Typed | None) -> None:
         """A scan goes to :meth:`_on_scanner_text`; slow typing edits the code being typed, and
-        on the PIN screen any typing is the PIN."""
+        on the PIN and lookup-key screens any typing is the PIN or the key."""
         if typed is None:
             return
-        if typed.is_scan and self.flow.screen is not Step.PIN:
+        if typed.is_scan and self.flow.screen not in (Step.PIN, Step.KEY):
             self._on_scanner_text(typed.text)
-        elif self.flow.screen in (Step.ENTRY, Step.PIN):
+        elif self.flow.screen in (Step.ENTRY, Step.PIN, Step.KEY):
             for char in typed.text.upper():
                 self.flow.press_key(char)
             self.refresh()
+            if typed.entered and self.flow.screen is Step.KEY:
+                self.submit_key()
 
     def _on_scanner_text(self, text: str) -> None:
         """A scan from either scanner: noted for the diagnostics page (where a technician tests

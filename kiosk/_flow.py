@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +20,9 @@ from backend_client import (
     CodeRejected,
     DossierNotFound,
     KnownStatus,
+    LookupKeyRejected,
+    LookupKeyRequired,
+    OfficeRetired,
 )
 from dossier import (
     DEFAULT_FAMILIES,
@@ -27,6 +31,7 @@ from dossier import (
     CodeProgress,
     CodeQuery,
     Dossier,
+    Rating,
     code_progress,
     parse_query,
 )
@@ -46,6 +51,8 @@ class Screen(enum.StrEnum):
     NOT_FOUND = "not_found"
     INVALID = "invalid"
     SEEN = "seen"
+    KEY = "key"
+    RETIRED = "retired"
     OFFLINE = "offline"
     PIN = "pin"
     DIAGNOSTICS = "diagnostics"
@@ -88,6 +95,10 @@ class KioskFlow:
         self.known: KnownStatus | None = None
         self.problem: CodeError | None = None
         self.seen: SeenCode | None = None
+        self.key_wrong = False
+        self.retired: OfficeRetired | None = None
+        self.lookup_id = ""
+        self.rated: Rating | None = None
         self.pin_wrong = False
         self.ticket = 0
         self.last_activity = clock()
@@ -130,9 +141,8 @@ class KioskFlow:
         if key in ("LETTERS", "DIGITS"):
             self.letter_page = key == "LETTERS"
             return
-        self.typed = self.typed.key(
-            key, limit=MAX_ENTRY, mask=self.screen is not Screen.PIN, families=self.families
-        )
+        mask = self.screen is Screen.ENTRY  # a PIN or a lookup key is typed as pressed
+        self.typed = self.typed.key(key, limit=MAX_ENTRY, mask=mask, families=self.families)
 
     @property
     def takes_scans(self) -> bool:
@@ -163,6 +173,8 @@ class KioskFlow:
 
     def start_lookup(self, query: CodeQuery) -> CodeQuery:
         self.query = query
+        self.lookup_id = uuid.uuid4().hex
+        self.rated = None
         self.typed = Typed(str(query.code), len(str(query.code)))
         self.dossier = None
         self.known = None
@@ -197,6 +209,21 @@ class KioskFlow:
             self.last_activity = last_activity
         return query
 
+    def submit_key(self) -> CodeQuery | None:
+        """The receipt's lookup key typed on the key screen: the lookup again, with it."""
+        if self.screen is not Screen.KEY or self.query is None or not self.entry.strip():
+            return None
+        return self.start_lookup(CodeQuery(self.query.code, self.entry.strip().upper()))
+
+    def rate(self, rating: Rating) -> tuple[str, Rating, str] | None:
+        """A rating of the result shown: (code, rating, lookup id) to queue, once a lookup."""
+        if self.screen not in (Screen.RESULT, Screen.DETAILS) or self.query is None:
+            return None
+        if self.rated is not None or self.known is not None:
+            return None  # one rating a lookup, and none of a status the API did not give
+        self.rated = rating
+        return str(self.query.code), rating, self.lookup_id
+
     def show_details(self) -> None:
         if self.screen is Screen.RESULT:
             self.screen = Screen.DETAILS
@@ -218,8 +245,15 @@ class KioskFlow:
     def lookup_failed(self, ticket: int, error: BackendError) -> bool:
         if ticket != self.ticket or self.screen is not Screen.BUSY:
             return False
-        if isinstance(error, DossierNotFound):
+        if isinstance(error, OfficeRetired):
+            self.retired = error
+            self.screen = Screen.RETIRED
+        elif isinstance(error, DossierNotFound):
             self.screen = Screen.NOT_FOUND
+        elif isinstance(error, LookupKeyRequired | LookupKeyRejected):
+            self.key_wrong = isinstance(error, LookupKeyRejected)
+            self.typed = Typed()
+            self.screen = Screen.KEY
         elif isinstance(error, CodeRejected):
             self.seen = None
             self.screen = Screen.INVALID
@@ -291,5 +325,8 @@ class KioskFlow:
         self.known = None
         self.problem = None
         self.seen = None
+        self.retired = None
+        self.key_wrong = False
+        self.rated = None
         self.ticket += 1
         self.touch()

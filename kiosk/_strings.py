@@ -135,6 +135,22 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Or text: {keyword} {code} to {number}",
     ),
     "offline_hotline": ("Gọi hỗ trợ: {hotline}", "Call for help: {hotline}"),
+    "key_title": ("Nhập mã tra cứu in trên biên nhận", "Type the lookup key on your receipt"),
+    "key_why": (
+        "Hồ sơ {code} chỉ được xem khi có mã tra cứu (mã ngắn in trên biên nhận, gần mã hồ sơ).",
+        "Dossier {code} is shown only with its lookup key (the short key printed on the "
+        "receipt, near the dossier code).",
+    ),
+    "key_wrong": (
+        "Mã tra cứu chưa đúng với hồ sơ {code}. Hãy so lại với biên nhận và nhập lại.",
+        "That lookup key does not match dossier {code}. Check it on the receipt and type it again.",
+    ),
+    "retired_title": ("Hồ sơ thuộc hệ thống cũ", "This office's old system is closed"),
+    "rating_question": (
+        "Bạn có hài lòng với việc giải quyết hồ sơ?",
+        "Are you satisfied with how your dossier is handled?",
+    ),
+    "rating_thanks": ("Cảm ơn bạn đã đánh giá.", "Thank you for your rating."),
     "pin_title": ("Mã PIN kỹ thuật viên", "Technician PIN"),
     "pin_wrong": ("Mã PIN không đúng", "Wrong PIN"),
     "pin_ok": ("Mở", "Open"),

@@ -313,6 +313,8 @@ def _state(app: Any) -> dict[str, Any]:
         "smallest_key": min((min(key.size) for key in keys), default=None),
         "px_per_mm": app.sizes.px_per_mm,
         "warning": app.warning_text,
+        "ratings_sent": app.ratings.sent,
+        "ratings_pending": len(app.ratings.queue.pending()),
         "font": app.font,
         "font_status": app.font_status,
         "touch": app.touch,
@@ -338,11 +340,29 @@ def _find(app: Any, target: dict[str, Any]) -> Any:
 
 
 def _screen_point(app: Any, target: dict[str, Any]) -> tuple[int, int]:
+    """Where on the X screen the target's centre is, scrolled into view first (as a citizen
+    swipes a long result up to reach the buttons at its end)."""
     from kivy.core.window import Window
+    from kivy.uix.scrollview import ScrollView
 
-    widget = _find(app, target)
-    x, y = widget.to_window(*widget.center)
-    return int(Window.left + x), int(Window.top + Window.height - y)
+    def scroll() -> None:
+        widget = _find(app, target)
+        node = widget.parent
+        while node is not None and node is not node.parent:
+            if isinstance(node, ScrollView):
+                node.scroll_to(widget, padding=10, animate=False)
+            node = node.parent
+
+    _on_main(scroll)
+    _on_main(lambda: None)  # the scroll view lays its page out on the next frame
+
+    def point() -> tuple[int, int]:
+        widget = _find(app, target)
+        x, y = widget.to_window(*widget.center)
+        return int(Window.left + x), int(Window.top + Window.height - y)
+
+    found: tuple[int, int] = _on_main(point)
+    return found
 
 
 def _xdotool(*args: str) -> None:
@@ -365,11 +385,11 @@ def _act(app: Any, command: dict[str, Any], mark: int) -> None:
     op = command["op"]
     before = _on_main(COUNT.snapshot)
     if op == "tap":
-        x, y = _on_main(lambda: _screen_point(app, command))
+        x, y = _screen_point(app, command)
         _xdotool("mousemove", str(x), str(y), "click", "1")
         _dispatched(before, down=1, up=1)
     elif op == "hold":  # a finger held down until the app shows ``until``, then lifted
-        x, y = _on_main(lambda: _screen_point(app, command))
+        x, y = _screen_point(app, command)
         _xdotool("mousemove", str(x), str(y), "mousedown", "1")
         try:
             _dispatched(before, down=1)

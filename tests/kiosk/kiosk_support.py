@@ -35,14 +35,26 @@ class _GateHandler(BaseHTTPRequestHandler):
         self.server.arrived.set()
         self.server.gate.wait(timeout=30)
         if self.server.failing:
-            body = b'{"error": {"code": "unavailable", "message": "maintenance"}}'
-            self.send_response(503)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self._answer(503, {"error": {"code": "unavailable", "message": "maintenance"}})
             return
-        upstream = requests.get(self.server.upstream + self.path, timeout=10)
+        for code, message in self.server.retired.items():
+            if code in self.path:
+                error = {"code": "retired", "message": message, "message_vi": message}
+                self._answer(410, {"error": error})
+                return
+        for code in self.server.key_required:
+            if code in self.path and "lookup_key=" not in self.path:
+                self._answer(403, {"error": {"code": "key_required", "message": "key needed"}})
+                return
+        self._relay(requests.get(self.server.upstream + self.path, timeout=10))
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        headers = {"Content-Type": self.headers.get("Content-Type", "application/json")}
+        upstream = self.server.upstream + self.path
+        self._relay(requests.post(upstream, data=body, headers=headers, timeout=10))
+
+    def _relay(self, upstream: requests.Response) -> None:
         self.send_response(upstream.status_code)
         for name in ("Content-Type", "Retry-After"):
             if name in upstream.headers:
@@ -50,6 +62,14 @@ class _GateHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(upstream.content)))
         self.end_headers()
         self.wfile.write(upstream.content)
+
+    def _answer(self, status: int, document: dict[str, Any]) -> None:
+        body = json.dumps(document).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the test output is for the tests."""
@@ -67,6 +87,10 @@ class GateProxy(ThreadingHTTPServer):
         self.gate.set()
         self.arrived = threading.Event()
         self.failing = False
+        self.retired: dict[str, str] = {}
+        """Codes whose office's system is retired, with the province's message."""
+        self.key_required: set[str] = set()
+        """Codes shown only with the receipt's lookup key."""
         self.url = f"http://127.0.0.1:{self.server_address[1]}"
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
@@ -233,6 +257,12 @@ def receipt_files(directory: Path, dossiers: list[Dossier]) -> list[Path]:
 
 STRESS = Path(__file__).with_name("stress_dossiers.json")
 """Long-text records: the longest procedure names, two-line units, several history notes."""
+RETIRED_MESSAGE = (
+    "Từ ngày 01/7/2025 hệ thống một cửa điện tử của tỉnh Hậu Giang đã ngừng hoạt động. Hồ sơ "
+    "nộp trước ngày này được tra cứu tại Cổng dịch vụ công thành phố Cần Thơ "
+    "(dichvucong.cantho.gov.vn) hoặc qua đường dây nóng 0292 3 822 222."
+)
+"""A province's long message for a retired office's codes."""
 ID_CARD_QR = "079123456789|381234567|Nguyễn Văn An|01011990|Nam|Vị Thanh, Hậu Giang|01012021"
 """What the QR code on a citizen's ID card (CCCD) holds: invented, in the real layout."""
 
@@ -324,6 +354,16 @@ def visit_every_screen(
     look_up("000.00.20.H30-240115-7777")
     capture("offline", "offline")
     gate.failing = False
+    kiosk.send("home")
+    gate.key_required = {codes["awaiting_payment"]}
+    look_up(codes["awaiting_payment"])
+    capture("key", "key")
+    gate.key_required = set()
+    kiosk.send("home")
+    gate.retired = {codes["result_ready"]: RETIRED_MESSAGE}
+    look_up(codes["result_ready"])
+    capture("retired", "retired")
+    gate.retired = {}
     kiosk.send("home")
     kiosk.send("hold", corner=True, until="pin")
     for key in PIN[:2]:

@@ -165,3 +165,48 @@ def test_offline_keeps_the_code_and_tries_again_by_itself(
     world.proxy.failing = False
     kiosk.send("advance", seconds=15)  # the offline screen's own retry
     assert dossier.code in " ".join(kiosk.wait("result")["texts"])
+
+
+def test_a_dossier_shown_only_with_its_lookup_key_asks_for_it(
+    kiosk: KioskProcess, world: World
+) -> None:
+    dossier = world.samples["processing"]
+    world.proxy.key_required = {dossier.code}
+    try:
+        kiosk.send("type", text=dossier.code, delay=4, enter=True)
+        state = kiosk.wait("key")
+        assert "chỉ được xem khi có mã tra cứu" in " ".join(state["texts"])
+        kiosk.send("type", text="7K2P", delay=4, enter=True)  # as a keyboard types it
+        assert dossier.code in " ".join(kiosk.wait("result")["texts"])
+    finally:
+        world.proxy.key_required = set()
+
+
+def test_a_retired_office_says_the_provinces_message(kiosk: KioskProcess, world: World) -> None:
+    dossier = world.samples["received"]
+    message = "Hệ thống cũ đã ngừng; hồ sơ tra cứu tại dichvucong.cantho.gov.vn"
+    world.proxy.retired = {dossier.code: message}
+    try:
+        kiosk.send("type", text=dossier.code, delay=4, enter=True)
+        assert message in kiosk.wait("retired")["texts"]
+    finally:
+        world.proxy.retired = {}
+
+
+def test_a_rating_is_queued_at_once_and_sent_in_the_background(
+    kiosk: KioskProcess, world: World
+) -> None:
+    dossier = world.samples["result_ready"]
+    sent = kiosk.send("state")["ratings_sent"]
+    kiosk.send("type", text=dossier.code, delay=4, enter=True)
+    kiosk.wait("result")
+    kiosk.send("tap", id="very_satisfied")
+    kiosk.wait_event("rated", "very_satisfied")
+    state = kiosk.send("state")
+    assert "Cảm ơn bạn đã đánh giá." in state["texts"]
+    assert "Rất hài lòng" not in state["texts"]  # one rating a lookup
+    deadline = time.monotonic() + 20
+    while kiosk.send("state")["ratings_sent"] == sent:
+        assert time.monotonic() < deadline, "the rating never left the kiosk"
+        time.sleep(0.05)  # polling the app's state
+    assert kiosk.send("state")["ratings_pending"] == 0
