@@ -117,8 +117,9 @@ class Gateway:
             body_timeout=settings.header_timeout,
             dossier_count=self._demo_dossiers,
         )
+        # The page reads codes with the API's parse, and its memory of the spellings it read.
         self.pages = LookupPages(
-            self.service, self.access, metrics=self.metrics, parse=parse, guide=guide
+            self.service, self.access, metrics=self.metrics, parse=self.api.parse, guide=guide
         )
 
     @classmethod
