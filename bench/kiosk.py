@@ -39,7 +39,6 @@ import numpy as np
 from dossier import CodeError, parse_query
 from hardware.barcode import Decoder, to_gray
 from hardware.receipts import Barcode, Conditions, ReceiptFields, Target, photograph, render_receipt
-from onestop.demo_api import bundled_records
 
 LOOKUP_URL = "https://dichvucong.haugiang.gov.vn/tra-cuu"
 PHOTOS = Path(__file__).resolve().parents[1] / "tests" / "hardware" / "photos"
@@ -47,6 +46,8 @@ PHOTOS = Path(__file__).resolve().parents[1] / "tests" / "hardware" / "photos"
 
 def photo_set(count: int, size: tuple[int, int], seed: int = 2024) -> list[tuple[Any, str]]:
     """``count`` grey frames of receipts of the demo dossiers, each with its expected code."""
+    from onestop.demo_api import bundled_records
+
     rng = random.Random(seed)
     dossiers = [record.dossier for record in bundled_records()]
     frames = []
@@ -112,6 +113,8 @@ def time_reader(
 
 def decode_figures(count: int) -> None:
     """Ours against each of its two libraries alone, on the same frames."""
+    from onestop.demo_api import bundled_records
+
     print("Decoding (same frames for every reader; ratios are ours / the better library)")
     decoder = Decoder()
     readers: dict[str, Callable[[Any], list[str]]] = {
@@ -163,10 +166,6 @@ def child(args: argparse.Namespace) -> None:
     """Runs the kiosk on the demo API with a playback camera and reports figures as JSON."""
     import dataclasses
 
-    # Run as a script, this file's folder comes first on the path and its name would shadow
-    # the kiosk package.
-    here = Path(__file__).resolve().parent
-    sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != here]
     from kiosk import cli
     from kiosk._demo import receipt_photo, sample_dossiers, start_demo_api
     from onestop.config import Config
@@ -247,7 +246,7 @@ def _wait_drawn(app: Any, clock: Any, screen: str, since: int) -> float:
 def _idle_cpu(app: Any, clock: Any, camera: Any, seconds: float = 5.0) -> dict[str, float]:
     """The app's CPU time per second of wall time on the idle screen, the camera running:
     with an empty desk before it, and with a printed page that holds no code."""
-    from hardware.receipts import ReceiptFields, render_receipt
+    from onestop.demo_api import bundled_records
 
     page = render_receipt(
         ReceiptFields.from_dossier(bundled_records()[0].dossier),
@@ -388,6 +387,10 @@ def app_figures(lookups: int) -> None:
 
 
 def main() -> None:
+    # Run as a script, this file's folder comes first on the path, where the benches named
+    # after packages (kiosk.py, gateway.py) would shadow them.
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != here]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200, help="photos per frame size")
     parser.add_argument("--lookups", type=int, default=1000, help="lookups for the memory figure")

@@ -918,9 +918,10 @@ class KioskApp(App):
         if self.serial is not None:
             scanner_text += "; " + tr("diag_serial", lang, status=self.serial.status)
         config_path = self.parts.config.path
-        self.diag_camera = camera_text
-        self.diag_scanner = scanner_text
-        self.diag_config = str(config_path) if config_path else tr("diag_defaults", lang)
+        # The diagnostics page is Kivy markup: what devices and servers say is escaped.
+        self.diag_camera = escape(camera_text)
+        self.diag_scanner = escape(scanner_text)
+        self.diag_config = escape(str(config_path)) if config_path else tr("diag_defaults", lang)
         if not self.diag_backend:
             self.diag_backend = tr("diag_checking", lang)
             self._post_health()
@@ -935,6 +936,6 @@ class KioskApp(App):
                 text = tr("diag_ok", lang, url=client.base_url)
             except BackendError as exc:
                 text = tr("diag_down", lang, reason=str(exc))
-            self._post(lambda: setattr(self, "diag_backend", text))
+            self._post(lambda: setattr(self, "diag_backend", escape(text)))
 
         self._chores.submit(check)

@@ -440,7 +440,7 @@ def _wait_screen(app: Any, want: str, *, since: int, within: float) -> dict[str,
             # An overflow counts when it is still there a frame later: a label can be
             # caught between getting its new text and its new size.
             first = _on_main(lambda: _overflow(app))
-            second = _on_main(lambda: _overflow(app))
+            second = _on_main(lambda: _overflow(app)) if first else []
             return {**state, "overflow": [item for item in first if item in second]}
         if time.monotonic() > deadline:
             raise TimeoutError(f"screen {want!r} not shown; still on {state['screen']!r}")

@@ -9,6 +9,7 @@ import pytest
 
 import hardware.barcode
 import hardware.camera
+import hardware.printer
 import hardware.receipts
 import hardware.scanner
 import kiosk
@@ -276,7 +277,15 @@ def test_pin_hash_round_trip() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", [kiosk, hardware.barcode, hardware.camera, hardware.receipts, hardware.scanner]
+    "module",
+    [
+        kiosk,
+        hardware.barcode,
+        hardware.camera,
+        hardware.printer,
+        hardware.receipts,
+        hardware.scanner,
+    ],
 )
 def test_public_names(module: object) -> None:
     names = module.__all__  # type: ignore[attr-defined]
