@@ -62,10 +62,11 @@ from kiosk._slip import slip_image
 from kiosk._speech import Speaker, utterance
 from kiosk._strings import tr
 from kiosk._theme import ICON_FONT, INK, WARNING
-from kiosk._view import LATE_COLOUR, LATE_ICON, ResultView, follow_url, qr_matrix, result_view
+from kiosk._view import LATE_COLOUR, LATE_ICON, ResultView, qr_matrix, result_view
 from kiosk._workers import CameraWorker, LookupWorker
 from onestop import __version__
 from onestop.config import Config
+from onestop.links import follow_url, lookup_page
 
 logger = logging.getLogger(__name__)
 
@@ -251,7 +252,7 @@ class KioskApp(App):
         self.lookups = LookupWorker(
             parts.client,
             self._post,
-            prepare=lambda dossier: qr_matrix(follow_url(self.kiosk.lookup_url, dossier.code)),
+            prepare=lambda dossier: qr_matrix(follow_url(parts.config, dossier.code)),
         )
         self.speaker = Speaker(
             mode=self.kiosk.speech,
@@ -288,7 +289,7 @@ class KioskApp(App):
     def build(self) -> KioskRoot:
         for name in ("widgets", *(step.value for step in Step)):
             Builder.load_file(str(KV_DIR / f"{name}.kv"))
-        self.lookup_url = self.kiosk.lookup_url
+        self.lookup_url = lookup_page(self.parts.config)
         self.can_speak = self.speaker.available
         self.can_print = self.printer is not None
         if self.kiosk.key_sound:
@@ -520,7 +521,7 @@ class KioskApp(App):
             dossier,
             now=self.parts.now(),
             lang=self.flow.language,
-            lookup_url=self.kiosk.lookup_url,
+            follow_url=follow_url(self.parts.config, dossier.code),
             guide=self.guide,
             show_applicant=self.kiosk.show_applicant,
             known=self.flow.known,

@@ -1,14 +1,18 @@
 """Every word the kiosk shows, Vietnamese first, English second.
 
-One table means a translator reviews one file, and a test can check that every key has both
-languages and that switching language changes every visible string.
+One table means a translator reviews one file (with the result card's words, which live in
+:data:`dossier.CARD_WORDS` because the web page shows the same card), and a test can check
+that every key has both languages and that switching language changes every visible string.
 """
 
 from __future__ import annotations
 
+from dossier import CARD_WORDS
+
 LANGUAGES = ("vi", "en")
 
 CATALOG: dict[str, tuple[str, str]] = {
+    **CARD_WORDS,  # the result card's words, which the web page shows too
     "title": ("Tra cứu hồ sơ", "Dossier status lookup"),
     "idle_what": (
         "Xem hồ sơ của bạn đang ở đâu và cần làm gì tiếp",
@@ -46,48 +50,6 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Máy chủ đang trả lời chậm, vui lòng chờ",
         "The server is answering slowly, please wait",
     ),
-    "status_submitted": ("Đã nộp, chờ tiếp nhận", "Submitted, waiting to be received"),
-    "status_received": ("Đã tiếp nhận", "Received"),
-    "status_processing": ("Đang xử lý", "In progress"),
-    "status_supplement_required": ("Bạn cần bổ sung hồ sơ", "You need to add documents"),
-    "status_awaiting_payment": ("Bạn cần nộp phí, lệ phí", "You need to pay the fees"),
-    "status_result_ready": ("Đã có kết quả, mời bạn đến nhận", "Result ready: please collect it"),
-    "status_delivered": ("Đã trả kết quả", "Result handed over"),
-    "status_withdrawn": ("Đã rút hồ sơ", "Withdrawn"),
-    "status_refused": ("Không được tiếp nhận", "Not accepted"),
-    "status_stopped": ("Dừng xử lý", "Processing stopped"),
-    "step_received": ("Tiếp nhận", "Received"),
-    "step_processing": ("Đang xử lý", "In progress"),
-    "step_result": ("Có kết quả", "Result ready"),
-    "step_delivered": ("Đã trả", "Handed over"),
-    "due_plain": ("Hẹn trả kết quả: {when}", "Result due: {when}"),
-    "due_days_left": (
-        "Hẹn trả kết quả: {when}, còn {days} ngày",
-        "Result due: {when}, in {days} days",
-    ),
-    "due_today": (
-        "Hẹn trả kết quả: hôm nay {when}, lúc {hour}",
-        "Result due: today {when}, at {hour}",
-    ),
-    "due_today_passed": (
-        "Hẹn trả kết quả: hôm nay {when} lúc {hour}, đã quá giờ hẹn",
-        "Result due: today {when} at {hour}; that time has passed",
-    ),
-    "due_late": (
-        "Hẹn trả kết quả: {when}, đã trễ hẹn {days} ngày",
-        "Result due: {when}; the office is {days} days late",
-    ),
-    "due_rescheduled": ("{date} (đã hẹn lại; hẹn cũ {old})", "{date} (rescheduled from {old})"),
-    "due_completed": ("Hoàn thành ngày {date}", "Completed on {date}"),
-    "result_code": ("Mã hồ sơ", "Dossier code"),
-    "result_status": ("Tình trạng", "Status"),
-    "result_procedure": ("Thủ tục", "Procedure"),
-    "result_agency": ("Cơ quan", "Agency"),
-    "result_applicant": ("Người nộp", "Applicant"),
-    "result_received": ("Ngày tiếp nhận hồ sơ", "Dossier received on"),
-    "result_unit": ("Đơn vị đang xử lý", "Handled by"),
-    "result_pickup": ("Nơi nhận kết quả", "Collect the result at"),
-    "result_history": ("Các bước đã qua", "Steps so far"),
     "result_details": ("Xem chi tiết", "Details"),
     "result_follow": ("Theo dõi trên điện thoại", "Follow it on your phone"),
     "result_as_of": (

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from onestop.config import Config, ConfigError, load_config
+from onestop.links import lookup_page
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ def build_parts(config: Config, *, demo: bool) -> tuple[Any, list[Any]]:
         config = dataclasses.replace(
             config, backend=dataclasses.replace(config.backend, url=server.url)
         )
-        camera = demo_camera(server, lookup_url=config.kiosk.lookup_url)
+        camera = demo_camera(server, lookup_url=lookup_page(config))
     store = LastKnownStore(
         config.kiosk.state_dir / "last_known.sqlite3",
         max_age=config.backend.last_known_max_age,

@@ -86,9 +86,10 @@ class KioskSection:
 
     language: str = option("vi", choice("vi", "en"), "Language of the idle screen: vi or en.")
     lookup_url: str = option(
-        "https://dichvucong.haugiang.gov.vn/tra-cuu",
-        url(),
-        "The province's lookup web page; a result's QR code adds ?mahs=<code> to it.",
+        "",
+        url(optional=True),
+        "A province portal's lookup page, for QR codes and links (?mahs=<code> is added); "
+        "empty: the gateway's own /tra-cuu page at [gateway] public_url, else [backend] url.",
     )
     sms_number: str = option(
         "", text(), "Published number citizens text codes to; empty hides the SMS hint."

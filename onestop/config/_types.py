@@ -95,10 +95,14 @@ def names() -> ValueType:
     return ValueType(parse, "names separated by spaces or commas")
 
 
-def url(schemes: tuple[str, ...] = ("http", "https")) -> ValueType:
+def url(schemes: tuple[str, ...] = ("http", "https"), *, optional: bool = False) -> ValueType:
+    """A URL; when ``optional``, empty means "not set"."""
     expected = "a URL starting with " + " or ".join(f"{scheme}://" for scheme in schemes)
+    expected += " or nothing" if optional else ""
 
     def parse(value: str) -> str:
+        if not value and optional:
+            return ""
         parts = urlsplit(value)
         if parts.scheme not in schemes or not parts.netloc:
             raise ValueError(expected)

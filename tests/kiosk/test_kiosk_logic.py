@@ -123,7 +123,7 @@ def test_a_last_known_status_is_shown_when_the_api_is_down() -> None:
     flow.lookup_failed(flow.ticket, error)
     assert flow.screen is Screen.RESULT
     assert flow.dossier is not None
-    view = result_view(flow.dossier, now=NOW, lang="vi", lookup_url="https://x", known=flow.known)
+    view = result_view(flow.dossier, now=NOW, lang="vi", follow_url="https://x", known=flow.known)
     assert view.as_of == "Không kết nối được máy chủ. Tình trạng lúc 07:00 20/01:"
 
 
@@ -162,14 +162,14 @@ def test_inactivity_resets_and_forgets() -> None:
 
 
 def test_result_view_wording() -> None:
-    view = result_view(dossier(), now=NOW, lang="vi", lookup_url="https://dvc.vn/tra-cuu?x=1")
+    view = result_view(dossier(), now=NOW, lang="vi", follow_url="https://x/1")
     assert (view.status_text, view.late, view.icon) == ("Đang xử lý", True, "⚙")
     assert (
         view.due
         == f"Hẹn trả kết quả: {NOW.date() - dt.timedelta(days=2):%d/%m/%Y}, đã trễ hẹn 2 ngày"
     )
     assert [step.state for step in view.steps] == ["done", "current", "waiting", "waiting"]
-    assert view.follow_url == "https://dvc.vn/tra-cuu?x=1&mahs=000.00.20.H30-240115-0001"
+    assert view.follow_url == "https://x/1"
     assert [name for name, _ in view.rows] == [
         "Mã hồ sơ", "Thủ tục", "Cơ quan", "Ngày tiếp nhận hồ sơ",
         "Đơn vị đang xử lý", "Nơi nhận kết quả",
@@ -177,14 +177,14 @@ def test_result_view_wording() -> None:
     assert len(view.history) == 4
     assert (view.history[0].when, view.history[0].note) == ("04:00 16/01", "Trình ký")
     assert "Nguyễn Văn An" not in str(view)
-    shown = result_view(dossier(), now=NOW, lang="en", lookup_url="https://x", show_applicant=True)
+    shown = result_view(dossier(), now=NOW, lang="en", follow_url="https://x", show_applicant=True)
     assert ("Applicant", "Nguyễn Văn An") in shown.rows
     assert "079123456789" not in str(shown)
     ready = result_view(
         dataclasses.replace(dossier(Status.RESULT_READY), completed_at=NOW),
         now=NOW,
         lang="en",
-        lookup_url="https://x",
+        follow_url="https://x",
     )
     assert (ready.icon, ready.due, ready.late) == ("★", "Completed on 20/01/2024", False)
     assert [step.state for step in ready.steps] == ["done", "done", "done", "current"]
@@ -193,7 +193,7 @@ def test_result_view_wording() -> None:
 
 @pytest.mark.parametrize("status", [Status.SUPPLEMENT_REQUIRED, Status.AWAITING_PAYMENT])
 def test_the_citizens_turn_is_never_the_office_being_late(status: Status) -> None:
-    view = result_view(dossier(status, due_days=-5), now=NOW, lang="vi", lookup_url="https://x")
+    view = result_view(dossier(status, due_days=-5), now=NOW, lang="vi", follow_url="https://x")
     assert not view.late
     assert "trễ" not in view.due and "Quá hạn" not in str(view)
     assert view.turn == "citizen"
@@ -223,11 +223,11 @@ def test_every_status_has_its_own_colour_and_an_icon_the_font_has() -> None:
 def test_due_dates_are_worded_so_they_cannot_be_misread() -> None:
     today = dossier(due_days=0)
     passed = dataclasses.replace(today, due_at=NOW - dt.timedelta(hours=1))
-    assert result_view(passed, now=NOW, lang="vi", lookup_url="x").due == (
+    assert result_view(passed, now=NOW, lang="vi", follow_url="x").due == (
         "Hẹn trả kết quả: hôm nay 20/01/2024 lúc 09:00, đã quá giờ hẹn"
     )
     moved = dataclasses.replace(dossier(due_days=-2), rescheduled_due_at=NOW + dt.timedelta(days=3))
-    assert result_view(moved, now=NOW, lang="en", lookup_url="x").due == (
+    assert result_view(moved, now=NOW, lang="en", follow_url="x").due == (
         "Result due: 23/01/2024 (rescheduled from 18/01/2024), in 3 days"
     )
 
@@ -335,12 +335,12 @@ def test_the_card_says_what_to_do_next_from_the_offices_guidance() -> None:
 
     guide = OfficeGuide(hotline="0293 3 878 787", opening_hours="7:00-17:00 T2-T6")
     ready = dataclasses.replace(dossier(Status.RESULT_READY), completed_at=NOW)
-    view = result_view(ready, now=NOW, lang="vi", lookup_url="x", guide=guide)
+    view = result_view(ready, now=NOW, lang="vi", follow_url="x", guide=guide)
     assert view.next_step.startswith("Mang giấy biên nhận và CCCD đến nhận kết quả tại")
     assert "Bộ phận Một cửa, quầy 3" in view.next_step and "7:00-17:00" in view.next_step
     more = dataclasses.replace(
         dossier(Status.SUPPLEMENT_REQUIRED),
         history=(HistoryEntry(NOW, "Một cửa", Status.SUPPLEMENT_REQUIRED, "Bản sao sổ đỏ"),),
     )
-    asked = result_view(more, now=NOW, lang="en", lookup_url="x", guide=guide)
+    asked = result_view(more, now=NOW, lang="en", follow_url="x", guide=guide)
     assert "Please supply: Bản sao sổ đỏ" in asked.next_step and "0293 3 878 787" in asked.next_step
