@@ -46,6 +46,7 @@ from dossier import (
     Rating,
     Stage,
     format_moment,
+    status_words,
 )
 from hardware.barcode import Reading, RepeatFilter
 from hardware.camera import CameraError, FrameSource, PlaybackSource, open_camera
@@ -510,7 +511,7 @@ class KioskApp(App):
         self._draw_pending = shown
 
     def _status_words(self, dossier: Dossier) -> str:
-        return tr(f"status_{dossier.status.value}", self.flow.language)
+        return status_words(dossier.status, self.flow.language)
 
     def _show_busy(self, ticket: int) -> None:
         if self.flow.screen is Step.BUSY and self.flow.ticket == ticket:
