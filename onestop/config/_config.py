@@ -19,6 +19,9 @@ from typing import Any, get_args, get_type_hints
 from onestop.config._sections import (
     BackendSection,
     CameraSection,
+    FleetAlertsSection,
+    FleetGatewaySection,
+    FleetSection,
     KioskSection,
     ModemSection,
     ScannerSection,
@@ -62,6 +65,9 @@ class Config:
     scanner: ScannerSection = dataclasses.field(default_factory=ScannerSection)
     modem: ModemSection = dataclasses.field(default_factory=ModemSection)
     smsd: SmsdSection = dataclasses.field(default_factory=SmsdSection)
+    fleet: FleetSection = dataclasses.field(default_factory=FleetSection)
+    fleet_gateway: FleetGatewaySection = dataclasses.field(default_factory=FleetGatewaySection)
+    fleet_alerts: FleetAlertsSection = dataclasses.field(default_factory=FleetAlertsSection)
     upstream: dict[str, UpstreamSection] = named("upstream")
     path: Path | None = None
     warnings: tuple[str, ...] = ()

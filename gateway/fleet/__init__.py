@@ -1,0 +1,14 @@
+"""The fleet: every kiosk and SMS box reports to the gateway, which keeps their heartbeats and
+usage events, raises alerts, and serves the fleet page and the six-monthly usage report.
+
+Exceptions::
+
+    Exception
+    └── FleetError               the fleet part of the gateway cannot do what was asked
+        └── FleetDatabaseError   the fleet database cannot be opened, upgraded or used
+"""
+
+from gateway.fleet._errors import FleetDatabaseError, FleetError
+from gateway.fleet._store import Alert, FleetStore, Point, Unit
+
+__all__ = ["Alert", "FleetDatabaseError", "FleetError", "FleetStore", "Point", "Unit"]
