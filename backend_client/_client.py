@@ -40,6 +40,7 @@ from backend_client._errors import (
 )
 from backend_client._last_known import KnownStatus, LastKnownStore
 from backend_client._retry import retry_policy
+from backend_client._stats import ApiStats
 from dossier import (
     ICT,
     CodeError,
@@ -105,8 +106,11 @@ class StatusClient:
         max_body: int = MAX_BODY,
         user_agent: str = f"onestop-appliance/{__version__}",
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(ICT),
+        stats: ApiStats | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.stats = stats or ApiStats()
+        """Requests, failures and answer times of the last hour, for the unit's heartbeat."""
         self.timeouts = timeouts
         self._last_known = last_known
         self._max_body = max_body
@@ -215,8 +219,19 @@ class StatusClient:
         return dossier
 
     def _get_json(self, path: str, params: dict[str, str]) -> Any:
-        url = f"{self.base_url}{path}"
         started = time.monotonic()
+        try:
+            data = self._request_json(path, params, started)
+        except BackendError as exc:
+            # Not found and rejected codes are answers of a working API, not failures.
+            ok = isinstance(exc, (DossierNotFound, CodeRejected))
+            self.stats.record(time.monotonic() - started, ok=ok)
+            raise
+        self.stats.record(time.monotonic() - started, ok=True)
+        return data
+
+    def _request_json(self, path: str, params: dict[str, str], started: float) -> Any:
+        url = f"{self.base_url}{path}"
         try:
             response = self._session.get(
                 url,

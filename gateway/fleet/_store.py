@@ -130,6 +130,11 @@ def _decode_state(state: str | None) -> Heartbeat | None:
         return None  # written by another release; the next heartbeat replaces it
 
 
+def _corrected(beat: Heartbeat, now: float) -> float:
+    """When the heartbeat was made, on the gateway's clock, and never in its future."""
+    return min(beat.at + (beat.clock_offset_s or 0.0), now)
+
+
 def _metrics(beat: Heartbeat) -> dict[str, object]:
     signals = [modem.signal for modem in beat.modems if modem.signal is not None]
     return {
@@ -163,7 +168,9 @@ class FleetStore:
         """Store a unit's batch once; the answer for the unit (acknowledged number, clock,
         alert texts for an SMS box that may send them)."""
         with transaction(self.engine, write=True) as db:
-            unit_id, outbox_id, last_seq = self._lock_unit(db, client, batch.role, now)
+            unit_id, outbox_id, last_seq, last_heartbeat = self._lock_unit(
+                db, client, batch.role, now
+            )
             if batch.outbox_id != outbox_id:
                 if outbox_id:
                     log.info(
@@ -184,13 +191,15 @@ class FleetStore:
                 "outbox_id": batch.outbox_id,
                 "last_seq": last_seq,
             }
-            if beats:
-                newest = max(beats, key=lambda beat: beat.at)
+            newest = max(beats, key=lambda beat: beat.at, default=None)
+            newest_at = _corrected(newest, now) if newest else None
+            # A backlog arrives oldest first: only a newer heartbeat replaces the unit's state.
+            if newest and newest_at is not None and newest_at > (last_heartbeat or 0.0):
                 changes |= {
                     "state": msgspec.json.encode(newest).decode(),
                     "office": newest.office,
                     "version": newest.version,
-                    "last_heartbeat": min(newest.at + (newest.clock_offset_s or 0.0), now),
+                    "last_heartbeat": newest_at,
                 }
             db.execute(sa.update(units).where(units.c.id == unit_id).values(changes))
             self._confirm_alert_texts(db, unit_id, batch.sent_alerts, now)
@@ -199,9 +208,9 @@ class FleetStore:
 
     def _lock_unit(
         self, db: sa.Connection, client: str, role: Role, now: float
-    ) -> tuple[int, str, int]:
+    ) -> tuple[int, str, int, float | None]:
         query = (
-            sa.select(units.c.id, units.c.outbox_id, units.c.last_seq)
+            sa.select(units.c.id, units.c.outbox_id, units.c.last_seq, units.c.last_heartbeat)
             .where(units.c.client == client, units.c.role == role.value)
             .with_for_update()
         )
@@ -214,7 +223,7 @@ class FleetStore:
                 keys=("client", "role"),
             )
             row = db.execute(query).one()
-        return int(row.id), str(row.outbox_id), int(row.last_seq)
+        return int(row.id), str(row.outbox_id), int(row.last_seq), row.last_heartbeat
 
     def _store_heartbeats(
         self, db: sa.Connection, unit_id: int, beats: list[Heartbeat], now: float
@@ -222,9 +231,7 @@ class FleetStore:
         if not beats:
             return
         rows: list[dict[str, object]] = [
-            {"unit_id": unit_id, "at": min(beat.at + (beat.clock_offset_s or 0.0), now)}
-            | _metrics(beat)
-            for beat in beats
+            {"unit_id": unit_id, "at": _corrected(beat, now)} | _metrics(beat) for beat in beats
         ]
         db.execute(sa.insert(heartbeats), rows)
 

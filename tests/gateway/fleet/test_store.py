@@ -199,3 +199,11 @@ def test_prune_keeps_recent_heartbeats_and_the_monthly_totals(store: FleetStore)
     assert removed == 2
     with transaction(store.engine) as db:
         assert db.execute(sa.select(sa.func.sum(usage_counts.c.n))).scalar() == 1
+
+
+def test_a_backlog_arriving_late_does_not_replace_the_newer_state(store: FleetStore) -> None:
+    store.ingest("k1", batch(kiosk_beat(T0 + 600, screen="result")), T0 + 600)
+    store.ingest("k1", batch(kiosk_beat(T0), outbox_id="outbox-0002"), T0 + 610)
+    [unit] = store.units()
+    assert unit.heartbeat is not None and unit.heartbeat.screen == "result"
+    assert unit.last_seen == T0 + 610

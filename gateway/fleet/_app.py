@@ -1,0 +1,160 @@
+"""The fleet's part of the gateway: the heartbeat endpoint, the fleet page, the usage report,
+and the background work (alerts, their delivery, pruning), as routes the gateway mounts and a
+lifespan it runs.
+
+Units authenticate with the bearer token the gateway gave them (``[gateway] clients_file``);
+the client's name is the unit's name. Heartbeats are never taken anonymously: without a
+client list the fleet endpoint refuses everyone, as a fleet of strangers would be worthless.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from gateway.fleet._store import FleetStore
+from onestop.config import Config
+from onestop.fleet import (
+    HEARTBEAT_PATH,
+    Batch,
+    ContractError,
+    HeartbeatItem,
+    Role,
+    decode,
+    encode,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH_BYTES = 2 * 2**20
+"""A full batch is well under a megabyte; more is not a unit speaking the contract."""
+
+Authenticate = Callable[[Request], str | None]
+"""The client's name for a request's bearer token, or None when it has no valid one."""
+
+
+def error(status: int, code: str, message: str, **headers: str) -> JSONResponse:
+    """An error in the status API contract's shape."""
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )
+
+
+def unauthorized() -> JSONResponse:
+    return error(
+        401,
+        "unauthorized",
+        "a valid client token is needed",
+        **{"WWW-Authenticate": 'Bearer realm="onestop"'},
+    )
+
+
+@dataclass
+class FleetSettings:
+    """What the request handlers read from the configuration (swapped whole on reload)."""
+
+    readers: frozenset[str]
+    sms_units: frozenset[str]
+
+    @classmethod
+    def from_config(cls, config: Config) -> FleetSettings:
+        return cls(
+            readers=frozenset(config.fleet_gateway.readers),
+            sms_units=frozenset(config.fleet_alerts.sms_units),
+        )
+
+
+class Fleet:
+    """The fleet of one gateway: ``routes`` to mount, ``lifespan`` to run around serving."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        authenticate: Authenticate,
+        store: FleetStore | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        section = config.fleet_gateway
+        password = None
+        if section.database_password_file is not None:
+            password = section.database_password_file.read_text(encoding="utf-8").strip()
+        self.config = config
+        self.store = store or FleetStore(section.database, password=password)
+        self.settings = FleetSettings.from_config(config)
+        self.authenticate = authenticate
+        self.clock = clock
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        return [Route(HEARTBEAT_PATH, self.heartbeat, methods=["POST"])]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self) -> AsyncIterator[None]:
+        revision = await anyio.to_thread.run_sync(self.store.upgrade)
+        log.info("fleet database at schema revision %s", revision)
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(self.store.close)
+
+    # -- units -----------------------------------------------------------------------------------
+
+    async def heartbeat(self, request: Request) -> Response:
+        client = self.authenticate(request)
+        if client is None:
+            return unauthorized()
+        body = await _read_limited(request, MAX_BATCH_BYTES)
+        if body is None:
+            return error(413, "too_large", f"a batch may hold at most {MAX_BATCH_BYTES} bytes")
+        try:
+            batch = decode(body, Batch)
+        except ContractError as exc:
+            return error(400, "bad_batch", f"the batch breaks the fleet contract: {exc}")
+        if any(
+            isinstance(item, HeartbeatItem) and item.heartbeat.role is not batch.role
+            for item in batch.items
+        ):
+            return error(400, "bad_batch", "a heartbeat's role differs from the batch's")
+        answer = await anyio.to_thread.run_sync(
+            lambda: self.store.ingest(
+                client, batch, self.clock(), may_send_alerts=self._may_send_alerts(client, batch)
+            )
+        )
+        return Response(encode(answer), media_type="application/json")
+
+    def _may_send_alerts(self, client: str, batch: Batch) -> bool:
+        """An SMS box gets alert texts when the configuration allows it and its newest
+        heartbeat in this batch says a modem (or link) is ready to send."""
+        if batch.role is not Role.SMS:
+            return False
+        if self.settings.sms_units and client not in self.settings.sms_units:
+            return False
+        beats = [item.heartbeat for item in batch.items if isinstance(item, HeartbeatItem)]
+        if not beats:
+            return False
+        newest = max(beats, key=lambda beat: beat.at)
+        return any(modem.state == "ready" for modem in newest.modems)
+
+
+async def _read_limited(request: Request, limit: int) -> bytes | None:
+    """The request body, or None as soon as it grows past ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
