@@ -10,16 +10,20 @@ client list the fleet endpoint refuses everyone, as a fleet of strangers would b
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import anyio
+import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from gateway.fleet._alerts import AlertBook, Thresholds
+from gateway.fleet._notices import WebhookSender
 from gateway.fleet._store import FleetStore
 from onestop.config import Config
 from onestop.fleet import (
@@ -87,11 +91,21 @@ class Fleet:
         password = None
         if section.database_password_file is not None:
             password = section.database_password_file.read_text(encoding="utf-8").strip()
+        alerting = config.fleet_alerts
         self.config = config
         self.store = store or FleetStore(section.database, password=password)
         self.settings = FleetSettings.from_config(config)
         self.authenticate = authenticate
         self.clock = clock
+        self.book = AlertBook(
+            self.store.engine,
+            limits=Thresholds.from_config(alerting),
+            webhook=bool(alerting.webhook_url),
+            phones=alerting.phones,
+        )
+        self.checked = anyio.Event()
+        """Set after each round of the background work (alerts, notices), for tests."""
+        self._rounds = 0
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -99,12 +113,67 @@ class Fleet:
 
     @contextlib.asynccontextmanager
     async def lifespan(self) -> AsyncIterator[None]:
+        """Upgrade the database, then run the background work while the gateway serves."""
         revision = await anyio.to_thread.run_sync(self.store.upgrade)
         log.info("fleet database at schema revision %s", revision)
-        try:
-            yield
-        finally:
-            await anyio.to_thread.run_sync(self.store.close)
+        alerting = self.config.fleet_alerts
+        async with httpx.AsyncClient(timeout=10.0, follow_redirects=False) as http:
+            sender = (
+                WebhookSender(
+                    self.store.engine,
+                    url=alerting.webhook_url,
+                    secret=alerting.webhook_secret,
+                    http=http,
+                )
+                if alerting.webhook_url
+                else None
+            )
+            try:
+                async with anyio.create_task_group() as background:
+                    background.start_soon(self._background, sender)
+                    yield
+                    background.cancel_scope.cancel()
+            finally:
+                await anyio.to_thread.run_sync(self.store.close)
+
+    async def _background(self, sender: WebhookSender | None) -> None:
+        """Every ``[fleet_alerts] check_interval``: alerts, webhook notices; hourly: pruning."""
+        section = self.config.fleet_gateway
+        next_prune = 0.0
+        while True:
+            now = self.clock()
+            try:
+                await self.check_alerts(now)
+                if sender is not None:
+                    await sender.deliver_due(now)
+                if now >= next_prune:
+                    next_prune = now + 3600
+                    prune = functools.partial(
+                        self.store.prune,
+                        now,
+                        history_hours=section.history_hours,
+                        keep_events_days=section.keep_events_days,
+                    )
+                    removed = await anyio.to_thread.run_sync(prune)
+                    if removed:
+                        log.info("fleet: pruned %d old heartbeats and usage events", removed)
+            except Exception:
+                log.exception("fleet background work failed; trying again")
+            self._rounds += 1
+            self.checked.set()
+            self.checked = anyio.Event()
+            await anyio.sleep(self.config.fleet_alerts.check_interval)
+
+    @property
+    def rounds(self) -> int:
+        """Rounds of background work done so far."""
+        return self._rounds
+
+    async def check_alerts(self, now: float) -> None:
+        def evaluate() -> None:
+            self.book.evaluate(self.store.units(), now)
+
+        await anyio.to_thread.run_sync(evaluate)
 
     # -- units -----------------------------------------------------------------------------------
 

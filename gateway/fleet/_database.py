@@ -155,10 +155,11 @@ def insert_ignoring_conflict(
     *,
     keys: Sequence[str],
     where: sa.ColumnElement[bool] | None = None,
-) -> bool:
+) -> int | None:
     """Insert one row unless a row with the same ``keys`` exists (within the partial index
-    ``where``); True when it was inserted."""
+    ``where``); the new row's id, or None when it was not inserted."""
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table).values(values)
     statement = statement.on_conflict_do_nothing(index_elements=list(keys), index_where=where)
-    return connection.execute(statement).rowcount > 0
+    inserted = connection.execute(statement.returning(table.c.id)).first()
+    return None if inserted is None else int(inserted[0])

@@ -12,7 +12,23 @@ The migrations in ``migrations/versions`` build exactly these tables; a test com
 
 from __future__ import annotations
 
+import enum
+
 import sqlalchemy as sa
+
+
+class NoticeState(enum.StrEnum):
+    PENDING = "pending"
+    HANDED = "handed"
+    """An alert SMS an SMS box took over and has not confirmed yet."""
+    DONE = "done"
+    FAILED = "failed"
+
+
+class NoticeChannel(enum.StrEnum):
+    WEBHOOK = "webhook"
+    SMS = "sms"
+
 
 metadata = sa.MetaData()
 
@@ -118,7 +134,7 @@ notices = sa.Table(
     sa.Column("event", sa.String(8), nullable=False),
     sa.Column("channel", sa.String(8), nullable=False),
     sa.Column("recipient", sa.String(200), nullable=False, server_default=""),
-    sa.Column("text", sa.String(480), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
     sa.Column("state", sa.String(8), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_at", sa.Float, nullable=False),

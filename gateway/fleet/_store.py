@@ -28,6 +28,8 @@ from gateway.fleet._database import (
     upsert_add,
 )
 from gateway.fleet._schema import (
+    NoticeChannel,
+    NoticeState,
     alerts,
     heartbeats,
     notices,
@@ -293,15 +295,15 @@ class FleetStore:
             db.execute(
                 sa.update(notices)
                 .where(notices.c.id.in_(ids), notices.c.assigned_unit == unit_id)
-                .values(state="done", done_at=now)
+                .values(state=NoticeState.DONE.value, done_at=now)
             )
 
     def _hand_out_alert_texts(self, db: sa.Connection, unit_id: int, now: float) -> list[AlertText]:
         due = db.execute(
             sa.select(notices.c.id, notices.c.recipient, notices.c.text, notices.c.attempts)
             .where(
-                notices.c.channel == "sms",
-                notices.c.state.in_(("pending", "handed")),
+                notices.c.channel == NoticeChannel.SMS.value,
+                notices.c.state.in_((NoticeState.PENDING.value, NoticeState.HANDED.value)),
                 notices.c.next_at <= now,
             )
             .order_by(notices.c.id)
@@ -313,14 +315,17 @@ class FleetStore:
                 db.execute(
                     sa.update(notices)
                     .where(notices.c.id == row.id)
-                    .values(state="failed", last_error="no SMS box confirmed sending it")
+                    .values(
+                        state=NoticeState.FAILED.value,
+                        last_error="no SMS box confirmed sending it",
+                    )
                 )
                 continue
             claimed = db.execute(
                 sa.update(notices)
                 .where(notices.c.id == row.id, notices.c.next_at <= now)
                 .values(
-                    state="handed",
+                    state=NoticeState.HANDED.value,
                     assigned_unit=unit_id,
                     attempts=notices.c.attempts + 1,
                     next_at=now + ALERT_RESEND_AFTER,

@@ -107,7 +107,7 @@ def upgrade() -> None:
         sa.Column("event", sa.String(8), nullable=False),
         sa.Column("channel", sa.String(8), nullable=False),
         sa.Column("recipient", sa.String(200), nullable=False, server_default=""),
-        sa.Column("text", sa.String(480), nullable=False),
+        sa.Column("text", sa.Text, nullable=False),
         sa.Column("state", sa.String(8), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
         sa.Column("next_at", sa.Float, nullable=False),
