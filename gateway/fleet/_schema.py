@@ -78,6 +78,7 @@ usage_events = sa.Table(
     sa.Column("outcome", sa.String(16), nullable=False),
     sa.Column("status", sa.String(24), nullable=False, server_default=""),
     sa.Column("latency_ms", sa.Integer, nullable=False),
+    sa.Column("bucket", sa.Integer, nullable=False),
     sa.Index("usage_events_day", "day"),
 )
 

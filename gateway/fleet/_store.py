@@ -258,6 +258,7 @@ class FleetStore:
                     "outcome": event.outcome.value,
                     "status": status,
                     "latency_ms": event.latency_ms,
+                    "bucket": latency_bucket(event.latency_ms),
                 }
             )
             counts[channel, month, event.outcome.value, status] += 1

@@ -60,6 +60,7 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(16), nullable=False),
         sa.Column("status", sa.String(24), nullable=False, server_default=""),
         sa.Column("latency_ms", sa.Integer, nullable=False),
+        sa.Column("bucket", sa.Integer, nullable=False),
     )
     op.create_index("usage_events_day", "usage_events", ["day"])
     op.create_table(
