@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from gateway.fleet._database import insert_ignoring_conflict, transaction
 from gateway.fleet._schema import NoticeChannel, NoticeState, alerts, notices
-from gateway.fleet._store import Alert, Unit
+from gateway.fleet._store import Unit
 from gateway.fleet._words import alert_text
 from onestop.config import FleetAlertsSection
 from onestop.fleet import Role
@@ -170,7 +170,7 @@ class AlertBook:
                 for key, alert in held.items():
                     if key not in wanted:
                         closing = Change(
-                            "closed", unit, AlertKind(alert.kind), alert.subject, _facts(alert)
+                            "closed", unit, AlertKind(alert.kind), alert.subject, alert.facts
                         )
                         if self._close(db, alert.id, closing, now):
                             changes.append(closing)
@@ -244,11 +244,3 @@ class AlertBook:
         ]
         if rows:
             db.execute(sa.insert(notices), rows)
-
-
-def _facts(alert: Alert) -> dict[str, Any]:
-    try:
-        facts = json.loads(alert.detail or "{}")
-    except json.JSONDecodeError:
-        return {}
-    return facts if isinstance(facts, dict) else {}

@@ -15,16 +15,20 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import anyio
 import httpx
+import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from gateway.fleet._alerts import AlertBook, Thresholds
 from gateway.fleet._notices import WebhookSender
-from gateway.fleet._store import FleetStore
+from gateway.fleet._pages import FleetPages, unit_state
+from gateway.fleet._store import FleetStore, Unit
+from gateway.fleet._words import alert_detail, alert_title
 from onestop.config import Config
 from onestop.fleet import (
     HEARTBEAT_PATH,
@@ -38,6 +42,7 @@ from onestop.fleet import (
 
 log = logging.getLogger(__name__)
 
+UNITS_PATH = "/api/v1/fleet/units"
 MAX_BATCH_BYTES = 2 * 2**20
 """A full batch is well under a megabyte; more is not a unit speaking the contract."""
 
@@ -107,9 +112,23 @@ class Fleet:
         """Set after each round of the background work (alerts, notices), for tests."""
         self._rounds = 0
 
+        self.pages = FleetPages(config, self.store, clock=clock, reader=self.reader)
+
     @property
     def routes(self) -> list[BaseRoute]:
-        return [Route(HEARTBEAT_PATH, self.heartbeat, methods=["POST"])]
+        return [
+            Route(HEARTBEAT_PATH, self.heartbeat, methods=["POST"]),
+            Route(f"{UNITS_PATH}", self.api_units),
+            Route(f"{UNITS_PATH}/{{name}}", self.api_units),
+            *self.pages.routes,
+        ]
+
+    def reader(self, request: Request) -> str | None:
+        """The client's name when its token is one of ``[fleet_gateway] readers``."""
+        if "authorization" not in request.headers:
+            return None
+        client = self.authenticate(request)
+        return client if client is not None and client in self.settings.readers else None
 
     @contextlib.asynccontextmanager
     async def lifespan(self) -> AsyncIterator[None]:
@@ -200,6 +219,27 @@ class Fleet:
         )
         return Response(encode(answer), media_type="application/json")
 
+    async def api_units(self, request: Request) -> Response:
+        """The units' state for monitoring tools (``onestop-check``); readers only."""
+        if self.reader(request) is None:
+            return unauthorized()
+        name = request.path_params.get("name")
+        now = self.clock()
+        if name is None:
+            found = await anyio.to_thread.run_sync(self.store.units)
+        else:
+            found = await anyio.to_thread.run_sync(self.store.find_unit, name)
+            if not found:
+                return error(404, "not_found", f"no unit is called {name[:64]!r}")
+        silent_after = self.config.fleet_alerts.silent_after
+        return JSONResponse(
+            {
+                "time": now,
+                "silent_after": silent_after,
+                "units": [unit_json(unit, now, silent_after) for unit in found],
+            }
+        )
+
     def _may_send_alerts(self, client: str, batch: Batch) -> bool:
         """An SMS box gets alert texts when the configuration allows it and its newest
         heartbeat in this batch says a modem (or link) is ready to send."""
@@ -212,6 +252,31 @@ class Fleet:
             return False
         newest = max(beats, key=lambda beat: beat.at)
         return any(modem.state == "ready" for modem in newest.modems)
+
+
+def unit_json(unit: Unit, now: float, silent_after: float) -> dict[str, Any]:
+    beat = unit.heartbeat
+    return {
+        "name": unit.name,
+        "role": unit.role.value,
+        "office": unit.office,
+        "version": unit.version,
+        "state": unit_state(unit, now, silent_after),
+        "last_seen": unit.last_seen,
+        "age_s": round(now - unit.last_seen, 1),
+        "alerts": [
+            {
+                "kind": alert.kind,
+                "subject": alert.subject,
+                "opened_at": alert.opened_at,
+                "text": alert_title(alert.kind, "en")
+                + ": "
+                + alert_detail(alert.kind, alert.facts, "en"),
+            }
+            for alert in unit.alerts
+        ],
+        "heartbeat": msgspec.to_builtins(beat) if beat is not None else None,
+    }
 
 
 async def _read_limited(request: Request, limit: int) -> bytes | None:

@@ -12,10 +12,12 @@ and the answer says how far the gateway now holds. Two gateways receiving the sa
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import msgspec
 import sqlalchemy as sa
@@ -85,6 +87,15 @@ class Alert:
     detail: str
     opened_at: float
     closed_at: float | None = None
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """What the alert's words say (``detail`` holds them as JSON)."""
+        try:
+            facts = json.loads(self.detail or "{}")
+        except json.JSONDecodeError:
+            return {}
+        return facts if isinstance(facts, dict) else {}
 
 
 @dataclass(slots=True)
