@@ -1,10 +1,11 @@
 """The fleet page: every unit with its state, one unit's recent history, the usage report.
 
 Server-rendered (Jinja2) with no script: sorting and filtering are links and a GET form,
-the list refreshes itself every 30 seconds (``<meta http-equiv="refresh">``), charts are
-SVG drawn here. Vietnamese first; ``?lang=en`` switches to English and is remembered in a
-cookie. Every page is behind the login, sent with ``Cache-Control: no-store`` and a content
-security policy that allows nothing from elsewhere.
+the list refreshes itself every 30 seconds when asked to (``<meta http-equiv="refresh">``,
+a user's choice, as WCAG's "timing adjustable" wants), charts are SVG drawn here.
+Vietnamese first; ``?lang=en`` switches to English and is remembered in a cookie. Every
+page is behind the login, sent with ``Cache-Control: no-store`` and a content security
+policy that allows nothing from elsewhere.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from dossier import ICT
+from dossier import ICT, format_date
 from gateway.fleet._alerts import AlertKind, Thresholds
 from gateway.fleet._auth import (
     COOKIE,
@@ -295,6 +296,10 @@ class FleetPages:
             and (not chosen["state"] or row.state == chosen["state"])
             and (not chosen["role"] or row.unit.role == chosen["role"])
         ]
+        refresh = params.get("refresh") == "1"
+        toggled = {key: value for key, value in params.items() if key != "refresh"}
+        if not refresh:
+            toggled["refresh"] = "1"
         sort = params.get("sort", "state")
         sort = sort if sort in SORTS else "state"
         shown.sort(key=SORTS[sort], reverse=params.get("desc") == "1")
@@ -312,6 +317,8 @@ class FleetPages:
                 "desc": params.get("desc") == "1",
                 "now": now,
                 "sort_link": _sort_link(request, sort),
+                "refresh": refresh,
+                "refresh_link": f"{PREFIX}/?{urlencode(toggled)}",
                 "states": UnitState.ORDER,
                 "roles": [role.value for role in Role],
             },
@@ -361,9 +368,9 @@ class FleetPages:
         start = _date(request.query_params.get("from"), default.start)
         end = _date(request.query_params.get("to"), default.end)
         if end < start:
-            raise ValueError(f"{end.isoformat()} is before {start.isoformat()}")
+            raise PeriodError("period.backwards", start=format_date(start), end=format_date(end))
         if (end - start).days > MAX_REPORT_DAYS:
-            raise ValueError("a report covers at most five years")
+            raise PeriodError("period.too_long")
         return Period(start, end)
 
     async def _viewer(self, request: Request) -> Session | str | None:
@@ -380,11 +387,12 @@ class FleetPages:
         lang = self._lang(request)
         try:
             period = self._period(request)
-        except ValueError as exc:
+        except PeriodError as exc:
+            why = tr(exc.key, lang, **exc.values)
             return self._render(
                 request,
                 "report.html",
-                {"session": session, "error": tr("report.bad_period", lang, why=exc)},
+                {"session": session, "error": tr("report.bad_period", lang, why=why)},
                 status=400,
             )
         report = await anyio.to_thread.run_sync(build_report, self.store.engine, period)
@@ -410,8 +418,9 @@ class FleetPages:
             return self._to_login(request)
         try:
             period = self._period(request)
-        except ValueError as exc:
-            return Response(f"the period is not valid: {exc}\n", status_code=400)
+        except PeriodError as exc:
+            why = tr(exc.key, "en", **exc.values)
+            return Response(f"the period is not valid: {why}\n", status_code=400)
         lang = self._lang(request)
         kind = request.url.path.rsplit(".", 1)[-1]
         name = f"bao-cao-tra-cuu_{period.start.isoformat()}_{period.end.isoformat()}.{kind}"
@@ -431,13 +440,22 @@ class FleetPages:
         return Response(pdf, media_type="application/pdf", headers=headers)
 
 
+class PeriodError(ValueError):
+    """A report period that cannot be: ``key`` and ``values`` word it in the catalog."""
+
+    def __init__(self, key: str, **values: str) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
 def _date(text: str | None, default: dt.date) -> dt.date:
     if not text:
         return default
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{text[:20]!r} is not a date like 2026-01-31") from None
+        raise PeriodError("period.not_a_date", text=text[:20]) from None
 
 
 def _safe_next(target: str) -> str:
