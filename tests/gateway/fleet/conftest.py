@@ -1,5 +1,5 @@
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from gateway.fleet._app import Fleet
@@ -78,7 +79,11 @@ class RunningFleet:
 
 @contextmanager
 def running_fleet(
-    config: Config, *, wrap: Callable[[ASGIApp], ASGIApp] = lambda app: app, **kwargs: Any
+    config: Config,
+    *,
+    wrap: Callable[[ASGIApp], ASGIApp] = lambda app: app,
+    routes: Sequence[BaseRoute] = (),
+    **kwargs: Any,
 ) -> Iterator[RunningFleet]:
     """The fleet's routes on a real server, with its lifespan (migrations, background work);
     ``wrap`` puts a fault in front of it."""
@@ -89,7 +94,8 @@ def running_fleet(
         async with fleet.lifespan():
             yield
 
-    with serve(wrap(Starlette(routes=fleet.routes, lifespan=lifespan))) as url:
+    app = Starlette(routes=[*routes, *fleet.routes], lifespan=lifespan)
+    with serve(wrap(app)) as url:
         yield RunningFleet(fleet, url)
 
 
