@@ -108,9 +108,6 @@ class Fleet:
             webhook=bool(alerting.webhook_url),
             phones=alerting.phones,
         )
-        self.checked = anyio.Event()
-        """Set after each round of the background work (alerts, notices), for tests."""
-        self._rounds = 0
 
         self.pages = FleetPages(config, self.store, clock=clock, reader=self.reader)
 
@@ -130,63 +127,73 @@ class Fleet:
         client = self.authenticate(request)
         return client if client is not None and client in self.settings.readers else None
 
-    @contextlib.asynccontextmanager
-    async def lifespan(self) -> AsyncIterator[None]:
-        """Upgrade the database, then run the background work while the gateway serves."""
-        revision = await anyio.to_thread.run_sync(self.store.upgrade)
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def prepare(self) -> str:
+        """Bring the database to this release's schema before serving; the revision."""
+        revision = self.store.upgrade()
         log.info("fleet database at schema revision %s", revision)
+        return revision
+
+    async def run(self) -> None:
+        """The background work while the gateway serves, until cancelled: every
+        ``[fleet_alerts] check_interval`` the alerts and the webhook's notices, every hour
+        the pruning of old heartbeats, usage events and sessions."""
         alerting = self.config.fleet_alerts
+        section = self.config.fleet_gateway
         async with httpx.AsyncClient(timeout=10.0, follow_redirects=False) as http:
-            sender = (
-                WebhookSender(
+            sender = None
+            if alerting.webhook_url:
+                sender = WebhookSender(
                     self.store.engine,
                     url=alerting.webhook_url,
                     secret=alerting.webhook_secret,
                     http=http,
                 )
-                if alerting.webhook_url
-                else None
-            )
-            try:
-                async with anyio.create_task_group() as background:
-                    background.start_soon(self._background, sender)
-                    yield
-                    background.cancel_scope.cancel()
-            finally:
-                await anyio.to_thread.run_sync(self.store.close)
+            next_prune = 0.0
+            while True:
+                now = self.clock()
+                try:
+                    await self.check_alerts(now)
+                    if sender is not None:
+                        await sender.deliver_due(now)
+                    if now >= next_prune:
+                        next_prune = now + 3600
+                        await anyio.to_thread.run_sync(
+                            functools.partial(
+                                self._prune,
+                                now,
+                                history_hours=section.history_hours,
+                                keep_events_days=section.keep_events_days,
+                            )
+                        )
+                except Exception:
+                    log.exception("fleet background work failed; trying again")
+                await anyio.sleep(alerting.check_interval)
 
-    async def _background(self, sender: WebhookSender | None) -> None:
-        """Every ``[fleet_alerts] check_interval``: alerts, webhook notices; hourly: pruning."""
-        section = self.config.fleet_gateway
-        next_prune = 0.0
-        while True:
-            now = self.clock()
-            try:
-                await self.check_alerts(now)
-                if sender is not None:
-                    await sender.deliver_due(now)
-                if now >= next_prune:
-                    next_prune = now + 3600
-                    prune = functools.partial(
-                        self.store.prune,
-                        now,
-                        history_hours=section.history_hours,
-                        keep_events_days=section.keep_events_days,
-                    )
-                    removed = await anyio.to_thread.run_sync(prune)
-                    if removed:
-                        log.info("fleet: pruned %d old heartbeats and usage events", removed)
-            except Exception:
-                log.exception("fleet background work failed; trying again")
-            self._rounds += 1
-            self.checked.set()
-            self.checked = anyio.Event()
-            await anyio.sleep(self.config.fleet_alerts.check_interval)
+    def _prune(self, now: float, *, history_hours: int, keep_events_days: int) -> None:
+        removed = self.store.prune(
+            now, history_hours=history_hours, keep_events_days=keep_events_days
+        )
+        removed += self.pages.sessions.prune(now)
+        if removed:
+            log.info("fleet: pruned %d old heartbeats, usage events and sessions", removed)
 
-    @property
-    def rounds(self) -> int:
-        """Rounds of background work done so far."""
-        return self._rounds
+    def close(self) -> None:
+        self.store.close()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self) -> AsyncIterator[None]:
+        """:meth:`prepare`, :meth:`run` while the block runs, then :meth:`close`; for a
+        server of the fleet alone (tests, the benchmark)."""
+        await anyio.to_thread.run_sync(self.prepare)
+        try:
+            async with anyio.create_task_group() as background:
+                background.start_soon(self.run)
+                yield
+                background.cancel_scope.cancel()
+        finally:
+            await anyio.to_thread.run_sync(self.close)
 
     async def check_alerts(self, now: float) -> None:
         def evaluate() -> None:
