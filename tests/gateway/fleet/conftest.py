@@ -18,12 +18,20 @@ from tests.gateway.fleet.server import serve
 from tests.pgcluster import PostgresCluster
 
 
+FLEET_TEMPLATE = "fleet_template"
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresCluster]:
-    """Debian's PostgreSQL, started for this test run on a free port of 127.0.0.1."""
+    """Debian's PostgreSQL, started for this test run on a free port of 127.0.0.1, with a
+    template database already at the fleet's schema (each test gets a copy: much faster
+    than running the migrations for each)."""
     cluster = PostgresCluster()
     try:
         cluster.start()
+        template = FleetStore(cluster.create_database(FLEET_TEMPLATE))
+        template.upgrade()
+        template.close()
         yield cluster
     finally:
         cluster.stop()
@@ -35,7 +43,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/fleet.sqlite3"
     cluster: PostgresCluster = request.getfixturevalue("postgres")
-    return cluster.create_database(f"fleet_{uuid.uuid4().hex[:12]}")
+    return cluster.create_database(f"fleet_{uuid.uuid4().hex[:12]}", template=FLEET_TEMPLATE)
 
 
 @pytest.fixture
