@@ -7,15 +7,17 @@ the single events; both give rows of the same shape, so one query serves any per
 database does the grouping (by channel, by office, by unit) and Python only walks the grouped
 rows, so half a year of ten million events is a few hundred thousand rows to read.
 
-A median is taken from the histograms: the first answer time (to two significant digits)
-at which half of the lookups were answered.
+A median is taken from the histograms: the first bucket of answer times (exact below 20 ms,
+10 % wide above, see ``latency_bucket``) by which half of the lookups were answered; so it is
+within 5 % of the median of the times themselves.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,10 +71,19 @@ class Period:
 
     def whole(self, month: str) -> bool:
         """Whether the period covers every day of ``month``."""
-        year, number = int(month[:4]), int(month[5:])
-        first = dt.date(year, number, 1)
-        last = (dt.date(year + number // 12, number % 12 + 1, 1)) - dt.timedelta(days=1)
+        first, last = _month_days(month)
         return self.start <= first and last <= self.end
+
+    def days_of(self, month: str) -> tuple[dt.date, dt.date]:
+        """The first and last day of ``month`` that the period covers."""
+        first, last = _month_days(month)
+        return max(first, self.start), min(last, self.end)
+
+
+def _month_days(month: str) -> tuple[dt.date, dt.date]:
+    year, number = int(month[:4]), int(month[5:])
+    first = dt.date(year, number, 1)
+    return first, dt.date(year + number // 12, number % 12 + 1, 1) - dt.timedelta(days=1)
 
 
 @dataclass
@@ -180,118 +191,113 @@ class FleetReport:
 
 # -- reading ---------------------------------------------------------------------------------
 
+_COUNTED = ("outcome", "status")
+_TIMED = ("bucket",)
+_CELL = ("unit_id", "channel", "month")
 
-def _counts_source(period: Period) -> sa.Subquery:
-    """Rows (unit_id, channel, month, outcome, status, n) over the period."""
-    whole = [month for month in period.months if period.whole(month)]
-    part = [month for month in period.months if not period.whole(month)]
-    parts: list[sa.Select[tuple[int, str, str, str, str, int]]] = [
-        sa.select(
-            usage_counts.c.unit_id,
-            usage_counts.c.channel,
-            usage_counts.c.month,
-            usage_counts.c.outcome,
-            usage_counts.c.status,
-            usage_counts.c.n,
-        ).where(usage_counts.c.month.in_(whole))
+
+def _partial(name: str, tail: Sequence[str]) -> sa.Table:
+    """A temporary table of the events of the days a period covers of a month it covers only
+    in part, grouped as the monthly totals are."""
+    columns = [
+        sa.Column(column, sa.Integer if column in ("unit_id", "bucket") else sa.String)
+        for column in (*_CELL, *tail)
     ]
-    if part:
-        parts.append(
-            sa.select(
-                usage_events.c.unit_id,
-                usage_events.c.channel,
-                usage_events.c.month,
-                usage_events.c.outcome,
-                usage_events.c.status,
-                sa.func.count().label("n"),
-            )
-            .where(_within(period, part))
-            .group_by(
-                usage_events.c.unit_id,
-                usage_events.c.channel,
-                usage_events.c.month,
-                usage_events.c.outcome,
-                usage_events.c.status,
-            )
-        )
-    return sa.union_all(*parts).subquery("counts")
-
-
-def _latency_source(period: Period) -> sa.Subquery:
-    """Rows (unit_id, channel, month, bucket, n) of answer times over the period."""
-    whole = [month for month in period.months if period.whole(month)]
-    part = [month for month in period.months if not period.whole(month)]
-    parts: list[sa.Select[tuple[int, str, str, int, int]]] = [
-        sa.select(
-            usage_latency.c.unit_id,
-            usage_latency.c.channel,
-            usage_latency.c.month,
-            usage_latency.c.bucket,
-            usage_latency.c.n,
-        ).where(usage_latency.c.month.in_(whole))
-    ]
-    if part:
-        parts.append(
-            sa.select(
-                usage_events.c.unit_id,
-                usage_events.c.channel,
-                usage_events.c.month,
-                usage_events.c.bucket,
-                sa.func.count().label("n"),
-            )
-            .where(_within(period, part), usage_events.c.outcome.not_in(_NOT_LOOKUPS))
-            .group_by(
-                usage_events.c.unit_id,
-                usage_events.c.channel,
-                usage_events.c.month,
-                usage_events.c.bucket,
-            )
-        )
-    return sa.union_all(*parts).subquery("latency")
-
-
-def _within(period: Period, months: Sequence[str]) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        usage_events.c.month.in_(months),
-        usage_events.c.day >= period.start.isoformat(),
-        usage_events.c.day <= period.end.isoformat(),
+    return sa.Table(
+        name, sa.MetaData(), *columns, sa.Column("n", sa.BigInteger), prefixes=["TEMPORARY"]
     )
 
 
-Sources = tuple[sa.Subquery, sa.Subquery]
-By = Callable[[sa.Subquery], list[sa.ColumnElement[Any]]]
+Sources = list[tuple[sa.FromClause, sa.FromClause]]
+"""Pairs of (counts, answer times), each row of the same shape as the monthly totals."""
 
 
-def _grouped(
-    db: sa.Connection, source: sa.Subquery, keys: list[sa.ColumnElement[Any]], tail: list[str]
+def _sources(db: sa.Connection, period: Period) -> Sources:
+    """Where the period's counts and answer times are: the monthly totals of the months it
+    covers whole (all of them, for the usual half-year), and for the months it covers in
+    part, their events of those days, grouped once into two temporary tables."""
+    whole = [month for month in period.months if period.whole(month)]
+    part = [month for month in period.months if not period.whole(month)]
+    found: Sources = []
+    if whole:
+        found.append(
+            (
+                sa.select(usage_counts).where(usage_counts.c.month.in_(whole)).subquery("c"),
+                sa.select(usage_latency).where(usage_latency.c.month.in_(whole)).subquery("l"),
+            )
+        )
+    if part:
+        # One day range per month (not the period's): the index on day then reads only the
+        # days of those months, not every event of the period.
+        within = sa.or_(
+            *(
+                sa.and_(
+                    usage_events.c.day >= first.isoformat(), usage_events.c.day <= last.isoformat()
+                )
+                for first, last in (period.days_of(month) for month in part)
+            )
+        )
+        lookups = usage_events.c.outcome.not_in(_NOT_LOOKUPS)
+        made = []
+        for name, tail, where in (
+            ("report_counts", _COUNTED, within),
+            ("report_latency", _TIMED, sa.and_(within, lookups)),
+        ):
+            table = _partial(name, tail)
+            table.drop(db, checkfirst=True)
+            table.create(db)
+            keys = [usage_events.c[column] for column in (*_CELL, *tail)]
+            db.execute(
+                sa.insert(table).from_select(
+                    [*_CELL, *tail, "n"],
+                    sa.select(*keys, sa.func.count()).where(where).group_by(*keys),
+                )
+            )
+            made.append(table)
+        found.append((made[0], made[1]))
+    return found
+
+
+def _sums(
+    db: sa.Connection, sources: Sources, which: int, keys: Sequence[str]
 ) -> Iterator[tuple[Any, ...]]:
-    """``SUM(n)`` of ``source`` by ``keys`` and the source's ``tail`` columns."""
-    columns = [*keys, *(source.c[name] for name in tail)]
-    query = sa.select(*columns, sa.func.sum(source.c.n)).group_by(*columns)
-    if any(key is units.c.office for key in keys):
-        query = query.select_from(source.join(units, units.c.id == source.c.unit_id))
-    for row in db.execute(query):
-        yield tuple(row)
+    """``SUM(n)`` of the counts (``which`` 0) or answer times (1) grouped by ``keys``
+    (``office`` is the unit's office), from each source in turn."""
+    for pair in sources:
+        source = pair[which]
+        columns = [units.c.office if key == "office" else source.c[key] for key in keys]
+        query = sa.select(*columns, sa.func.sum(source.c.n)).group_by(*columns)
+        if "office" in keys:
+            query = query.select_from(source.join(units, units.c.id == source.c.unit_id))
+        for row in db.execute(query):
+            yield tuple(row)
 
 
-def _collect(
-    db: sa.Connection, sources: Sources, by: By, pick: Callable[..., Figures], *, monthly: bool
-) -> None:
-    """Add the grouped counts and answer times to the figures ``pick(*keys)`` names."""
-    counts, latency = sources
-    tail = ["month"] if monthly else []
-    for *keys, outcome, status, n in _grouped(db, counts, by(counts), [*tail, "outcome", "status"]):
-        figures = pick(*keys)
-        figures.outcomes[outcome] += int(n)
-        if status and outcome in _ANSWERED:
-            figures.statuses[status] += int(n)
-    for *keys, bucket, n in _grouped(db, latency, by(latency), [*tail, "bucket"]):
-        pick(*keys).histogram[int(bucket)] += int(n)
+def _count(figures: Figures, outcome: str, status: str, n: int) -> None:
+    figures.outcomes[outcome] += n
+    if status and outcome in _ANSWERED:
+        figures.statuses[status] += n
 
 
 def _unit_names(db: sa.Connection) -> dict[int, UnitKey]:
     rows = db.execute(sa.select(units.c.id, units.c.client, units.c.role, units.c.office))
     return {row.id: UnitKey(row.client, row.role, row.office) for row in rows}
+
+
+COUNTS, TIMES = 0, 1
+
+
+@contextlib.contextmanager
+def _reading(engine: sa.Engine, period: Period) -> Iterator[tuple[sa.Connection, Sources]]:
+    with transaction(engine) as db:
+        sources = _sources(db, period)
+        try:
+            yield db, sources
+        finally:
+            for pair in sources:
+                for source in pair:
+                    if isinstance(source, sa.Table):
+                        source.drop(db, checkfirst=True)
 
 
 def build_report(engine: sa.Engine, period: Period) -> FleetReport:
@@ -300,24 +306,21 @@ def build_report(engine: sa.Engine, period: Period) -> FleetReport:
     channels: dict[str, Line] = defaultdict(Line)
     offices: dict[str, Line] = defaultdict(Line)
     by_unit: dict[int, Figures] = defaultdict(Figures)
-    with transaction(engine) as db:
+    with _reading(engine, period) as (db, sources):
         names = _unit_names(db)
-        sources = (_counts_source(period), _latency_source(period))
-        _collect(
-            db,
-            sources,
-            lambda source: [source.c.channel],
-            lambda channel, month: channels[channel].month(month),
-            monthly=True,
-        )
-        _collect(
-            db,
-            sources,
-            lambda _source: [units.c.office],
-            lambda office, month: offices[office].month(month),
-            monthly=True,
-        )
-        _collect(db, sources, lambda source: [source.c.unit_id], by_unit.__getitem__, monthly=False)
+        by_office = ("office", "channel", "month")
+        for office, channel, month, outcome, status, n in _sums(
+            db, sources, COUNTS, (*by_office, *_COUNTED)
+        ):
+            _count(channels[channel].month(month), outcome, status, int(n))
+            _count(offices[office].month(month), outcome, status, int(n))
+        for office, channel, month, bucket, n in _sums(db, sources, TIMES, (*by_office, *_TIMED)):
+            channels[channel].month(month).histogram[bucket] += int(n)
+            offices[office].month(month).histogram[bucket] += int(n)
+        for unit_id, outcome, status, n in _sums(db, sources, COUNTS, ("unit_id", *_COUNTED)):
+            _count(by_unit[unit_id], outcome, status, int(n))
+        for unit_id, bucket, n in _sums(db, sources, TIMES, ("unit_id", *_TIMED)):
+            by_unit[unit_id].histogram[bucket] += int(n)
     province = Line()
     for line in [*channels.values(), *offices.values()]:
         for figures in line.months.values():
@@ -350,15 +353,12 @@ class Cell:
 def unit_months(engine: sa.Engine, period: Period) -> list[Cell]:
     """Every unit and channel month by month, for the CSV."""
     cells: dict[tuple[int, str, str], Figures] = defaultdict(Figures)
-    with transaction(engine) as db:
+    with _reading(engine, period) as (db, sources):
         names = _unit_names(db)
-        _collect(
-            db,
-            (_counts_source(period), _latency_source(period)),
-            lambda source: [source.c.unit_id, source.c.channel],
-            lambda unit_id, channel, month: cells[unit_id, channel, month],
-            monthly=True,
-        )
+        for *cell, outcome, status, n in _sums(db, sources, COUNTS, (*_CELL, *_COUNTED)):
+            _count(cells[tuple(cell)], outcome, status, int(n))
+        for *cell, bucket, n in _sums(db, sources, TIMES, (*_CELL, *_TIMED)):
+            cells[tuple(cell)].histogram[bucket] += int(n)
     found = [
         Cell(names[unit_id], channel, month, figures)
         for (unit_id, channel, month), figures in cells.items()

@@ -4,8 +4,8 @@ Times are seconds since the epoch (UTC) in floating point, which both databases 
 index as numbers. Usage is kept twice: each event (``usage_events``, pruned after
 ``[fleet_gateway] keep_events_days``) and monthly totals per unit and channel that the
 report reads (``usage_counts``, and ``usage_latency`` holding the answer times as a
-histogram so that a median over any set of units is exact to the bucket). Both are written
-in the transaction that stores a unit's batch, so they never disagree.
+histogram in buckets of 10 %, so that a median over any set of units is within 5 %). Both
+are written in the transaction that stores a unit's batch, so they never disagree.
 
 The migrations in ``migrations/versions`` build exactly these tables; a test compares them.
 """

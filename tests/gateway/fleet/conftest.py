@@ -17,7 +17,6 @@ from onestop.config import Config, parse_config
 from tests.gateway.fleet.server import serve
 from tests.pgcluster import PostgresCluster
 
-
 FLEET_TEMPLATE = "fleet_template"
 
 

@@ -4,6 +4,8 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dossier import Status
 from gateway.fleet._database import VERSION_TABLE, transaction
@@ -95,11 +97,11 @@ def test_monthly_totals_match_the_single_events(store: FleetStore) -> None:
         ("kiosk", "2026-05", "found", "processing"): 1,
     }
     assert latency == {  # requests for instructions take no answer time
-        ("sms:modem", "2026-05", 120): 1,
-        ("sms:modem", "2026-05", 1200): 1,
+        ("sms:modem", "2026-05", latency_bucket(120)): 1,
+        ("sms:modem", "2026-05", latency_bucket(1234)): 1,
         ("sms:modem", "2026-05", 9): 1,
         ("sms:modem", "2026-07", 2): 1,
-        ("kiosk", "2026-05", 80): 1,
+        ("kiosk", "2026-05", latency_bucket(80)): 1,
     }
 
 
@@ -107,17 +109,24 @@ def test_monthly_totals_match_the_single_events(store: FleetStore) -> None:
     ("ms", "bucket"),
     [
         (0, 0),
-        (99, 99),
-        (100, 100),
-        (104, 100),
-        (105, 110),
-        (999, 1000),
-        (1234, 1200),
-        (86_400_000, 86_000_000),
+        (19, 19),
+        (20, 21),
+        (21, 21),
+        (22, 23),
+        (1000, 1044),
+        (1094, 1044),
+        (1096, 1149),
+        (86_400_000, 88_014_852),
     ],
 )
-def test_answer_times_keep_two_significant_digits(ms: int, bucket: int) -> None:
+def test_answer_times_are_counted_in_buckets_of_ten_percent(ms: int, bucket: int) -> None:
     assert latency_bucket(ms) == bucket
+
+
+@given(st.integers(min_value=20, max_value=86_400_000))
+def test_a_bucket_is_within_five_percent_of_its_times(ms: int) -> None:
+    assert abs(latency_bucket(ms) - ms) <= 0.05 * ms + 1
+    assert latency_bucket(latency_bucket(ms)) == latency_bucket(ms)
 
 
 def test_days_and_months_are_counted_in_vietnam_time() -> None:
@@ -207,3 +216,23 @@ def test_a_backlog_arriving_late_does_not_replace_the_newer_state(store: FleetSt
     [unit] = store.units()
     assert unit.heartbeat is not None and unit.heartbeat.screen == "result"
     assert unit.last_seen == T0 + 610
+
+
+def test_the_monthly_totals_can_be_rebuilt_from_the_events(store: FleetStore) -> None:
+    events = [usage(T0 + n * 86400 * 10, latency_ms=100 + n) for n in range(8)]
+    events += [usage(T0, outcome=Outcome.HELP, latency_ms=5)]
+    store.ingest("box", batch(*events), T0)
+
+    def totals() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        with transaction(store.engine) as db:
+            counts = db.execute(sa.select(usage_counts).order_by(*usage_counts.primary_key)).all()
+            latency = db.execute(
+                sa.select(usage_latency).order_by(*usage_latency.primary_key)
+            ).all()
+        return [tuple(row) for row in counts], [tuple(row) for row in latency]
+
+    before = totals()
+    with transaction(store.engine, write=True) as db:
+        db.execute(sa.update(usage_counts).values(n=999))
+    store.rebuild_totals()
+    assert totals() == before
