@@ -210,11 +210,13 @@ class StatusClient:
             dossier = dossier_from_json(data)
         except DossierFormatError as exc:
             raise BadResponse(f"the status record is malformed: {exc}") from exc
+        # Only a code of the same family must come back as asked: an OpenCPS id (D-...) is
+        # answered with the dossier's number, which is the point of looking it up.
         try:
             answered = parse_code(dossier.code)
         except CodeError:
             answered = None
-        if answered is not None and answered != code:
+        if answered is not None and answered.family == code.family and answered != code:
             raise BadResponse(f"asked for {code}, the API answered for {dossier.code}")
         return dossier
 

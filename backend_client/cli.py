@@ -105,17 +105,17 @@ def main(argv: list[str] | None = None) -> int:
     labels = _LABELS[args.lang]
 
     try:
-        query = parse_query(" ".join(args.code))
-    except CodeError as exc:
-        print(exc.message(args.lang), file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        backend = replace(load_config(args.config).backend, cache_ttl=0.0)
+        config = load_config(args.config)
+        query = parse_query(" ".join(args.code), families=config.codes.code_families())
+        backend = replace(config.backend, cache_ttl=0.0)
         if args.url:
             backend = replace(backend, url=parse_config({"backend": {"url": args.url}}).backend.url)
         client = StatusClient.from_config(backend, user_agent="onestop-lookup")
     except ConfigError as exc:
         print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except CodeError as exc:
+        print(exc.message(args.lang), file=sys.stderr)
         return EXIT_USAGE
 
     now = dt.datetime.now(ICT)

@@ -4,21 +4,22 @@ Exceptions::
 
     ValueError
     ├── CodeError           a text holds no valid dossier code (names the wrong part)
+    ├── CodeFamiliesError   a [codes] setting cannot be used (names the key)
     └── DossierFormatError  a status record breaks the API contract (names the field)
 """
 
 from dossier._codes import (
     EXAMPLE_CODE,
+    MAX_TEXT,
     CodeError,
     CodeQuery,
     DossierCode,
-    Notation,
+    Family,
     Problem,
-    find_codes,
-    normalize_code,
-    parse_code,
-    parse_query,
 )
+from dossier._families import DEFAULT_FAMILIES, CodeFamilies, CodeFamiliesError, CustomFamily
+from dossier._find import find_codes, normalize_code, parse_code, parse_query
+from dossier._hibc import hibc_encode
 from dossier._model import (
     FIELDS,
     ICT,
@@ -36,18 +37,23 @@ from dossier._text import fold_text, strip_diacritics
 from dossier._wording import due_phrase, format_date, format_moment
 
 __all__ = [
+    "DEFAULT_FAMILIES",
     "EXAMPLE_CODE",
     "FIELDS",
     "ICT",
+    "MAX_TEXT",
     "Applicant",
     "CodeError",
+    "CodeFamilies",
+    "CodeFamiliesError",
     "CodeProgress",
     "CodeQuery",
+    "CustomFamily",
     "Dossier",
     "DossierCode",
     "DossierFormatError",
+    "Family",
     "HistoryEntry",
-    "Notation",
     "Problem",
     "Stage",
     "Status",
@@ -60,6 +66,7 @@ __all__ = [
     "format_date",
     "format_moment",
     "format_time",
+    "hibc_encode",
     "normalize_code",
     "parse_code",
     "parse_query",

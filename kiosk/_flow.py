@@ -20,7 +20,16 @@ from backend_client import (
     DossierNotFound,
     KnownStatus,
 )
-from dossier import CodeError, CodeProgress, CodeQuery, Dossier, code_progress, parse_query
+from dossier import (
+    DEFAULT_FAMILIES,
+    CodeError,
+    CodeFamilies,
+    CodeProgress,
+    CodeQuery,
+    Dossier,
+    code_progress,
+    parse_query,
+)
 
 MAX_ENTRY = 40
 """Longer than any code in either notation; keys beyond it are ignored."""
@@ -55,8 +64,10 @@ class KioskFlow:
         timeouts: Timeouts = Timeouts(),
         language: str = "vi",
         clock: Callable[[], float] = time.monotonic,
+        families: CodeFamilies = DEFAULT_FAMILIES,
     ) -> None:
         self.timeouts = timeouts
+        self.families = families
         self.default_language = language
         self._clock = clock
         self.language = language
@@ -102,7 +113,7 @@ class KioskFlow:
 
     @property
     def progress(self) -> CodeProgress:
-        return code_progress(self.entry)
+        return code_progress(self.entry, families=self.families)
 
     def submit_entry(self) -> CodeQuery | None:
         return self.submit(self.entry)
@@ -111,7 +122,7 @@ class KioskFlow:
         """A code typed, scanned or read by the camera: the query to look up, or None after
         moving to the invalid-code screen."""
         try:
-            query = parse_query(text)
+            query = parse_query(text, families=self.families)
         except CodeError as exc:
             self.problem = exc
             self.entry = text.strip()[:MAX_ENTRY]

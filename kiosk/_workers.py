@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 from backend_client import BackendError, StatusClient
-from dossier import CodeError, CodeQuery, Dossier
+from dossier import DEFAULT_FAMILIES, CodeError, CodeFamilies, CodeQuery, Dossier
 from hardware.barcode import Decoder, Reading, RepeatFilter
 from hardware.camera import FrameSource, Pixels
 
@@ -102,8 +102,10 @@ class CameraWorker:
         post: Post,
         *,
         repeat: RepeatFilter,
+        families: CodeFamilies = DEFAULT_FAMILIES,
     ) -> None:
         self.source = source
+        self._families = families
         self._on_reading = on_reading
         self._post = post
         self._repeat = repeat
@@ -134,7 +136,7 @@ class CameraWorker:
             self.decoded_frames += 1
             self.preview = _preview(frame.pixels)
             for reading in readings:
-                meaning = reading.interpret()
+                meaning = reading.interpret(families=self._families)
                 key = str(meaning.code) if isinstance(meaning, CodeQuery) else reading.text
                 if self._repeat.accept(key):
                     self._post(functools.partial(self._on_reading, reading, meaning))

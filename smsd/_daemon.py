@@ -38,6 +38,7 @@ from backend_client import (
     LastKnownStore,
     StatusClient,
 )
+from dossier import CodeFamilies
 from hardware.modem import (
     Incoming,
     Modem,
@@ -72,6 +73,7 @@ class _Settings:
     composer: Composer
     policy: Policy
     help_words: tuple[str, ...]
+    families: CodeFamilies
     patience: float
     multipart_timeout: float
     send_retries: int
@@ -97,6 +99,7 @@ class _Settings:
                 own_number=smsd.own_number,
             ),
             help_words=smsd.help_words,
+            families=config.codes.code_families(),
             patience=smsd.backend_patience,
             multipart_timeout=smsd.multipart_timeout,
             send_retries=smsd.send_retries,
@@ -449,7 +452,9 @@ class SmsDaemon:
 
     def _compose(self, message: Message, settings: _Settings) -> tuple[str, list[UsageEvent], str]:
         started = time.monotonic()
-        request = parse_message(message.text, help_words=settings.help_words)
+        request = parse_message(
+            message.text, help_words=settings.help_words, families=settings.families
+        )
         composer = settings.composer
 
         def event(outcome: str, status: str | None = None) -> UsageEvent:

@@ -12,7 +12,15 @@ import enum
 import re
 from dataclasses import dataclass
 
-from dossier import CodeError, CodeQuery, find_codes, fold_text, strip_diacritics
+from dossier import (
+    DEFAULT_FAMILIES,
+    CodeError,
+    CodeFamilies,
+    CodeQuery,
+    find_codes,
+    fold_text,
+    strip_diacritics,
+)
 
 MAX_CODES = 3
 """Codes answered per message; a reply for more would not fit the part limit anyway."""
@@ -45,14 +53,19 @@ def _words(text: str) -> str:
     return " ".join(_PUNCTUATION.sub(" ", plain).split())
 
 
-def parse_message(text: str, *, help_words: tuple[str, ...] = ("HD", "HELP", "?")) -> Request:
+def parse_message(
+    text: str,
+    *,
+    help_words: tuple[str, ...] = ("HD", "HELP", "?"),
+    families: CodeFamilies = DEFAULT_FAMILIES,
+) -> Request:
     """Classify one SMS. Never raises: anything unreadable is :attr:`Intent.UNKNOWN`."""
     words = _words(text)
     if not words or words in {_words(word) or word for word in help_words}:
         return Request(Intent.HELP if words else Intent.UNKNOWN)
     queries: list[CodeQuery] = []
     errors: list[CodeError] = []
-    for found in find_codes(text):
+    for found in find_codes(text, families=families):
         if isinstance(found, CodeQuery):
             queries.append(found)
         else:

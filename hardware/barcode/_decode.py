@@ -46,7 +46,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageChops, ImageFilter
 
-from dossier import CodeError, CodeQuery, parse_query
+from dossier import DEFAULT_FAMILIES, CodeError, CodeFamilies, CodeQuery, parse_query
 
 Gray = npt.NDArray[np.uint8]
 """A grayscale picture: a two-dimensional array of 8-bit luminance, rows first."""
@@ -76,10 +76,10 @@ class Reading:
     symbology: Symbology
     text: str
 
-    def interpret(self) -> CodeQuery | CodeError:
-        """The dossier code this barcode carries (bare, or inside a lookup link), or why not."""
+    def interpret(self, *, families: CodeFamilies = DEFAULT_FAMILIES) -> CodeQuery | CodeError:
+        """The dossier code this barcode carries (bare, in a link or payload), or why not."""
         try:
-            return parse_query(self.text)
+            return parse_query(self.text, families=families)
         except CodeError as exc:
             return exc
 

@@ -18,6 +18,7 @@ from onestop.config._config import (
 from onestop.config._sections import (
     BackendSection,
     CameraSection,
+    CodesSection,
     FleetAlertsSection,
     FleetGatewaySection,
     FleetSection,
@@ -33,6 +34,7 @@ __all__ = [
     "ENVIRONMENT_VARIABLE",
     "BackendSection",
     "CameraSection",
+    "CodesSection",
     "Config",
     "ConfigError",
     "FleetAlertsSection",

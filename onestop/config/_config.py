@@ -19,6 +19,7 @@ from typing import Any, get_args, get_type_hints
 from onestop.config._sections import (
     BackendSection,
     CameraSection,
+    CodesSection,
     FleetAlertsSection,
     FleetGatewaySection,
     FleetSection,
@@ -65,6 +66,7 @@ class Config:
     scanner: ScannerSection = dataclasses.field(default_factory=ScannerSection)
     modem: ModemSection = dataclasses.field(default_factory=ModemSection)
     smsd: SmsdSection = dataclasses.field(default_factory=SmsdSection)
+    codes: CodesSection = dataclasses.field(default_factory=CodesSection)
     fleet: FleetSection = dataclasses.field(default_factory=FleetSection)
     fleet_gateway: FleetGatewaySection = dataclasses.field(default_factory=FleetGatewaySection)
     fleet_alerts: FleetAlertsSection = dataclasses.field(default_factory=FleetAlertsSection)

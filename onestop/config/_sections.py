@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from dossier import FIELDS, CodeFamilies, CodeFamiliesError, Family
 from onestop.config._types import (
     boolean,
     choice,
@@ -240,6 +241,33 @@ class SmsdSection:
     )
 
 
+@dataclass(frozen=True)
+class CodesSection:
+    """Which receipt code spellings this unit reads (code families); every channel follows."""
+
+    families: tuple[str, ...] = option(
+        tuple(family.value for family in Family),
+        names(),
+        "Built-in code families read: " + ", ".join(Family) + ".",
+    )
+    custom: dict[str, str] = option_map(
+        text(),
+        "custom.NAME = a regular expression matching a whole code of this deployment's own "
+        "shape (one word, upper case); a group (?P<agency>...) gives its agency.",
+    )
+
+    def check(self) -> list[str]:
+        try:
+            self.code_families()
+        except CodeFamiliesError as exc:
+            return exc.problems
+        return []
+
+    def code_families(self) -> CodeFamilies:
+        """The families every parser of this unit is given (raises CodeFamiliesError)."""
+        return CodeFamilies.from_config(self.families, self.custom)
+
+
 UPSTREAM_TYPES = ("opencps", "igate", "lgsp", "status-api", "demo")
 """The one-stop systems the gateway has adapters for (``[upstream.NAME] type``)."""
 
@@ -276,14 +304,19 @@ class UpstreamSection:
     username: str = option("", text(), "opencps, lgsp: the service account's user name.")
     password: str = option("", secret(), "opencps, lgsp: the service account's password.")
     token_url: str = option(
-        "", text(), "igate: the Keycloak token endpoint (realm digo) for client_credentials."
+        "",
+        text(),
+        "igate: the Keycloak token endpoint (realm digo); lgsp: the login endpoint.",
     )
     client_id: str = option("", text(), "igate: the client the province issued this gateway.")
     client_secret: str = option("", secret(), "igate: that client's secret.")
     unit_code: str = option("", text(), "lgsp: the madonvi sent with every TraCuuHoSo call.")
     field: dict[str, str] = option_map(
-        text(), "lgsp: field.<contract name> = the answer's field name, where it differs."
+        text(),
+        "lgsp: field.<contract name> = the answer's field names (first non-empty wins), where "
+        "they differ.",
     )
+    token: str = option("", secret(), "status-api: the bearer token the other server issued us.")
 
     def check(self) -> list[str]:
         """Keys that a given type needs; the section name is added by the loader."""
@@ -297,6 +330,18 @@ class UpstreamSection:
         if self.type == "igate" and not (self.token_url and self.client_id and self.client_secret):
             problems.append(
                 "token_url, client_id, client_secret: an igate upstream needs all three"
+            )
+        if self.type == "lgsp" and not (
+            self.token_url and self.username and self.password and self.unit_code
+        ):
+            problems.append(
+                "token_url, username, password, unit_code: an lgsp upstream needs all four"
+            )
+        mappable = [name for name in FIELDS if name != "history"]
+        for name in sorted(set(self.field) - set(mappable)):
+            problems.append(
+                f"field.{name}: not a field of the status record; expected one of "
+                + ", ".join(mappable)
             )
         return problems
 

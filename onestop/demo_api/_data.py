@@ -3,6 +3,9 @@
 The bundled set is written relative to today (received so many days ago, due so many days
 later), so that whenever the demo runs it shows dossiers received this morning, due
 tomorrow, overdue by a week and delivered last month, and their codes carry real dates.
+Their codes are of every built-in family (``format`` spells the others), so that each
+channel's demo shows each kind of receipt; the OpenCPS one also has the internal id that
+OpenCPS's kiosk payloads carry (``D-{key}-{id}``).
 """
 
 from __future__ import annotations
@@ -33,10 +36,12 @@ class DemoDataError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class DemoRecord:
-    """A dossier as the server holds it: with the applicant, and the key that reveals them."""
+    """A dossier as the server holds it: with the applicant, the key that reveals them, and
+    the OpenCPS dossier id it is also found by (``D-{id}``), if any."""
 
     dossier: Dossier
     lookup_key: str | None = None
+    dossier_id: int | None = None
 
 
 def _at(day: dt.date, hour: int, minute: int) -> dt.datetime:
@@ -67,7 +72,9 @@ def _materialize(entry: dict[str, Any], pickups: dict[str, str], now: dt.datetim
     )
     applicant = entry.get("applicant")
     dossier = Dossier(
-        code=f"{entry['agency_code']}-{received_day:%y%m%d}-{seq}",
+        code=entry.get("format", "{agency}-{date}-{seq}").format(
+            agency=entry["agency_code"], date=f"{received_day:%y%m%d}", seq=seq
+        ),
         procedure=entry["procedure"],
         agency=entry["agency"],
         status=status,
@@ -81,7 +88,7 @@ def _materialize(entry: dict[str, Any], pickups: dict[str, str], now: dt.datetim
         updated_at=history[-1].at,
         applicant=Applicant(*applicant) if applicant else None,
     )
-    return DemoRecord(dossier, entry.get("key"))
+    return DemoRecord(dossier, entry.get("key"), entry.get("dossier_id"))
 
 
 def bundled_records(now: dt.datetime | None = None) -> list[DemoRecord]:

@@ -22,7 +22,16 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from dossier import ICT, CodeError, DossierCode, dossier_to_json, format_time, parse_code
+from dossier import (
+    DEFAULT_FAMILIES,
+    ICT,
+    CodeError,
+    CodeFamilies,
+    DossierCode,
+    dossier_to_json,
+    format_time,
+    parse_code,
+)
 from onestop import __version__
 from onestop.demo_api._data import DemoRecord
 
@@ -70,10 +79,16 @@ class DemoStatusServer(ThreadingHTTPServer):
         port: int = 8080,
         token: str | None = None,
         rate_limit: int = 0,
+        families: CodeFamilies = DEFAULT_FAMILIES,
     ) -> None:
-        self.records: dict[DossierCode, DemoRecord] = {
-            parse_code(record.dossier.code): record for record in records
-        }
+        self.families = families
+        self.records: dict[DossierCode, DemoRecord] = {}
+        self.dossier_count = 0
+        for record in records:
+            self.dossier_count += 1
+            self.records[parse_code(record.dossier.code)] = record
+            if record.dossier_id is not None:
+                self.records[parse_code(f"D-{record.dossier_id}")] = record
         self.token = token
         self.limiter = _RateLimiter(rate_limit)
         super().__init__((host, port), _Handler)
@@ -124,7 +139,7 @@ class _Handler(BaseHTTPRequestHandler):
                 {
                     "status": "ok",
                     "version": __version__,
-                    "dossiers": len(self.server.records),
+                    "dossiers": self.server.dossier_count,
                     "time": format_time(dt.datetime.now(ICT)),
                 },
             )
@@ -169,7 +184,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dossier(self, raw_code: str, query: dict[str, list[str]]) -> None:
         try:
-            code = parse_code(raw_code)
+            code = parse_code(raw_code, families=self.server.families)
         except CodeError as exc:
             self._error(
                 HTTPStatus.BAD_REQUEST,

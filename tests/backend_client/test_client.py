@@ -21,7 +21,7 @@ from backend_client import (
     Timeouts,
     Unauthorized,
 )
-from dossier import ICT, DossierCode, dossier_to_json, parse_code
+from dossier import ICT, DossierCode, Family, dossier_to_json, parse_code
 from onestop.config import BackendSection, ConfigError
 from onestop.demo_api import DemoStatusServer, bundled_records
 from tests.backend_client.fault_server import FaultServer, Reply, fault_server
@@ -58,7 +58,7 @@ def test_not_found_and_rejected(demo_api: DemoStatusServer) -> None:
     with client(demo_api.url) as api:
         with pytest.raises(DossierNotFound):
             api.lookup(parse_code("000.00.20.H30-240115-9999"))
-        impossible = DossierCode("000.00.20.H30", dt.date(2024, 1, 15), "12")
+        impossible = DossierCode(Family.NATIONAL, "000.00.20.H30-240115-12")
         with pytest.raises(CodeRejected, match="4 to 7 digits"):
             api.lookup(impossible)
 

@@ -47,7 +47,7 @@ def test_console_prints_replies_as_they_are_sent() -> None:
 
 def test_standalone_emulator_prints_its_path(tmp_path: Path) -> None:
     link = tmp_path / "modem"
-    process = subprocess.Popen(
+    with subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -60,16 +60,16 @@ def test_standalone_emulator_prints_its_path(tmp_path: Path) -> None:
         ],
         stdout=subprocess.PIPE,
         text=True,
-    )
-    try:
-        assert process.stdout is not None
-        assert process.stdout.readline().strip() == (
-            f"modem emulator (SIMCOM_Ltd SIMCOM_SIM800) on {link}"
-        )
-        port = serial.Serial(str(link), timeout=2)
-        port.write(b"AT+CGMM\r")
-        assert b"SIMCOM_SIM800" in port.read_until(b"OK\r\n")
-        port.close()
-    finally:
-        process.terminate()
-        assert process.wait(10) == 0
+    ) as process:
+        try:
+            assert process.stdout is not None
+            assert process.stdout.readline().strip() == (
+                f"modem emulator (SIMCOM_Ltd SIMCOM_SIM800) on {link}"
+            )
+            port = serial.Serial(str(link), timeout=2)
+            port.write(b"AT+CGMM\r")
+            assert b"SIMCOM_SIM800" in port.read_until(b"OK\r\n")
+            port.close()
+        finally:
+            process.terminate()
+            assert process.wait(10) == 0

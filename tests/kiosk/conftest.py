@@ -20,7 +20,11 @@ from tests.kiosk.kiosk_support import GateProxy
 
 @pytest.fixture(scope="session")
 def xdisplay() -> Iterator[str]:
-    """An X display for the kiosk window: ``$DISPLAY``, or a fresh Xvfb of 1920x1080."""
+    """An X display for the kiosk window: ``$DISPLAY``, or a fresh Xvfb of 1920x1080.
+
+    The Xvfb repeats no key (``-r``): ``xdotool`` stalled between a key's press and release on
+    a loaded machine would otherwise type it again and again.
+    """
     for tool in ("Xvfb", "xdotool"):
         if shutil.which(tool) is None:
             pytest.fail(
@@ -30,8 +34,9 @@ def xdisplay() -> Iterator[str]:
         yield os.environ["DISPLAY"]
         return
     read_end, write_end = os.pipe()
+    command = ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1920x1080x24"]
     server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
+        [*command, "-r", "-nolisten", "tcp"],
         pass_fds=(write_end,),
         stderr=subprocess.DEVNULL,
     )

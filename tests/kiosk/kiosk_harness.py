@@ -5,6 +5,12 @@ the app as real X events through ``xdotool`` (mouse clicks become Kivy touches, 
 through SDL like a USB keyboard-wedge scanner's), so the app's whole input path is exercised.
 Reading state and taking screenshots run on Kivy's main thread via ``Clock``.
 
+Nothing here depends on how fast the machine is. An input command answers only once the app
+has dispatched every event it made (:class:`InputCount`), so the next command sees its effect.
+While ``xdotool`` types, the app's clock stands still (:class:`HarnessClock`): on a loaded
+machine ``xdotool`` can stall for longer than a scanner's gap between keys, which would split
+one scan in two. Timeouts are reached by moving that clock on, not by waiting them out.
+
 Usage: python kiosk_harness.py CONFIG WxH [--fullscreen] [PICTURE...]
 """
 
@@ -40,6 +46,7 @@ def main() -> None:
         lockdown=config.kiosk.lockdown,
     )
     parts, closers = cli.build_parts(config, demo=False)
+    parts.clock = HarnessClock()
     from hardware.camera import PlaybackSource
 
     parts.camera = PlaybackSource(pictures) if pictures else None
@@ -55,6 +62,81 @@ def main() -> None:
         for close in reversed(closers):
             close()
     replies.write(json.dumps({"ok": True, "stopped": True}) + "\n")
+
+
+class HarnessClock:
+    """``time.monotonic``, except that the harness can stop it and move it on."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._offset = 0.0
+        self._held: float | None = None
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self._held if self._held is not None else time.monotonic() + self._offset
+
+    def hold(self) -> None:
+        now = self()
+        with self._lock:
+            self._held = now
+
+    def release(self) -> None:
+        """Run on from where it stood: the time it was held does not count."""
+        with self._lock:
+            if self._held is not None:
+                self._offset = self._held - time.monotonic()
+                self._held = None
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._offset += seconds
+            if self._held is not None:
+                self._held += seconds
+
+
+class InputCount:
+    """How many touches, characters and keys the window has dispatched.
+
+    Bound after the app's own handlers, so it is called first; the app's handlers then run in
+    the same dispatch, before any later command is handled on the UI thread.
+    """
+
+    def __init__(self) -> None:
+        self.down = self.up = self.chars = self.keys = self.enters = 0
+
+    def bind(self, window: Any) -> None:
+        window.bind(
+            on_touch_down=lambda *_args: self._add("down", 1),
+            on_touch_up=lambda *_args: self._add("up", 1),
+            on_textinput=lambda _window, text: self._add("chars", len(text)),
+            on_key_down=self._key,
+        )
+
+    def _key(self, _window: Any, key: int, *_args: Any) -> None:
+        self.keys += 1
+        self.enters += key in (13, 271)
+
+    def _add(self, name: str, count: int) -> None:
+        setattr(self, name, getattr(self, name) + count)
+
+    def snapshot(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in ("down", "up", "chars", "keys", "enters")}
+
+
+COUNT = InputCount()
+
+
+def _dispatched(before: dict[str, int], **more: int) -> None:
+    """Wait until the window has dispatched ``more`` events of each kind since ``before``."""
+    deadline = time.monotonic() + 30
+    while True:
+        now = _on_main(COUNT.snapshot)
+        if all(now[name] >= before[name] + count for name, count in more.items()):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the app did not receive the input: {before} -> {now}, {more}")
+        time.sleep(0.01)  # polling the UI thread, not a pause before an assertion
 
 
 def _on_main(function: Callable[[], Any], timeout: float = 10.0) -> Any:
@@ -184,37 +266,56 @@ def _xdotool(*args: str) -> None:
     subprocess.run(["xdotool", *args], check=True, timeout=30)
 
 
-INPUTS = ("tap", "hold", "type", "key", "show", "home")
+INPUTS = ("tap", "hold", "type", "key", "show", "clear", "home", "advance")
 
 
 def _handle(app: Any, command: dict[str, Any]) -> Any:
     op = command["op"]
     if op in INPUTS:
         mark = _on_main(lambda: app.event_count)
-        _act(app, command)
+        _act(app, command, mark)
         return mark
     return _query(app, command)
 
 
-def _act(app: Any, command: dict[str, Any]) -> None:
+def _act(app: Any, command: dict[str, Any], mark: int) -> None:
     op = command["op"]
+    before = _on_main(COUNT.snapshot)
     if op == "tap":
         x, y = _on_main(lambda: _screen_point(app, command))
         _xdotool("mousemove", str(x), str(y), "click", "1")
-        _on_main(lambda: None)  # the click is queued in SDL before the next frame runs
-    elif op == "hold":
+        _dispatched(before, down=1, up=1)
+    elif op == "hold":  # a finger held down until the app shows ``until``, then lifted
         x, y = _on_main(lambda: _screen_point(app, command))
         _xdotool("mousemove", str(x), str(y), "mousedown", "1")
-        time.sleep(command["seconds"])  # holding the finger down is the input itself
-        _xdotool("mouseup", "1")
+        try:
+            _dispatched(before, down=1)
+            _wait_screen(app, command["until"], since=mark, within=command.get("within", 20.0))
+        finally:
+            _xdotool("mouseup", "1")
+        _dispatched(before, down=1, up=1)
     elif op == "type":
-        _xdotool("type", "--delay", str(command.get("delay", 5)), command["text"])
-        if command.get("enter"):
-            _xdotool("key", "Return")
+        clock = app.parts.clock
+        clock.hold()
+        try:
+            text, delay = command["text"], str(command.get("delay", 5))
+            if command.get("stall"):  # xdotool held up halfway, as on a loaded machine
+                _xdotool("type", "--delay", delay, text[: len(text) // 2])
+                time.sleep(command["stall"])  # the stall is the input itself
+                text = text[len(text) // 2 :]
+            _xdotool("type", "--delay", delay, text)
+            if command.get("enter"):
+                _xdotool("key", "Return")
+            _dispatched(before, chars=len(command["text"]), enters=1 if command.get("enter") else 0)
+        finally:
+            clock.release()
     elif op == "key":
         _xdotool("key", command["name"])
+        _dispatched(before, keys=1)
     elif op == "show":
         _on_main(lambda: app.parts.camera.show(app.parts.camera.pictures[command["index"]]))
+    elif op == "clear":  # the receipt taken away from the camera
+        _on_main(app.parts.camera.clear)
     elif op == "home":  # what inactivity does: back to idle, code, result and language forgotten
 
         def reset() -> None:
@@ -222,6 +323,25 @@ def _act(app: Any, command: dict[str, Any]) -> None:
             app.refresh()
 
         _on_main(reset)
+    elif op == "advance":  # time passing without a touch: the next tick sees it
+        app.parts.clock.advance(command["seconds"])
+
+
+def _wait_screen(app: Any, want: str, *, since: int, within: float) -> dict[str, Any]:
+    """The state once ``want`` is the screen, and the last one drawn after event ``since``."""
+    deadline = time.monotonic() + within
+    while True:
+        state = _on_main(lambda: _state(app))
+        drawn = [event[2] for event in app.events if event[0] > since and event[1] == "drawn"]
+        if state["screen"] == state["flow_screen"] == want and drawn and drawn[-1] == want:
+            # An overflow counts when it is still there a frame later: a label can be
+            # caught between getting its new text and its new size.
+            first = _on_main(lambda: _overflow(app))
+            second = _on_main(lambda: _overflow(app))
+            return {**state, "overflow": [item for item in first if item in second]}
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"screen {want!r} not shown; still on {state['screen']!r}")
+        time.sleep(0.02)  # polling the UI thread, not a pause before an assertion
 
 
 def _query(app: Any, command: dict[str, Any]) -> Any:
@@ -229,20 +349,9 @@ def _query(app: Any, command: dict[str, Any]) -> Any:
     if op == "state":
         return _on_main(lambda: _state(app))
     if op == "wait":
-        deadline = time.monotonic() + command.get("within", 10.0)
-        want, since = command["screen"], command.get("since", 0)
-        while time.monotonic() < deadline:
-            state = _on_main(lambda: _state(app))
-            drawn = [event[2] for event in app.events if event[0] > since and event[1] == "drawn"]
-            settled = state["screen"] == state["flow_screen"] == want
-            if settled and drawn and drawn[-1] == want:
-                # An overflow counts when it is still there a frame later: a label can be
-                # caught between getting its new text and its new size.
-                first = _on_main(lambda: _overflow(app))
-                second = _on_main(lambda: _overflow(app))
-                return {**state, "overflow": [item for item in first if item in second]}
-            time.sleep(0.02)  # polling the UI thread, not a pause before an assertion
-        raise TimeoutError(f"screen {want!r} not shown; still on {state['screen']!r}")
+        return _wait_screen(
+            app, command["screen"], since=command.get("since", 0), within=command.get("within", 10)
+        )
     if op == "wait_event":
         deadline = time.monotonic() + command.get("within", 10.0)
         while time.monotonic() < deadline:
@@ -284,6 +393,9 @@ def _serve(app: Any, replies: Any, fullscreen: bool) -> None:
         time.sleep(0.02)  # the app is still starting; nothing to wait on before it exists
     while not _on_main(lambda: _ready(app, fullscreen)):
         time.sleep(0.02)  # first frame (and, full screen, the window's final size) pending
+    from kivy.core.window import Window
+
+    _on_main(lambda: COUNT.bind(Window))
     replies.write(json.dumps({"ok": True, "ready": True}) + "\n")
     for line in sys.stdin:
         command = json.loads(line)

@@ -98,7 +98,8 @@ class KioskProcess:
         )
         self._stderr: list[str] = []
         self.mark = 0
-        threading.Thread(target=self._drain, daemon=True).start()
+        self._drainer = threading.Thread(target=self._drain, daemon=True)
+        self._drainer.start()
         ready = self._reply(timeout=60)
         assert ready.get("ready"), f"the kiosk did not start: {ready}"
 
@@ -127,18 +128,18 @@ class KioskProcess:
         if not reply["ok"]:
             tail = "".join(self._stderr[-20:])
             raise AssertionError(f"{op} failed: {reply['error']}\nkiosk log:\n{tail}")
-        if op in ("tap", "hold", "type", "key", "show", "home"):
+        if op in ("tap", "hold", "type", "key", "show", "clear", "home", "advance"):
             self.mark = reply["value"]
         return reply.get("value")
 
-    def wait(self, screen: str, timeout: float = 10.0) -> dict[str, Any]:
+    def wait(self, screen: str, timeout: float = 20.0) -> dict[str, Any]:
         """The state once ``screen`` has been drawn after the last input sent."""
         state: dict[str, Any] = self.send(
             "wait", timeout=timeout + 5, screen=screen, within=timeout, since=self.mark
         )
         return state
 
-    def wait_event(self, kind: str, value: str, timeout: float = 10.0) -> list[Any]:
+    def wait_event(self, kind: str, value: str, timeout: float = 20.0) -> list[Any]:
         """The first ``kind`` event with ``value`` after the last input sent."""
         event: list[Any] = self.send(
             "wait_event",
@@ -162,6 +163,10 @@ class KioskProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self._drainer.join(timeout=10)
+        for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
+            if pipe is not None:
+                pipe.close()
 
 
 def write_config(directory: Path, backend_url: str, *, serial_port: str = "", **kiosk: str) -> Path:
@@ -255,7 +260,7 @@ def visit_every_screen(
     capture("not_found", "not_found")
     kiosk.send("tap", id="again")
     kiosk.wait("entry")
-    kiosk.send("type", text="000.00.20.H3O-240115-0001", delay=4, enter=True)
+    kiosk.send("type", text="000.00.20.H30-240230-0001", delay=4, enter=True)
     capture("invalid", "invalid")
     kiosk.send("home")
     gate.failing = True
@@ -263,8 +268,7 @@ def visit_every_screen(
     capture("offline", "offline")
     gate.failing = False
     kiosk.send("home")
-    kiosk.send("hold", corner=True, seconds=3.3)
-    kiosk.wait("pin")
+    kiosk.send("hold", corner=True, until="pin")
     for key in PIN[:2]:
         kiosk.send("tap", key=key)
     capture("pin", "pin")

@@ -39,13 +39,7 @@ def world(
     directory = tmp_path_factory.mktemp("kiosk-backend")
     proxy = GateProxy(demo_api.url)
     controller, device = os.openpty()  # the serial scanner's end, and the kiosk's
-    config = write_config(
-        directory,
-        proxy.url,
-        serial_port=os.ttyname(device),
-        result_timeout="2",
-        idle_timeout="3",
-    )
+    config = write_config(directory, proxy.url, serial_port=os.ttyname(device))
     app = start_kiosk(xdisplay, config, "1024x600")
     world = World(app, dossiers_by_status(demo_api), proxy, demo_api.url, controller)
     yield world
@@ -127,7 +121,8 @@ def test_inactivity_returns_to_idle_and_forgets_the_citizen(
     dossier = world.samples["delivered"]
     kiosk.send("type", text=dossier.code, delay=4, enter=True)
     assert kiosk.wait("result")["has_result"]
-    state = kiosk.wait("idle", timeout=8)
+    kiosk.send("advance", seconds=60)  # a minute without a touch (result_timeout)
+    state = kiosk.wait("idle")
     assert not state["has_result"]
     assert state["flow_entry"] == ""
     kiosk.send("tap", id="language")
@@ -135,7 +130,8 @@ def test_inactivity_returns_to_idle_and_forgets_the_citizen(
     for key in "000.00":
         kiosk.send("tap", key=key)
     assert kiosk.wait("entry")["entry"] == "000.00"
-    state = kiosk.wait("idle", timeout=8)
+    kiosk.send("advance", seconds=90)
+    state = kiosk.wait("idle")
     assert state["flow_entry"] == ""
     assert state["lang"] == "vi"
 

@@ -47,6 +47,7 @@ def test_screenshots_of_every_screen_at_1920x1080(
 ) -> None:
     kiosk.send("show", index=0)
     assert kiosk.wait("result")["screen"] == "result"
+    kiosk.send("clear")
     kiosk.send("home")
     overflow = visit_every_screen(kiosk, gate, dossiers_by_status(demo_api), "1920x1080")
     assert overflow == {}
