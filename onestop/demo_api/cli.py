@@ -43,9 +43,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"onestop-demo-api: {exc}", file=sys.stderr)
         return 2
     if args.list:
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        for record in records:
-            print(f"{record.dossier.code}\t{record.dossier.status}\t{record.dossier.procedure}")
+        # Die quietly when piped into head, as a Unix tool does; the handler goes back
+        # afterwards, since tests call main() inside pytest's own process.
+        previous = signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        try:
+            for record in records:
+                print(f"{record.dossier.code}\t{record.dossier.status}\t{record.dossier.procedure}")
+            sys.stdout.flush()
+        finally:
+            signal.signal(signal.SIGPIPE, previous)
         return 0
     try:
         server = DemoStatusServer(
