@@ -227,12 +227,14 @@ def event_rows(units: int, count: int, unit_ids: dict[int, int]) -> Iterator[tup
         )
         for unit in range(units)
     ]
-    block = 100_000
-    for first in range(0, count, block):
-        size = min(block, count - first)
-        for (unit_id, channel, pool), (hour, day, month), (outcome, status), pick in zip(
+    # Units send their events as they happen, so the gateway stores them roughly in time
+    # order: generated hour by hour here, as the single events' table really fills.
+    per_hour = count // len(hours)
+    extra = count - per_hour * len(hours)
+    for index, (hour, day, month) in enumerate(hours):
+        size = per_hour + (1 if index < extra else 0)
+        for (unit_id, channel, pool), (outcome, status), pick in zip(
             rng.choices(cells, k=size),
-            rng.choices(hours, k=size),
             rng.choices(told, k=size),
             rng.choices(range(5000), k=size),
             strict=True,
