@@ -46,7 +46,8 @@ class Role(enum.StrEnum):
 
 
 class Outcome(enum.StrEnum):
-    """How one request to a unit ended, as the usage report counts it."""
+    """How one request to a unit ended, as the usage report counts it (the SMS daemon's usage
+    events use the same values)."""
 
     FOUND = "found"
     LAST_KNOWN = "last_known"
@@ -56,18 +57,38 @@ class Outcome(enum.StrEnum):
     """The status API refused the code as malformed: a wrong code, as the report counts it."""
     INVALID_CODE = "invalid_code"
     UNAVAILABLE = "unavailable"
+    INCOMPLETE = "incomplete"
+    """A long SMS arrived without its code: the citizen was asked to send it again."""
     HELP = "help"
     """A request for instructions, not a lookup."""
     UNKNOWN = "unknown"
     """A message that was neither a lookup nor a request for instructions."""
+    RESENT = "resent"
+    """An SMS reply cut off inside its send went out again (not a lookup)."""
+    UNSENT = "unsent"
+    """An SMS reply was given up (not a lookup)."""
 
     @property
     def is_lookup(self) -> bool:
-        return self not in (Outcome.HELP, Outcome.UNKNOWN)
+        return self in LOOKUPS
 
     @property
     def answered(self) -> bool:
         return self in (Outcome.FOUND, Outcome.LAST_KNOWN)
+
+
+LOOKUPS = frozenset(
+    {
+        Outcome.FOUND,
+        Outcome.LAST_KNOWN,
+        Outcome.NOT_FOUND,
+        Outcome.REJECTED,
+        Outcome.INVALID_CODE,
+        Outcome.UNAVAILABLE,
+        Outcome.INCOMPLETE,
+    }
+)
+"""The outcomes that count as lookups (and whose answer times the report takes)."""
 
 
 class Modem(msgspec.Struct, frozen=True, kw_only=True):

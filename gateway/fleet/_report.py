@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from dossier import Status
 from gateway.fleet._database import transaction
 from gateway.fleet._schema import units, usage_counts, usage_events, usage_latency
-from onestop.fleet import Outcome
+from onestop.fleet import LOOKUPS, Outcome
 
 COLUMNS = (
     "lookups",
@@ -43,7 +43,7 @@ COLUMNS = (
 _ANSWERED = (Outcome.FOUND.value, Outcome.LAST_KNOWN.value)
 _WRONG_CODE = (Outcome.INVALID_CODE.value, Outcome.REJECTED.value)
 _HELP = (Outcome.HELP.value, Outcome.UNKNOWN.value)
-_NOT_LOOKUPS = _HELP
+_LOOKUPS = tuple(outcome.value for outcome in LOOKUPS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +101,7 @@ class Figures:
 
     @property
     def lookups(self) -> int:
-        return sum(n for outcome, n in self.outcomes.items() if outcome not in _NOT_LOOKUPS)
+        return sum(n for outcome, n in self.outcomes.items() if outcome in _LOOKUPS)
 
     @property
     def answered(self) -> int:
@@ -237,7 +237,7 @@ def _sources(db: sa.Connection, period: Period) -> Sources:
                 for first, last in (period.days_of(month) for month in part)
             )
         )
-        lookups = usage_events.c.outcome.not_in(_NOT_LOOKUPS)
+        lookups = usage_events.c.outcome.in_(_LOOKUPS)
         made = []
         for name, tail, where in (
             ("report_counts", _COUNTED, within),

@@ -42,6 +42,7 @@ from gateway.fleet._schema import (
     usage_latency,
 )
 from onestop.fleet import (
+    LOOKUPS,
     AlertText,
     Batch,
     BatchAnswer,
@@ -431,7 +432,7 @@ class FleetStore:
                 .where(
                     usage_events.c.unit_id == unit_id,
                     usage_events.c.hour >= int(since // 3600 * 3600),
-                    usage_events.c.outcome.not_in(("help", "unknown")),
+                    usage_events.c.outcome.in_([outcome.value for outcome in LOOKUPS]),
                 )
                 .group_by(usage_events.c.hour)
             ).all()
@@ -453,7 +454,7 @@ class FleetStore:
         """Compute the monthly totals again from the single events (after loading events in
         bulk, or restoring them); months whose events were pruned keep their totals."""
         months = sa.select(usage_events.c.month).distinct().scalar_subquery()
-        lookups = usage_events.c.outcome.not_in(("help", "unknown"))
+        lookups = usage_events.c.outcome.in_([outcome.value for outcome in LOOKUPS])
         keys = (usage_events.c.unit_id, usage_events.c.channel, usage_events.c.month)
         with transaction(self.engine, write=True) as db:
             db.execute(sa.delete(usage_counts).where(usage_counts.c.month.in_(months)))
