@@ -390,7 +390,7 @@ class FleetGatewaySection:
         False, boolean(), "Take heartbeats and serve the fleet page and usage report at /fleet/."
     )
     database: str = option(
-        "sqlite:////var/lib/onestop/fleet.sqlite3",
+        "sqlite:////var/lib/onestop-gateway/fleet.sqlite3",
         text(),
         "sqlite:////PATH, or postgresql://USER@HOST/DB when several gateways share the fleet.",
     )
