@@ -23,6 +23,7 @@ from backend_client._errors import (
     RateLimited,
     Unauthorized,
 )
+from backend_client._fleet_report import fetch_usage_report
 from backend_client._heartbeat import FleetReporter, cpu_temperature, fleet_reporter
 from backend_client._last_known import KnownStatus, LastKnownStore
 from backend_client._outbox import FleetOutbox
@@ -46,6 +47,7 @@ __all__ = [
     "Timeouts",
     "Unauthorized",
     "cpu_temperature",
+    "fetch_usage_report",
     "fleet_reporter",
     "read_token_file",
 ]

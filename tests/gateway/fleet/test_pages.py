@@ -316,3 +316,21 @@ def test_readers_fetch_the_report_and_the_units_with_their_token(reported: Runni
         requests.get(f"{reported.url}/fleet/report.csv", headers=unit_token, timeout=10).status_code
         == 401
     )
+
+
+def test_the_report_fetched_for_the_command_line(reported: RunningFleet) -> None:
+    import datetime as dt
+
+    from backend_client import Unauthorized, fetch_usage_report
+
+    may = {"start": dt.date(2026, 5, 1), "end": dt.date(2026, 5, 31)}
+    text = fetch_usage_report(reported.url, token="token-icinga", **may)
+    assert text.startswith("Báo cáo tình hình sử dụng tra cứu hồ sơ\nTừ 01/05/2026 đến 31/05/2026")
+    english = fetch_usage_report(reported.url, token="token-icinga", lang="en", **may)
+    assert "Province-wide, month by month" in english
+    table = fetch_usage_report(reported.url, token="token-icinga", csv=True, **may)
+    assert table.startswith("level,office,unit,kind,channel,month,lookups,")
+    with pytest.raises(Unauthorized, match="readers"):
+        fetch_usage_report(reported.url, token="token-kiosk-1", **may)
+    with pytest.raises(Unauthorized):
+        fetch_usage_report(reported.url, token=None, **may)
