@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from backend_client import FleetOutbox, FleetReporter
 from backend_client._stats import ApiFigures
-from onestop.fleet import HEARTBEAT_PATH, AlertText, Role, UsageEvent, encode
+from onestop.fleet import HEARTBEAT_PATH, AlertText, Outcome, Role, UsageEvent, encode
 from tests.gateway.fleet.conftest import RunningFleet, fleet_config, running_fleet
 from tests.gateway.fleet.factories import T0, batch, sms_beat, usage
 
@@ -243,3 +243,33 @@ def test_the_reporter_thread_beats_at_start_and_stops(
         assert unit.delivered.wait_for(lambda: unit.last_acked >= 2, timeout=30)
     unit.stop()
     assert len(gateway.store.history(gateway.store.units()[0].id, 0)) >= 2
+
+
+def test_the_whole_path_on_each_database(database_url: str, tmp_path: Path) -> None:
+    """A unit reports, the page shows it and the report counts it, on SQLite and on
+    PostgreSQL alike."""
+    from gateway.fleet._auth import hash_password
+
+    config = fleet_config(
+        database_url,
+        fleet_gateway={"login.thu": hash_password("a good password"), "cookie_secure": "no"},
+    )
+    with running_fleet(config) as gateway:
+        unit = reporter(gateway.url, tmp_path)
+        unit.beat()
+        unit.record([usage(T0), usage(T0, outcome=Outcome.NOT_FOUND)])
+        assert unit.flush()
+        browser = requests.Session()
+        browser.post(
+            f"{gateway.url}/fleet/login",
+            data={"name": "thu", "password": "a good password"},
+            timeout=10,
+        )
+        assert 'data-unit="vithuy-sms"' in browser.get(f"{gateway.url}/fleet/", timeout=10).text
+        table = browser.get(
+            f"{gateway.url}/fleet/report.csv",
+            params={"from": "2026-05-01", "to": "2026-05-31"},
+            timeout=30,
+        ).text
+        [total] = [line for line in table.splitlines() if line.startswith("province,,,,,total,")]
+        assert total.split(",")[6:8] == ["2", "1"]  # lookups, answered
