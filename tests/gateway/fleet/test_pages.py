@@ -6,6 +6,7 @@ import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pypdf
 import pytest
@@ -323,14 +324,17 @@ def test_the_report_fetched_for_the_command_line(reported: RunningFleet) -> None
 
     from backend_client import Unauthorized, fetch_usage_report
 
-    may = {"start": dt.date(2026, 5, 1), "end": dt.date(2026, 5, 31)}
-    text = fetch_usage_report(reported.url, token="token-icinga", **may)
+    def fetch(token: str | None, **options: Any) -> str:
+        start, end = dt.date(2026, 5, 1), dt.date(2026, 5, 31)
+        return fetch_usage_report(reported.url, token=token, start=start, end=end, **options)
+
+    text = fetch("token-icinga")
     assert text.startswith("Báo cáo tình hình sử dụng tra cứu hồ sơ\nTừ 01/05/2026 đến 31/05/2026")
-    english = fetch_usage_report(reported.url, token="token-icinga", lang="en", **may)
+    english = fetch("token-icinga", lang="en")
     assert "Province-wide, month by month" in english
-    table = fetch_usage_report(reported.url, token="token-icinga", csv=True, **may)
+    table = fetch("token-icinga", csv=True)
     assert table.startswith("level,office,unit,kind,channel,month,lookups,")
     with pytest.raises(Unauthorized, match="readers"):
-        fetch_usage_report(reported.url, token="token-kiosk-1", **may)
+        fetch("token-kiosk-1")
     with pytest.raises(Unauthorized):
-        fetch_usage_report(reported.url, token=None, **may)
+        fetch(None)
