@@ -32,7 +32,7 @@ from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -262,6 +262,11 @@ def _is_stale(element: WebElement) -> bool:
         element.is_enabled()
     except StaleElementReferenceException:  # the old page is gone
         return True
+    except WebDriverException as exc:
+        # Chromium sometimes says so in other words while the next page replaces the old one.
+        if "does not belong to the document" in str(exc):
+            return True
+        raise
     return False
 
 
