@@ -128,24 +128,14 @@ def _revisions(config: AlembicConfig) -> set[str]:
     return {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
 
 
-def upsert_add(
-    connection: sa.Connection,
-    table: sa.Table,
-    rows: Sequence[dict[str, Any]],
-    *,
-    keys: Sequence[str],
-    add: str,
-) -> None:
-    """Insert ``rows``, or add their ``add`` column to the row already holding their keys."""
-    if not rows:
-        return
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={add: table.c[add] + statement.excluded[add]},
+def upsert_adding(dialect: str, table: sa.Table, *, keys: Sequence[str], add: str) -> sa.Insert:
+    """An insert of rows that, for a row already holding their ``keys``, adds their ``add``
+    column to it instead; built once per store, executed with a list of rows."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    statement: sa.Insert = insert.on_conflict_do_update(
+        index_elements=list(keys), set_={add: table.c[add] + insert.excluded[add]}
     )
-    connection.execute(statement, list(rows))
+    return statement
 
 
 def insert_ignoring_conflict(
