@@ -24,7 +24,7 @@ from typing import Any
 import msgspec
 import requests
 
-from backend_client._client import StatusClient, read_token_file
+from backend_client._client import read_token_file
 from backend_client._outbox import FleetOutbox
 from backend_client._stats import ApiFigures
 from onestop import __version__
@@ -281,7 +281,7 @@ def fleet_reporter(
     role: Role,
     default_outbox: Path,
     collect: Collect,
-    client: StatusClient | None = None,
+    api_figures: Callable[[], ApiFigures] | None = None,
     usage_source: tuple[str, UsageSource] | None = None,
     on_alerts: TakeAlerts | None = None,
 ) -> FleetReporter | None:
@@ -305,7 +305,7 @@ def fleet_reporter(
         token=token or None,
         interval=fleet.heartbeat_interval,
         office=fleet.office,
-        api_figures=client.stats.figures if client is not None else None,
+        api_figures=api_figures,
         usage_source=usage_source,
         on_alerts=on_alerts,
         timeout=(backend.connect_timeout, backend.read_timeout),
