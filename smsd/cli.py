@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(logging.DEBUG if args.verbose else logging.INFO)
     try:
         config = load_config(args.config)
+        for warning in config.warnings:
+            logging.getLogger(__name__).warning("%s", warning)
         daemon = SmsDaemon(config)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
