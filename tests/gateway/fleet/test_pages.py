@@ -338,3 +338,24 @@ def test_the_report_fetched_for_the_command_line(reported: RunningFleet) -> None
         fetch("token-kiosk-1")
     with pytest.raises(Unauthorized):
         fetch(None)
+
+
+def test_onestop_usage_report_prints_the_province_s_report(
+    reported: RunningFleet, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from smsd.usage_cli import main as usage_report
+
+    token = tmp_path / "reader-token"
+    token.write_text("token-icinga\n")
+    token.chmod(0o600)
+    period = ["--from", "2026-05-01", "--to", "2026-05-31"]
+    assert usage_report(["--fleet", reported.url, "--token-file", str(token), *period]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Báo cáo tình hình sử dụng tra cứu hồ sơ")
+    assert "Tin nhắn (modem)" in out
+    assert (
+        usage_report(["--fleet", reported.url, "--token-file", str(token), "--csv", *period]) == 0
+    )
+    assert capsys.readouterr().out.startswith("level,office,unit")
+    assert usage_report(["--fleet", reported.url, *period]) == 3
+    assert "readers" in capsys.readouterr().err
