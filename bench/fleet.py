@@ -25,6 +25,7 @@ import argparse
 import contextlib
 import datetime as dt
 import random
+import socket
 import statistics
 import sys
 import tempfile
@@ -46,7 +47,20 @@ from gateway.fleet._store import (
     latency_bucket,
     vietnam_day,
 )
-from onestop.fleet import Batch, Heartbeat, HeartbeatItem, Modem, Outcome, Role, Sim
+from onestop.fleet import (
+    HEARTBEAT_PATH,
+    Batch,
+    Heartbeat,
+    HeartbeatItem,
+    Modem,
+    Outcome,
+    Role,
+    Sim,
+    UsageEvent,
+    UsageItem,
+    encode,
+    hour_of,
+)
 from tests.pgcluster import PostgresCluster
 
 PASSWORD = "bench password 1"  # noqa: S105 (the throwaway login of a benchmark's server)
@@ -114,6 +128,191 @@ def heartbeat(unit: int, at: float, rng: random.Random) -> Heartbeat:
         camera_fps=0.0 if unit % 10 == 0 else 15.0,
         lookups_hour=9,
     )
+
+
+# -- 1. heartbeats beside lookups --------------------------------------------------------------
+
+LOOKUP_TOKEN = "bench-lookups"  # noqa: S105 (a throwaway client of a benchmark gateway)
+
+
+def unit_token(unit: int) -> str:
+    return f"bench-token-{unit:04d}"
+
+
+def _serve_gateway(port: int, folder: str, units: int) -> None:
+    """The gateway with its fleet, as ``onestop-gateway`` serves it (its own process)."""
+    import logging
+
+    from gateway import ClientRegistry, Gateway
+    from gateway.fleet import mount_fleet
+    from onestop.config import UpstreamSection, parse_config
+
+    logging.basicConfig(level=logging.WARNING)
+    config = parse_config(
+        {
+            "gateway": {
+                "port": str(port),
+                "database": f"{folder}/gateway.sqlite3",
+                "rate_limit": "0",
+                "not_found_limit": "0",
+                "max_connections": "4000",
+                "cache_ttl": "3600",
+            },
+            "fleet_gateway": {"enabled": "yes", "database": f"sqlite:///{folder}/fleet.sqlite3"},
+            "fleet_alerts": {"check_interval": "15"},
+        }
+    )
+    tokens = {unit_name(unit): unit_token(unit) for unit in range(units)}
+    clients = ClientRegistry.from_tokens(tokens | {"bench": LOOKUP_TOKEN})
+    gateway = Gateway(config.gateway, {"demo": UpstreamSection(type="demo")}, clients=clients)
+    fleet = mount_fleet(gateway, config)
+    if fleet is None:
+        raise SystemExit("the fleet is not enabled")
+    gateway.server(port=port, extra_routes=fleet.routes, graceful_shutdown=1.0).serve()
+
+
+async def _open_loop(rate: float, seconds: float, send: Callable[[int], Any]) -> list[float]:
+    """Send at ``rate`` a second for ``seconds`` whatever the answers take (an open loop: a
+    slow answer does not delay the next request), and return each request's time from when it
+    was due to its answer, in milliseconds."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    times: list[float] = []
+    start = loop.time() + 0.1
+
+    async def timed(number: int, due: float) -> None:
+        await send(number)
+        times.append((loop.time() - due) * 1000)
+
+    tasks = []
+    for number in range(int(rate * seconds)):
+        due = start + number / rate
+        await asyncio.sleep(max(due - loop.time(), 0))
+        tasks.append(asyncio.create_task(timed(number, due)))
+    await asyncio.gather(*tasks)
+    return times
+
+
+def lookups(url: str, rate: float, seconds: float) -> list[float]:
+    import asyncio
+
+    import httpx
+
+    from onestop.demo_api import bundled_records
+
+    paths = [f"/api/v1/dossiers/{record.dossier.code}" for record in bundled_records()]
+
+    async def run() -> list[float]:
+        headers = {"Authorization": f"Bearer {LOOKUP_TOKEN}"}
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits) as http:
+
+            async def send(number: int) -> None:
+                answer = await http.get(paths[number % len(paths)])
+                if answer.status_code != 200:
+                    raise SystemExit(f"a lookup answered HTTP {answer.status_code}")
+
+            return await _open_loop(rate, seconds, send)
+
+    return asyncio.run(run())
+
+
+def _send_heartbeats(url: str, units: int, interval: float, seconds: float, ready: Any) -> None:
+    """Every unit posts a batch (a heartbeat and a usage event) once per ``interval``, spread
+    evenly, as 2,000 real units would (its own process)."""
+    import asyncio
+
+    import httpx
+
+    rng = random.Random(5)
+    numbers = [0] * units
+
+    def body(unit: int) -> bytes:
+        numbers[unit] += 2
+        beat = heartbeat(unit, time.time(), rng)
+        event = UsageEvent(
+            hour=hour_of(time.time()),
+            channel=beat.role,
+            outcome=Outcome.FOUND,
+            status=Status.PROCESSING,
+            latency_ms=rng.randint(100, 900),
+            transport=beat.transport or "",
+        )
+        items = (HeartbeatItem(numbers[unit] - 1, beat), UsageItem(numbers[unit], event))
+        return encode(Batch(outbox_id=f"bench-{unit:04d}", role=beat.role, items=items))
+
+    async def run() -> None:
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as http:
+
+            async def send(number: int) -> None:
+                unit = number % units
+                answer = await http.post(
+                    HEARTBEAT_PATH,
+                    content=body(unit),
+                    headers={"Authorization": f"Bearer {unit_token(unit)}"},
+                )
+                if answer.status_code != 200:
+                    raise SystemExit(f"a heartbeat answered HTTP {answer.status_code}")
+
+            ready.set()
+            await _open_loop(units / interval, seconds, send)
+
+    asyncio.run(run())
+
+
+def bench_heartbeats(units: int, seconds: float, rate: float) -> None:
+    import multiprocessing
+
+    spawn = multiprocessing.get_context("spawn")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    url = f"http://127.0.0.1:{port}"
+    print(
+        f"heartbeats from {units} units at 60 s beside {rate:g} lookups/s (cache hits), "
+        f"{seconds:g} s per run, alternating:"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        server = spawn.Process(target=_serve_gateway, args=(port, folder, units), daemon=True)
+        server.start()
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                with contextlib.suppress(requests.RequestException):
+                    if requests.get(f"{url}/api/v1/health", timeout=1).status_code in (200, 401):
+                        break
+                if time.monotonic() > deadline or not server.is_alive():
+                    raise SystemExit("the gateway did not start")
+                time.sleep(0.1)
+            lookups(url, rate, 3)  # warm the cache and the connections
+            alone: list[float] = []
+            beside: list[float] = []
+            for _ in range(2):
+                alone += lookups(url, rate, seconds)
+                ready = spawn.Event()
+                sender = spawn.Process(
+                    target=_send_heartbeats,
+                    args=(url, units, 60.0, seconds + 4, ready),
+                    daemon=True,
+                )
+                sender.start()
+                ready.wait(60)
+                time.sleep(2)  # the heartbeats' pace established before measuring
+                beside += lookups(url, rate, seconds)
+                sender.join(60)
+                if sender.exitcode != 0:
+                    raise SystemExit("the heartbeat sender failed")
+        finally:
+            server.terminate()
+            server.join(10)
+    base = statistics.median(alone)
+    show("lookups alone (baseline)", alone, baseline=None)
+    show(f"lookups beside {units / 60:.0f} heartbeat batches/s", beside, baseline=base)
+    change = quantile(beside, 99) / quantile(alone, 99) - 1
+    print(f"  p99 {quantile(alone, 99):.2f} ms -> {quantile(beside, 99):.2f} ms ({change:+.1%})")
+    print(f"  target: lookup p99 rises by less than 10 %: {'meets' if change < 0.10 else 'MISSES'}")
 
 
 # -- 2. the fleet page ------------------------------------------------------------------------
@@ -363,7 +562,11 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=2000)
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=20, help="length of each lookup run")
+    parser.add_argument("--rate", type=float, default=200, help="lookups a second")
     args = parser.parse_args()
+    if args.only in (None, "heartbeats"):
+        bench_heartbeats(args.units, args.seconds, args.rate)
     if args.only in (None, "page"):
         bench_page(args.units, args.rounds)
     if args.only in (None, "report"):

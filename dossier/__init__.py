@@ -40,6 +40,7 @@ from dossier._model import (
     format_time,
 )
 from dossier._progress import CodeProgress, Stage, code_progress
+from dossier._rating import Channel, Rating
 from dossier._status import Status
 from dossier._text import fold_text, strip_diacritics
 from dossier._wording import due_phrase, format_date, format_moment
@@ -52,6 +53,7 @@ __all__ = [
     "MAX_TEXT",
     "PLACEHOLDERS",
     "Applicant",
+    "Channel",
     "CodeError",
     "CodeFamilies",
     "CodeFamiliesError",
@@ -66,6 +68,7 @@ __all__ = [
     "Language",
     "OfficeGuide",
     "Problem",
+    "Rating",
     "Stage",
     "Status",
     "citizens_turn",

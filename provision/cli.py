@@ -1,5 +1,6 @@
-"""``onestop-provision kiosk|smsd|all``: turn a fresh Debian or Raspberry Pi OS machine (or a
-staging tree for an image) into a lobby kiosk, an SMS box or both, in one command.
+"""``onestop-provision kiosk|smsd|gateway|all ...``: turn a fresh Debian or Raspberry Pi OS
+machine (or a staging tree for an image) into a lobby kiosk, an SMS box, a status gateway, or
+several of them, in one command.
 
 Exit status: 0 done (or nothing to do), 1 refused or a step failed, 2 usage.
 """
@@ -18,18 +19,29 @@ from provision._plan import Options, check_system, os_release, plan, still_to_do
 from provision._root import Root
 from provision._steps import Run
 
-ROLES = {"kiosk": {Role.KIOSK}, "smsd": {Role.SMSD}, "all": {Role.KIOSK, Role.SMSD}}
+ROLES = {
+    "kiosk": {Role.KIOSK},
+    "smsd": {Role.SMSD},
+    "gateway": {Role.GATEWAY},
+    "all": set(Role),
+}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="onestop-provision",
-        description="Install the onestop kiosk and/or SMS daemon on this machine: a virtual "
+        description="Install the onestop kiosk, SMS daemon and/or status gateway on this "
+        "machine: a virtual "
         "environment in /opt/onestop, system users, systemd units, udev rules and an example "
         "configuration. Safe to run again: it changes only what is missing or outdated, and "
         "never replaces an edited configuration.",
     )
-    parser.add_argument("role", choices=ROLES, help="what this machine is for")
+    parser.add_argument(
+        "role",
+        choices=ROLES,
+        nargs="+",
+        help="what this machine is for; several at once, such as: smsd gateway",
+    )
     parser.add_argument(
         "--root",
         type=Path,
@@ -73,7 +85,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def options_from(args: argparse.Namespace) -> Options:
     options = Options(
-        roles=frozenset(ROLES[args.role]),
+        roles=frozenset().union(*(ROLES[role] for role in args.role)),
         root=args.root,
         config_from=args.config_from,
         python=args.python,
@@ -117,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         if options.config_from is not None and not options.config_from.is_file():
             raise ProvisionError(f"--config-from {options.config_from}: no such file")
         check_system(options, dry_run=args.dry_run, euid=os.geteuid(), release=os_release())
-        print(f"{'Checking' if args.dry_run else 'Provisioning'} {args.role} {where}")
+        roles = " and ".join(args.role)
+        print(f"{'Checking' if args.dry_run else 'Provisioning'} {roles} {where}")
         changed = provision(options, dry_run=args.dry_run, out=lines)
     except ProvisionError as exc:
         print("\n".join(lines))

@@ -51,10 +51,10 @@ from hardware.modem import (
 )
 from onestop.config import Config, ConfigError, load_config
 from onestop.fleet import Role
+from onestop.notify import Notifier
 from smsd._compose import Answer, Composer, Found, Invalid, NotFound, Stale, Unavailable
 from smsd._fleet import SOURCE as FLEET_SOURCE
 from smsd._fleet import SmsFigures
-from smsd._notify import Notifier
 from smsd._parse import Intent, parse_message
 from smsd._policy import Policy, Verdict
 from smsd._sending import ReplyJournal, RetryPolicy

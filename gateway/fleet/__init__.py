@@ -8,7 +8,18 @@ Exceptions::
         └── FleetDatabaseError   the fleet database cannot be opened, upgraded or used
 """
 
+from gateway.fleet._app import Fleet
 from gateway.fleet._errors import FleetDatabaseError, FleetError
+from gateway.fleet._mount import mount_fleet
 from gateway.fleet._store import Alert, FleetStore, Point, Unit
 
-__all__ = ["Alert", "FleetDatabaseError", "FleetError", "FleetStore", "Point", "Unit"]
+__all__ = [
+    "Alert",
+    "Fleet",
+    "FleetDatabaseError",
+    "FleetError",
+    "FleetStore",
+    "Point",
+    "Unit",
+    "mount_fleet",
+]

@@ -156,6 +156,7 @@ class FleetPages:
     @property
     def routes(self) -> list[BaseRoute]:
         return [
+            Route(PREFIX, lambda _request: RedirectResponse(f"{PREFIX}/", status_code=308)),
             Mount(
                 PREFIX,
                 routes=[
@@ -171,7 +172,7 @@ class FleetPages:
                 ],
                 # 2,000 units are a megabyte of HTML; a phone on 3G gets a tenth of it.
                 middleware=[Middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)],
-            )
+            ),
         ]
 
     # -- plumbing ----------------------------------------------------------------------------

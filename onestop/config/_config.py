@@ -23,6 +23,7 @@ from onestop.config._sections import (
     FleetAlertsSection,
     FleetGatewaySection,
     FleetSection,
+    GatewaySection,
     GuidanceSection,
     KioskSection,
     ModemSection,
@@ -71,6 +72,7 @@ class Config:
     fleet: FleetSection = dataclasses.field(default_factory=FleetSection)
     fleet_gateway: FleetGatewaySection = dataclasses.field(default_factory=FleetGatewaySection)
     fleet_alerts: FleetAlertsSection = dataclasses.field(default_factory=FleetAlertsSection)
+    gateway: GatewaySection = dataclasses.field(default_factory=GatewaySection)
     guidance: GuidanceSection = dataclasses.field(default_factory=GuidanceSection)
     upstream: dict[str, UpstreamSection] = named("upstream")
     path: Path | None = None
