@@ -34,12 +34,13 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
-from backend_client import BackendError, StatusClient
+from backend_client import BackendError, FleetReporter, StatusClient
 from dossier import ICT, CodeError, CodeQuery, Dossier, Stage, format_moment
 from hardware.barcode import Reading, RepeatFilter
 from hardware.camera import CameraError, FrameSource, PlaybackSource, open_camera
 from hardware.scanner import SerialScanner, Typed, WedgeReader
 from kiosk import _widgets  # noqa: F401  (registers the widget classes used in .kv files)
+from kiosk._fleet import KioskVitals
 from kiosk._flow import KioskFlow, Timeouts
 from kiosk._flow import Screen as Step
 from kiosk._pin import check_pin
@@ -49,6 +50,7 @@ from kiosk._view import ResultView, follow_url, qr_matrix, result_view
 from kiosk._workers import CameraWorker, LookupWorker
 from onestop import __version__
 from onestop.config import Config
+from onestop.fleet import UsageEvent
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +120,9 @@ class KioskParts:
     """The seconds the kiosk's rules count: inactivity, and the gaps that tell a wedge scanner's
     burst from a person typing. Tests stop it while they type at scanner speed on a loaded
     machine, and move it on instead of waiting out a timeout."""
+    fleet: FleetReporter | None = None
+    """Heartbeats and usage events for the gateway's fleet page ([fleet] enabled)."""
+    vitals: KioskVitals = field(default_factory=KioskVitals)
 
 
 class KioskApp(App):
@@ -271,6 +276,7 @@ class KioskApp(App):
         )
         self.camera_worker.start()
         self.camera_ok = True
+        self.parts.vitals.camera = lambda: (source.name, source.fps)
 
     def _start_serial(self) -> None:
         port = self.parts.config.scanner.serial_port
@@ -282,6 +288,11 @@ class KioskApp(App):
             baudrate=self.parts.config.scanner.baudrate,
         )
         self.serial.start()
+
+    def _usage(self, event: UsageEvent) -> None:
+        """Keep a lookup's anonymous usage event for the fleet's report."""
+        if self.parts.fleet is not None:
+            self.parts.fleet.record([event])
 
     def _record(self, kind: str, value: str, at: float) -> None:
         """Keep a short, numbered log of what happened (for diagnostics, tests and figures)."""
@@ -307,6 +318,7 @@ class KioskApp(App):
         thing the UI thread does on a Raspberry-Pi-class machine).
         """
         flow = self.flow
+        self.parts.vitals.showing(flow.screen.value)
         self.lang = flow.language
         if flow.screen is Step.PIN:
             self.pin_dots = "●" * len(flow.entry)
@@ -449,6 +461,7 @@ class KioskApp(App):
 
     def _on_any_touch(self, _window: Any, _touch: Any) -> None:
         self.flow.touch()
+        self.parts.vitals.touched()
 
     def toggle_language(self) -> None:
         self.flow.toggle_language()
@@ -475,8 +488,10 @@ class KioskApp(App):
         self.slow = False
         self.refresh()
         if query is None:
+            self._usage(self.parts.vitals.invalid_code())
             return
         ticket = self.flow.ticket
+        self.parts.vitals.lookup_started(ticket)
         self.lookups.lookup(
             query,
             lambda dossier: self._lookup_done(ticket, dossier),
@@ -484,6 +499,7 @@ class KioskApp(App):
         )
 
     def _lookup_done(self, ticket: int, dossier: Dossier) -> None:
+        self._usage(self.parts.vitals.lookup_ended(ticket, dossier))
         if self.flow.lookup_done(ticket, dossier):
             self.refresh()
         else:
@@ -491,6 +507,7 @@ class KioskApp(App):
 
     def _lookup_failed(self, ticket: int, error: BackendError) -> None:
         logger.info("lookup failed: %s", error)
+        self._usage(self.parts.vitals.lookup_ended(ticket, error))
         if self.flow.lookup_failed(ticket, error):
             self.refresh()
         else:
@@ -554,6 +571,7 @@ class KioskApp(App):
         """A scan from either scanner: noted for the diagnostics page (where a technician tests
         the scanner), and a lookup unless a technician is at work."""
         self.last_scan = self.parts.now()
+        self.parts.vitals.scanned()
         self._record("scan", text, time.monotonic())
         if self.flow.takes_scans:
             self._after_submit(self.flow.submit(text))
@@ -592,6 +610,7 @@ class KioskApp(App):
     # -- time ------------------------------------------------------------------------------
 
     def _tick(self, _dt: float) -> None:
+        self.parts.vitals.ticked()
         if self.flow.screen is Step.BUSY:
             self.slow = time.monotonic() - self._busy_since > SLOW_AFTER
         if self.flow.screen is Step.DIAGNOSTICS:

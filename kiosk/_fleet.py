@@ -45,7 +45,8 @@ class KioskVitals:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        self._camera = camera
+        self.camera = camera
+        """Set by the app once its camera runs."""
         self._clock = clock
         self._wall_clock = wall_clock
         now = clock()
@@ -110,7 +111,7 @@ class KioskVitals:
             while self._lookups and self._lookups[0] < now - 3600:
                 self._lookups.popleft()
             lookups = len(self._lookups)
-        camera = self._camera()
+        camera = self.camera()
         last_touch, last_scan = self.last_touch, self.last_scan
         return {
             "screen": self.screen,
