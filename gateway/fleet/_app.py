@@ -21,7 +21,7 @@ import anyio
 import httpx
 import msgspec
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from gateway.fleet._alerts import AlertBook, Thresholds
@@ -29,6 +29,7 @@ from gateway.fleet._notices import WebhookSender
 from gateway.fleet._pages import FleetPages, unit_state
 from gateway.fleet._store import FleetStore, Unit
 from gateway.fleet._words import alert_detail, alert_title
+from gateway.responses import ErrorCode, error_response, json_response, raw_json_response
 from onestop.config import Config
 from onestop.fleet import (
     HEARTBEAT_PATH,
@@ -50,19 +51,12 @@ Authenticate = Callable[[Request], str | None]
 """The client's name for a request's bearer token, or None when it has no valid one."""
 
 
-def error(status: int, code: str, message: str, **headers: str) -> JSONResponse:
-    """An error in the status API contract's shape."""
-    return JSONResponse(
-        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
-    )
-
-
-def unauthorized() -> JSONResponse:
-    return error(
+def unauthorized() -> Response:
+    return error_response(
         401,
-        "unauthorized",
-        "a valid client token is needed",
-        **{"WWW-Authenticate": 'Bearer realm="onestop"'},
+        ErrorCode.UNAUTHORIZED,
+        "A valid client token is needed.",
+        headers={"WWW-Authenticate": 'Bearer realm="onestop"'},
     )
 
 
@@ -209,22 +203,28 @@ class Fleet:
             return unauthorized()
         body = await _read_limited(request, MAX_BATCH_BYTES)
         if body is None:
-            return error(413, "too_large", f"a batch may hold at most {MAX_BATCH_BYTES} bytes")
+            return error_response(
+                413, ErrorCode.BODY_TOO_LARGE, f"A batch may hold at most {MAX_BATCH_BYTES} bytes."
+            )
         try:
             batch = decode(body, Batch)
         except ContractError as exc:
-            return error(400, "bad_batch", f"the batch breaks the fleet contract: {exc}")
+            return error_response(
+                400, ErrorCode.BAD_REQUEST, f"The batch breaks the fleet contract: {exc}"
+            )
         if any(
             isinstance(item, HeartbeatItem) and item.heartbeat.role is not batch.role
             for item in batch.items
         ):
-            return error(400, "bad_batch", "a heartbeat's role differs from the batch's")
+            return error_response(
+                400, ErrorCode.BAD_REQUEST, "A heartbeat's role differs from the batch's."
+            )
         answer = await anyio.to_thread.run_sync(
             lambda: self.store.ingest(
                 client, batch, self.clock(), may_send_alerts=self._may_send_alerts(client, batch)
             )
         )
-        return Response(encode(answer), media_type="application/json")
+        return raw_json_response(encode(answer))
 
     async def api_units(self, request: Request) -> Response:
         """The units' state for monitoring tools (``onestop-check``); readers only."""
@@ -237,9 +237,9 @@ class Fleet:
         else:
             found = await anyio.to_thread.run_sync(self.store.find_unit, name)
             if not found:
-                return error(404, "not_found", f"no unit is called {name[:64]!r}")
+                return error_response(404, ErrorCode.NOT_FOUND, f"No unit is called {name[:64]!r}.")
         silent_after = self.config.fleet_alerts.silent_after
-        return JSONResponse(
+        return json_response(
             {
                 "time": now,
                 "silent_after": silent_after,
