@@ -22,7 +22,7 @@ from urllib.parse import urlencode, urlsplit
 
 import anyio
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
@@ -71,6 +71,8 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 MAX_REPORT_DAYS = 5 * 366
+COLUMNS_SHOWN = ("state", "name", "role", "office", "last_seen", "version", "alerts")
+"""The unit list's columns."""
 
 
 class UnitState:
@@ -286,7 +288,7 @@ class FleetPages:
         session = await self._session(request)
         if session is None:
             return self._to_login(request, expired=COOKIE in request.cookies)
-        units = await anyio.to_thread.run_sync(self.store.units)
+        units = await anyio.to_thread.run_sync(lambda: self.store.units(states=False))
         now = self.clock()
         params = request.query_params
         lang = self._lang(request)
@@ -328,9 +330,13 @@ class FleetPages:
                 "refresh_link": f"{PREFIX}/?{urlencode(toggled)}",
                 "states": UnitState.ORDER,
                 "roles": [role.value for role in Role],
-                # Words of each row, looked up once rather than for each of 2,000 units.
-                "state_words": {state: tr(f"state.{state}", lang) for state in UnitState.ORDER},
-                "role_words": {role: tr(f"role.{role}", lang) for role in Role},
+                # Words of each row, looked up and escaped once rather than for each of 2,000
+                # units (escaping was most of the time the page took).
+                "label": {column: escape(tr(f"col.{column}", lang)) for column in COLUMNS_SHOWN},
+                "state_words": {
+                    state: escape(tr(f"state.{state}", lang)) for state in UnitState.ORDER
+                },
+                "role_words": {role: escape(tr(f"role.{role}", lang)) for role in Role},
                 "alert_words": _AlertWords(lang),
             },
         )
@@ -468,7 +474,7 @@ class _AlertWords(dict[str, str]):
         self.lang = lang
 
     def __missing__(self, kind: str) -> str:
-        self[kind] = alert_title(kind, self.lang)
+        self[kind] = escape(alert_title(kind, self.lang))
         return self[kind]
 
 

@@ -363,8 +363,9 @@ class FleetStore:
 
     # -- what the fleet page shows -----------------------------------------------------------
 
-    def units(self, *, unit_id: int | None = None) -> list[Unit]:
-        """Every unit (or one) with its newest heartbeat and its open alerts."""
+    def units(self, *, unit_id: int | None = None, states: bool = True) -> list[Unit]:
+        """Every unit (or one) with its open alerts, and its newest heartbeat unless
+        ``states`` is False (the unit list shows none of it)."""
         query = sa.select(
             units.c.id,
             units.c.client,
@@ -373,7 +374,7 @@ class FleetStore:
             units.c.version,
             units.c.first_seen,
             units.c.last_seen,
-            units.c.state,
+            units.c.state if states else sa.null().label("state"),
         ).order_by(units.c.client, units.c.role)
         open_alerts = sa.select(alerts).where(alerts.c.closed_at.is_(None))
         if unit_id is not None:

@@ -359,3 +359,12 @@ def test_onestop_usage_report_prints_the_province_s_report(
     assert capsys.readouterr().out.startswith("level,office,unit")
     assert usage_report(["--fleet", reported.url, *period]) == 3
     assert "readers" in capsys.readouterr().err
+
+
+def test_what_a_unit_says_is_escaped_on_the_page(fleet: RunningFleet) -> None:
+    fleet.store.ingest(
+        "kiosk-1", batch(kiosk_beat(T0, office='<img src=x onerror="alert(1)">', version="<b>")), T0
+    )
+    page = login(fleet.url).get(f"{fleet.url}/fleet/").text
+    assert "<img src=x" not in page and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page
+    assert "<b>" not in page
