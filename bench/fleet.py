@@ -3,9 +3,12 @@
 Three measurements, each printed with its median, p95 (p99 for lookups) and a ratio against
 a baseline taken in the same run:
 
-1. ``heartbeats``: the gateway serves lookups (cache hits, 20 concurrent clients) while
-   2,000 simulated units post a heartbeat each every 60 s (33 a second, batches as units
-   send them); lookup p99 against the same lookups without heartbeats. Target: < +10 %.
+1. ``heartbeats``: the gateway (its own process, as ``onestop-gateway`` serves it, the fleet
+   on SQLite) answers lookups at a steady 100 a second (cache hits, an open loop that does
+   not slow down when answers do) while 2,000 simulated units post a batch each every 60 s
+   (33 a second, a heartbeat and a usage event each, every unit with its own token); lookup
+   p99 against the same lookups without heartbeats, in three alternating pairs of runs.
+   Target: < +10 %.
 2. ``page``: the fleet page listing 2,000 units (each with its last heartbeat, one in ten
    with an open alert), over HTTP, against the login page of the same server. Target:
    median under 300 ms.
@@ -262,7 +265,7 @@ def _send_heartbeats(url: str, units: int, interval: float, seconds: float, read
     asyncio.run(run())
 
 
-def bench_heartbeats(units: int, seconds: float, rate: float) -> None:
+def bench_heartbeats(units: int, seconds: float, rate: float, pairs: int = 3) -> None:
     import multiprocessing
 
     spawn = multiprocessing.get_context("spawn")
@@ -289,8 +292,9 @@ def bench_heartbeats(units: int, seconds: float, rate: float) -> None:
             lookups(url, rate, 3)  # warm the cache and the connections
             alone: list[float] = []
             beside: list[float] = []
-            for _ in range(2):
-                alone += lookups(url, rate, seconds)
+            ratios = []
+            for _ in range(pairs):
+                without = lookups(url, rate, seconds)
                 ready = spawn.Event()
                 sender = spawn.Process(
                     target=_send_heartbeats,
@@ -300,18 +304,24 @@ def bench_heartbeats(units: int, seconds: float, rate: float) -> None:
                 sender.start()
                 ready.wait(60)
                 time.sleep(2)  # the heartbeats' pace established before measuring
-                beside += lookups(url, rate, seconds)
+                within = lookups(url, rate, seconds)
                 sender.join(60)
                 if sender.exitcode != 0:
                     raise SystemExit("the heartbeat sender failed")
+                alone += without
+                beside += within
+                ratios.append(quantile(within, 99) / quantile(without, 99))
         finally:
             server.terminate()
             server.join(10)
     base = statistics.median(alone)
     show("lookups alone (baseline)", alone, baseline=None)
     show(f"lookups beside {units / 60:.0f} heartbeat batches/s", beside, baseline=base)
-    change = quantile(beside, 99) / quantile(alone, 99) - 1
-    print(f"  p99 {quantile(alone, 99):.2f} ms -> {quantile(beside, 99):.2f} ms ({change:+.1%})")
+    change = statistics.median(ratios) - 1
+    print(
+        f"  p99 {quantile(alone, 99):.2f} ms -> {quantile(beside, 99):.2f} ms; "
+        f"change, the median of {pairs} alternating pairs: {change:+.1%}"
+    )
     print(f"  target: lookup p99 rises by less than 10 %: {'meets' if change < 0.10 else 'MISSES'}")
 
 
@@ -562,8 +572,8 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=2000)
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=20, help="length of each lookup run")
-    parser.add_argument("--rate", type=float, default=200, help="lookups a second")
+    parser.add_argument("--seconds", type=float, default=15, help="length of each lookup run")
+    parser.add_argument("--rate", type=float, default=100, help="lookups a second")
     args = parser.parse_args()
     if args.only in (None, "heartbeats"):
         bench_heartbeats(args.units, args.seconds, args.rate)
