@@ -16,7 +16,13 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from backend_client import BackendError, CodeRejected, DossierNotFound
+from backend_client import (
+    BackendError,
+    CodeRejected,
+    DossierNotFound,
+    LookupKeyRejected,
+    LookupKeyRequired,
+)
 from dossier import Dossier, Status
 from onestop.fleet import Outcome, Role, UsageEvent, hour_of
 
@@ -24,13 +30,17 @@ Camera = Callable[[], tuple[str, float] | None]
 """The camera in use and its frames per second, or None without one."""
 
 
-def lookup_outcome(result: Dossier | BackendError) -> tuple[Outcome, Status | None]:
-    """How a lookup ended, as the usage report counts it."""
+def lookup_outcome(result: Dossier | BackendError) -> tuple[Outcome, Status | None] | None:
+    """How a lookup ended, as the usage report counts it; None when it has not ended (the
+    dossier's system wants the receipt's lookup key, which the kiosk now asks for: the lookup
+    with the key is the one counted)."""
     if isinstance(result, Dossier):
         return Outcome.FOUND, result.status
-    if isinstance(result, DossierNotFound):
+    if isinstance(result, LookupKeyRequired):
+        return None
+    if isinstance(result, DossierNotFound):  # a retired office's code too
         return Outcome.NOT_FOUND, None
-    if isinstance(result, CodeRejected):
+    if isinstance(result, CodeRejected | LookupKeyRejected):
         return Outcome.REJECTED, None
     if result.last_known is not None:
         return Outcome.LAST_KNOWN, result.last_known.dossier.status
@@ -80,11 +90,16 @@ class KioskVitals:
     def lookup_started(self, ticket: int) -> None:
         self._started[ticket] = self._clock()
 
-    def lookup_ended(self, ticket: int, result: Dossier | BackendError) -> UsageEvent:
-        """The usage event of a lookup that has its answer (shown or not)."""
+    def lookup_ended(self, ticket: int, result: Dossier | BackendError) -> UsageEvent | None:
+        """The usage event of a lookup that has its answer (shown or not); None for one that
+        was not started as a citizen's (the offline screen trying again by itself: the
+        citizen's request was counted when the offline screen showed)."""
         now = self._clock()
-        started = self._started.pop(ticket, now)
-        outcome, status = lookup_outcome(result)
+        started = self._started.pop(ticket, None)
+        ended = lookup_outcome(result)
+        if started is None or ended is None:
+            return None
+        outcome, status = ended
         return self._event(outcome, status, now - started)
 
     def invalid_code(self) -> UsageEvent:

@@ -119,8 +119,13 @@ class Browser:
         self.driver.get(url)
         self._wait_loaded()
 
+    def _wait(self) -> WebDriverWait[webdriver.Chrome]:
+        """A wait that rides over the errors Chromium gives while a page is being replaced
+        ("cannot determine loading status", a context destroyed by navigation)."""
+        return WebDriverWait(self.driver, _TIMEOUT, ignored_exceptions=(WebDriverException,))
+
     def _wait_loaded(self) -> None:
-        WebDriverWait(self.driver, _TIMEOUT).until(
+        self._wait().until(
             lambda driver: driver.execute_script("return document.readyState") == "complete"
         )
 
@@ -151,7 +156,7 @@ class Browser:
         """Press a button or follow a link, and wait for the page it leads to."""
         old = self.find("html")
         self.find(css).click()
-        WebDriverWait(self.driver, _TIMEOUT).until(lambda _driver: _is_stale(old))
+        self._wait().until(lambda _driver: _is_stale(old))
         self._wait_loaded()
 
     def tab_order(self, count: int) -> list[str]:
@@ -262,11 +267,6 @@ def _is_stale(element: WebElement) -> bool:
         element.is_enabled()
     except StaleElementReferenceException:  # the old page is gone
         return True
-    except WebDriverException as exc:
-        # Chromium sometimes says so in other words while the next page replaces the old one.
-        if "does not belong to the document" in str(exc):
-            return True
-        raise
     return False
 
 

@@ -8,6 +8,9 @@ from backend_client import (
     CodeRejected,
     DossierNotFound,
     KnownStatus,
+    LookupKeyRejected,
+    LookupKeyRequired,
+    OfficeRetired,
 )
 from dossier import ICT, Status
 from kiosk._fleet import KioskVitals, lookup_outcome
@@ -41,6 +44,8 @@ def stale() -> BackendUnavailable:
         (CodeRejected("bad"), Outcome.REJECTED, None),
         (BackendUnavailable("down"), Outcome.UNAVAILABLE, None),
         (stale(), Outcome.LAST_KNOWN, DOSSIER.status),
+        (OfficeRetired("Văn phòng đã chuyển", "The office moved"), Outcome.NOT_FOUND, None),
+        (LookupKeyRejected("wrong key"), Outcome.REJECTED, None),
     ],
 )
 def test_each_lookup_result_counts_as_the_report_does(
@@ -49,12 +54,21 @@ def test_each_lookup_result_counts_as_the_report_does(
     assert lookup_outcome(result) == (outcome, status)  # type: ignore[arg-type]
 
 
+def test_a_lookup_waiting_for_its_key_or_retried_by_the_kiosk_is_not_counted() -> None:
+    vitals = KioskVitals()
+    vitals.lookup_started(1)
+    assert vitals.lookup_ended(1, LookupKeyRequired("key")) is None
+    assert vitals.lookup_ended(2, DOSSIER) is None  # the offline screen's own retry
+    assert vitals.figures()["lookups_hour"] == 0
+
+
 def test_a_lookup_becomes_an_anonymous_event_with_its_time() -> None:
     clock = Clock()
     vitals = KioskVitals(clock=clock, wall_clock=lambda: 1_779_933_600.0 + 1234)
     vitals.lookup_started(7)
     clock.now += 0.35
     event = vitals.lookup_ended(7, DOSSIER)
+    assert event is not None
     assert (event.channel, event.outcome, event.status, event.latency_ms) == (
         Role.KIOSK,
         Outcome.FOUND,
