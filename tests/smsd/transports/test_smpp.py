@@ -59,7 +59,7 @@ class Link:
             host="127.0.0.1",
             port=smsc.port,
             system_id="onestop",
-            password="secret",  # noqa: S106
+            password="secret",
             source_addr="8077",
             reconnect_min=0.05,
             reconnect_max=0.2,
@@ -67,7 +67,7 @@ class Link:
         )
         self.link = SmppLink(
             replace(base, **settings),
-            on_message=lambda received: self.store(received),
+            on_message=lambda received: self.store(received),  # noqa: PLW0108 - swapped by tests
             on_acknowledged=self.acknowledged.put,
             on_receipt=self.receipts.put,
             on_state=lambda state, _detail: self.states.put(state),
@@ -175,12 +175,8 @@ def test_long_and_ucs2_mos_arrive_as_parts_with_their_header(
     assert "".join(p.text for p in parts) == text
 
 
-def test_binary_and_port_addressed_mos_are_kept_as_binary(
-    smsc: SmscSimulator, link: Link
-) -> None:
-    smsc.deliver_raw(
-        ShortMessage("84912345678", "8077", b"\x01\x02\x03", data_coding=DCS_BINARY)
-    )
+def test_binary_and_port_addressed_mos_are_kept_as_binary(smsc: SmscSimulator, link: Link) -> None:
+    smsc.deliver_raw(ShortMessage("84912345678", "8077", b"\x01\x02\x03", data_coding=DCS_BINARY))
     received = link.received.get(timeout=TIMEOUT).incoming
     assert received.binary
     assert received.text == ""
@@ -220,9 +216,7 @@ def test_a_resumed_reply_starts_at_its_failed_part_with_its_reference(
 ) -> None:
     journal = Journal()
     text = "y" * 400
-    link.link.send("+84912345678", text, reference=5, first_part=2, journal=journal).result(
-        TIMEOUT
-    )
+    link.link.send("+84912345678", text, reference=5, first_part=2, journal=journal).result(TIMEOUT)
     numbers = [s.udh.number for s in smsc.submits if s.udh]
     assert numbers == [2, 3]
     assert {s.udh.reference for s in smsc.submits if s.udh} == {5}
@@ -240,9 +234,7 @@ def test_receipts_are_matched_to_the_message_ids(smsc: SmscSimulator, link: Link
     )
 
 
-def test_throttling_pauses_and_sends_the_same_part_again(
-    smsc: SmscSimulator, link: Link
-) -> None:
+def test_throttling_pauses_and_sends_the_same_part_again(smsc: SmscSimulator, link: Link) -> None:
     smsc.faults.throttle = 2
     journal = Journal()
     link.link.send("+84912345678", "Ho so: da xong", journal=journal).result(TIMEOUT)
@@ -293,7 +285,7 @@ def test_an_idle_link_sends_enquire_link(smsc: SmscSimulator) -> None:
 
 
 def test_a_refused_bind_is_retried_with_backoff(smsc: SmscSimulator) -> None:
-    harness = Link(smsc, password="wrong")  # noqa: S106
+    harness = Link(smsc, password="wrong")
     harness.link.start()
     try:
         harness.wait_state(LinkState.RECONNECTING)
