@@ -20,9 +20,12 @@ from onestop.config._sections import (
     BackendSection,
     CameraSection,
     CodesSection,
+    KannelSection,
     KioskSection,
     ModemSection,
+    PoolModemSection,
     ScannerSection,
+    SmppSection,
     SmsdSection,
     UpstreamSection,
 )
@@ -65,6 +68,9 @@ class Config:
     smsd: SmsdSection = dataclasses.field(default_factory=SmsdSection)
     codes: CodesSection = dataclasses.field(default_factory=CodesSection)
     upstream: dict[str, UpstreamSection] = named("upstream")
+    smpp: SmppSection = dataclasses.field(default_factory=SmppSection)
+    kannel: KannelSection = dataclasses.field(default_factory=KannelSection)
+    modems: dict[str, PoolModemSection] = named("modem")
     path: Path | None = None
     warnings: tuple[str, ...] = ()
 

@@ -1,0 +1,199 @@
+"""The Kannel transport with real Kannel: fakesmsc (the citizen's phone) → bearerbox →
+smsbox → the daemon's endpoint, and sendsms back through the SMSC that received the message,
+with UCS2, delivery reports and a daemon that is down for a while."""
+
+from __future__ import annotations
+
+import queue
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from smsd.transports import Receipt, Received
+from smsd.transports.kannel import KannelSettings, KannelTransport
+from tests.smsd.kannel_harness import FAKESMSC, Kannel, free_port
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("bearerbox") is None or not FAKESMSC.exists(),
+    reason="needs Debian's kannel and kannel-extras",
+)
+
+TIMEOUT = 30.0
+
+
+class Endpoint:
+    """The daemon's side: a transport whose store is a queue that can be made to fail."""
+
+    def __init__(self, port: int, kannel: Kannel) -> None:
+        self.received: queue.Queue[Received] = queue.Queue()
+        self.receipts: queue.Queue[Receipt] = queue.Queue()
+        self.failures = 0
+        self.calls = 0
+        self._lock = threading.Lock()
+        self.transport = KannelTransport(
+            KannelSettings(
+                listen=("127.0.0.1", port),
+                sendsms_url=kannel.sendsms_url,
+                username=kannel.layout.username,
+                password=kannel.layout.password,
+                sender="8077",
+            ),
+            on_message=self._store,
+            on_receipt=self.receipts.put,
+        )
+
+    def _store(self, received: Received) -> None:
+        with self._lock:
+            self.calls += 1
+            if self.failures > 0:
+                self.failures -= 1
+                raise OSError("database is locked")
+        self.received.put(received)
+
+
+@pytest.fixture(scope="module")
+def rig() -> Iterator[tuple[Kannel, Endpoint]]:
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="kannel-") as workdir:
+        kannel = Kannel(Path(workdir), daemon_url=f"http://127.0.0.1:{port}").start()
+        endpoint = Endpoint(port, kannel)
+        endpoint.transport.start()
+        try:
+            yield kannel, endpoint
+        finally:
+            endpoint.transport.stop()
+            kannel.stop()
+
+
+class Journal:
+    def __init__(self) -> None:
+        self.entries: list[tuple[object, ...]] = []
+
+    def sending(self, part: int, total: int) -> None:
+        self.entries.append(("sending", part))
+
+    def accepted(self, part: int, total: int, reference: int | str) -> None:
+        self.entries.append(("accepted", part, reference))
+
+    def refused(self, part: int, reason: str, *, transient: bool) -> None:
+        self.entries.append(("refused", part, transient))
+
+    def interrupted(self, part: int, reason: str, *, maybe_sent: bool) -> None:
+        self.entries.append(("interrupted", part, maybe_sent))
+
+
+def test_an_sms_reaches_the_daemon_and_the_reply_the_phone_in_ucs2(
+    rig: tuple[Kannel, Endpoint],
+) -> None:
+    kannel, endpoint = rig
+    with kannel.phone("+84912345678 8077 text HS 000.00.20.H30-240115-0001") as phone:
+        received = endpoint.received.get(timeout=TIMEOUT)
+        assert received.incoming.sender == "+84912345678"
+        assert received.incoming.text == "HS 000.00.20.H30-240115-0001"
+        assert received.via == "fake"
+        assert received.key
+        journal = Journal()
+        text = "Hồ sơ 000.00.20.H30-240115-0001: đang xử lý, hẹn trả 20/01/2026"
+        endpoint.transport.send(
+            "+84912345678", text, journal=journal, via=received.via, reply_id=41
+        ).result(TIMEOUT)
+        (sms,) = phone.wait(1, TIMEOUT)
+        assert sms.kind == "ucs-2"
+        assert sms.text == text
+        assert (sms.sender, sms.recipient) == ("8077", "+84912345678")
+        assert journal.entries == [("sending", 1), ("accepted", 1, "kannel:41")]
+        receipt = endpoint.receipts.get(timeout=TIMEOUT)
+        assert receipt == Receipt("kannel:41", delivered=True, state="DELIVRD")
+
+
+def test_a_gsm7_reply_goes_as_text(rig: tuple[Kannel, Endpoint]) -> None:
+    kannel, endpoint = rig
+    with kannel.phone("+84912345679 8077 text HD") as phone:
+        received = endpoint.received.get(timeout=TIMEOUT)
+        endpoint.transport.send(
+            received.incoming.sender, "Nhan tin: HS <ma ho so>", journal=Journal(), via="fake"
+        ).result(TIMEOUT)
+        (sms,) = phone.wait(1, TIMEOUT)
+        assert (sms.kind, sms.text) == ("text", "Nhan tin: HS <ma ho so>")
+
+
+def test_a_failing_store_makes_kannel_ask_again_and_never_text_the_citizen(
+    rig: tuple[Kannel, Endpoint],
+) -> None:
+    """The daemon answers 503 twice (its database is busy): smsbox asks again after
+    http-queue-delay, the message is stored once, and the citizen gets no "Could not fetch
+    content" SMS: the first SMS the phone gets is the daemon's own reply."""
+    kannel, endpoint = rig
+    endpoint.failures = 2
+    calls = endpoint.calls
+    with kannel.phone("+84912345670 8077 text HS 38.98.H29-210519-0013") as phone:
+        received = endpoint.received.get(timeout=TIMEOUT)
+        assert endpoint.calls - calls == 3
+        endpoint.transport.send(
+            received.incoming.sender, "Ho so 38.98.H29-210519-0013: Da xong", journal=Journal()
+        ).result(TIMEOUT)
+        sms = phone.wait(1, TIMEOUT)
+        assert [s.text for s in sms] == ["Ho so 38.98.H29-210519-0013: Da xong"]
+    assert endpoint.received.empty()
+    assert "Could not fetch" not in kannel.logs()
+
+
+def test_a_daemon_that_is_down_gets_the_message_when_it_is_back() -> None:
+    """Nothing listens on the daemon's port when the SMS comes: Kannel keeps asking, and the
+    daemon started later gets it, once."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="kannel-") as workdir:
+        kannel = Kannel(Path(workdir), daemon_url=f"http://127.0.0.1:{port}").start()
+        try:
+            with kannel.phone("+84912345671 8077 text HS 000.00.20.H30-240115-0001") as phone:
+                smsbox_log = Path(workdir) / "smsbox.log"
+                failed = threading.Event()
+                for _ in range(600):
+                    if "Couldn't connect" in smsbox_log.read_text(errors="replace") or (
+                        "connect" in smsbox_log.read_text(errors="replace").lower()
+                        and "error" in smsbox_log.read_text(errors="replace").lower()
+                    ):
+                        failed.set()
+                        break
+                    threading.Event().wait(0.05)
+                assert failed.is_set(), smsbox_log.read_text(errors="replace")[-2000:]
+                endpoint = Endpoint(port, kannel)
+                endpoint.transport.start()
+                try:
+                    received = endpoint.received.get(timeout=TIMEOUT)
+                    assert received.incoming.text == "HS 000.00.20.H30-240115-0001"
+                    endpoint.transport.send(
+                        received.incoming.sender, "Ho so: dang xu ly", journal=Journal()
+                    ).result(TIMEOUT)
+                    assert [s.text for s in phone.wait(1, TIMEOUT)] == ["Ho so: dang xu ly"]
+                finally:
+                    endpoint.transport.stop()
+            assert endpoint.received.empty()
+        finally:
+            kannel.stop()
+
+
+def test_sendsms_refusing_the_credentials_is_a_refusal_for_good(
+    rig: tuple[Kannel, Endpoint],
+) -> None:
+    kannel, _ = rig
+    wrong = KannelTransport(
+        KannelSettings(
+            listen=("127.0.0.1", 0),
+            sendsms_url=kannel.sendsms_url,
+            username="onestop",
+            password="wrong",
+        ),
+        on_message=lambda _received: None,
+    ).start()
+    try:
+        journal = Journal()
+        with pytest.raises(Exception, match="403"):
+            wrong.send("+84912345678", "x", journal=journal).result(TIMEOUT)
+        assert journal.entries == [("sending", 1), ("refused", 1, False)]
+    finally:
+        wrong.stop()
