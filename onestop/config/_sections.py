@@ -403,7 +403,7 @@ class KannelSection:
         return host or "127.0.0.1", int(port)
 
     def check(self) -> list[str]:
-        host, colon, port = self.listen.rpartition(":")
+        _host, colon, port = self.listen.rpartition(":")
         if not colon or not port.isdigit() or not 0 < int(port) < 65536:
             return [f"listen: expected host:port, got {self.listen!r}"]
         return []
