@@ -560,9 +560,9 @@ class _Session:
                 raise SmppError(f"data_coding {message.data_coding:#x}", Status.RSUBMITFAIL)
             _decode(message.message, message.data_coding)
         except (SmppError, ValueError) as exc:
-            status = exc.status if isinstance(exc, SmppError) else Status.RSUBMITFAIL
+            refusal = exc.status if isinstance(exc, SmppError) else Status.RSUBMITFAIL
             log.info("smsc: refusing a submit_sm: %s", exc)
-            self._send(Pdu(Command.SUBMIT_SM_RESP, status, pdu.sequence))
+            self._send(Pdu(Command.SUBMIT_SM_RESP, refusal, pdu.sequence))
             return
         status, drop = self.smsc._judge_submit()
         submitted = self.smsc._submitted(message, status)

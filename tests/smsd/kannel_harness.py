@@ -35,11 +35,13 @@ def wait_port(port: int, process: subprocess.Popen[bytes], log: Path, timeout: f
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited: {log.read_text(errors='replace')[-2000:]}")
+            raise RuntimeError(
+                f"{process.args!r} exited: {log.read_text(errors='replace')[-2000:]}"
+            )
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
             return
         threading.Event().wait(0.05)
-    raise RuntimeError(f"{process.args} did not open port {port}")
+    raise RuntimeError(f"{process.args!r} did not open port {port}")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -54,7 +54,7 @@ class Link:
         self.acknowledged: queue.Queue[Received] = queue.Queue()
         self.receipts: queue.Queue[Receipt] = queue.Queue()
         self.states: queue.Queue[LinkState] = queue.Queue()
-        self.store = self.received.put
+        self.store: Callable[[Received], None] = self.received.put
         base = SmppSettings(
             host="127.0.0.1",
             port=smsc.port,
