@@ -20,11 +20,13 @@ of AT modems, smsbox calling the daemon, and nothing that could text a citizen o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from onestop.config import Config
+from provision._steps import AptPackages, InstallFile, InstallOnce, Step
 
-KANNEL_CONF = Path("/etc/kannel/kannel.conf")
+KANNEL_CONF = PurePosixPath("/etc/kannel/kannel.conf")
+KANNEL_PACKAGES = ("kannel",)
 MO_URL_QUERY = "id=%I&from=%p&to=%P&smsc=%i&coding=%c&charset=%C&udh=%u&text=%b"
 """Kannel's escape codes for the daemon's endpoint (``smsd.transports.kannel``)."""
 
@@ -278,3 +280,31 @@ def layout_from_config(config: Config) -> KannelLayout:
         sendsms_port=sendsms_port,
         default_sender=kannel.default_sender,
     )
+
+
+def kannel_plan(config: Config, *, staged: bool) -> list[Step]:
+    """Install Kannel and its configuration for this unit: the rendering is written once as
+    kannel.conf (an edited one is kept) and always as kannel.conf.onestop, to compare."""
+    content = render(layout_from_config(config)).encode()
+    steps: list[Step] = [] if staged else [AptPackages(KANNEL_PACKAGES)]
+    steps.append(InstallOnce(KANNEL_CONF, content, mode=0o640))
+    steps.append(InstallFile(KANNEL_CONF.with_suffix(".conf.onestop"), content, mode=0o640))
+    return steps
+
+
+def kannel_to_do(config: Config) -> list[str]:
+    problems = []
+    if not config.kannel.password or not config.kannel.admin_password:
+        problems.append(
+            "Set [kannel] password and admin_password in /etc/onestop/onestop.conf, then run "
+            "onestop-provision kannel again (delete /etc/kannel/kannel.conf first to rewrite it)."
+        )
+    if not config.smpp.host and not config.modems:
+        problems.append(
+            "Kannel has no SMSC yet: set [smpp] (the telco's link) or [modem.NAME] sections."
+        )
+    return [
+        *problems,
+        "Set [smsd] transport = kannel, then: sudo systemctl restart kannel onestop-smsd",
+        "Watch Kannel: sudo tail -f /var/log/kannel/bearerbox.log /var/log/kannel/smsbox.log",
+    ]
