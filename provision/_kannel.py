@@ -278,7 +278,7 @@ def layout_from_config(config: Config) -> KannelLayout:
         smscs=tuple(smscs),
         admin_password=kannel.admin_password,
         sendsms_port=sendsms_port,
-        default_sender=kannel.default_sender,
+        default_sender=kannel.default_sender or smpp.source_addr or "onestop",
     )
 
 

@@ -73,6 +73,7 @@ class Kannel:
             store_file=workdir / "kannel.store",
             log_dir=workdir,
             queue_delay=1,
+            default_sender="8077",
         )
         self.config = workdir / "kannel.conf"
         self._processes: list[subprocess.Popen[bytes]] = []

@@ -8,11 +8,14 @@ import queue
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from hardware.modem_sim import ModemEmulator
+from provision._kannel import AtModem
 from smsd.transports import Receipt, Received
 from smsd.transports.kannel import KannelSettings, KannelTransport
 from tests.smsd.kannel_harness import FAKESMSC, Kannel, free_port
@@ -23,6 +26,15 @@ pytestmark = pytest.mark.skipif(
 )
 
 TIMEOUT = 30.0
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = TIMEOUT) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        threading.Event().wait(0.05)
+    return True
 
 
 class Endpoint:
@@ -151,16 +163,12 @@ def test_a_daemon_that_is_down_gets_the_message_when_it_is_back() -> None:
         try:
             with kannel.phone("+84912345671 8077 text HS 000.00.20.H30-240115-0001") as phone:
                 smsbox_log = Path(workdir) / "smsbox.log"
-                failed = threading.Event()
-                for _ in range(600):
-                    if "Couldn't connect" in smsbox_log.read_text(errors="replace") or (
-                        "connect" in smsbox_log.read_text(errors="replace").lower()
-                        and "error" in smsbox_log.read_text(errors="replace").lower()
-                    ):
-                        failed.set()
-                        break
-                    threading.Event().wait(0.05)
-                assert failed.is_set(), smsbox_log.read_text(errors="replace")[-2000:]
+
+                def refused() -> bool:  # smsbox tried the daemon and could not reach it
+                    text = smsbox_log.read_text(errors="replace").lower()
+                    return "connect" in text and "error" in text
+
+                assert wait_for(refused), smsbox_log.read_text(errors="replace")[-2000:]
                 endpoint = Endpoint(port, kannel)
                 endpoint.transport.start()
                 try:
@@ -197,3 +205,49 @@ def test_sendsms_refusing_the_credentials_is_a_refusal_for_good(
         assert journal.entries == [("sending", 1), ("refused", 1, False)]
     finally:
         wrong.stop()
+
+
+def test_kannels_at_driver_on_two_emulated_modems_replies_from_the_sim_texted() -> None:
+    """A pool of two modems behind Kannel: each is its own SMSC taking only what is
+    addressed to it (allowed-smsc-id), so a reply sent with smsc= the receiving modem leaves
+    from the SIM the citizen texted, whichever modem Kannel would otherwise pick."""
+    port = free_port()
+    with (
+        ModemEmulator("quectel-ec25") as first,
+        ModemEmulator("simcom-sim7600") as second,
+        tempfile.TemporaryDirectory(prefix="kannel-") as workdir,
+    ):
+        modems = (AtModem("sim1", str(first.path)), AtModem("sim2", str(second.path)))
+        kannel = Kannel(Path(workdir), daemon_url=f"http://127.0.0.1:{port}", smscs=modems).start()
+        endpoint = Endpoint(port, kannel)
+        endpoint.transport.start()
+        try:
+            for modem in (first, second):  # Kannel's AT driver has set the modem up
+                assert wait_for(
+                    lambda m=modem: any(c == "AT+CNMI=2,1,0,0,0" for _, c in m.commands)
+                )
+            first.deliver("+84912345601", "HS 000.00.20.H30-240115-0001")
+            second.deliver("+84912345602", "HS 38.98.H29-210519-0013")
+            got = {}
+            for _ in range(2):
+                received = endpoint.received.get(timeout=TIMEOUT)
+                got[received.incoming.sender] = received
+            assert got["+84912345601"].via == "sim1"
+            assert got["+84912345602"].via == "sim2"
+            for number, received in got.items():
+                endpoint.transport.send(
+                    number, f"Tra loi {number}", journal=Journal(), via=received.via
+                ).result(TIMEOUT)
+            (to_first,) = first.wait_replies(1, TIMEOUT)
+            (to_second,) = second.wait_replies(1, TIMEOUT)
+            assert (to_first.destination, to_first.text) == (
+                "+84912345601",
+                "Tra loi +84912345601",
+            )
+            assert (to_second.destination, to_second.text) == (
+                "+84912345602",
+                "Tra loi +84912345602",
+            )
+        finally:
+            endpoint.transport.stop()
+            kannel.stop()
