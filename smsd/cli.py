@@ -46,6 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(logging.DEBUG if args.verbose else logging.INFO)
     try:
         config = load_config(args.config)
+        if config.smsd.transport != "modem":
+            raise ConfigError(
+                str(config.path),
+                [f"[smsd] transport: {config.smsd.transport} is not run by this version yet"],
+            )
         daemon = SmsDaemon(config)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
