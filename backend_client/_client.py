@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import stat
 import time
 from collections.abc import Callable
@@ -24,11 +25,11 @@ from urllib.parse import quote
 
 import requests
 import urllib3
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import InvalidHeader
 from urllib3.util.retry import Retry
 
 from backend_client._cache import TTLCache
+from backend_client._deadline import Deadline, WatchedAdapter, watching
 from backend_client._errors import (
     BackendError,
     BackendUnavailable,
@@ -39,7 +40,7 @@ from backend_client._errors import (
     Unauthorized,
 )
 from backend_client._last_known import KnownStatus, LastKnownStore
-from backend_client._retry import retry_policy
+from backend_client._retry import RETRY_STATUSES, RetryPlan
 from dossier import (
     ICT,
     CodeError,
@@ -112,8 +113,9 @@ class StatusClient:
         self._max_body = max_body
         self._now = clock
         self._cache: TTLCache[Dossier | DossierNotFound] = TTLCache(cache_ttl, cache_size)
+        self._retry = RetryPlan(retries, backoff, max_retry_after)
         self._session = requests.Session()
-        adapter = HTTPAdapter(max_retries=retry_policy(retries, backoff, max_retry_after))
+        adapter = WatchedAdapter()
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._verify: str | bool = str(ca_bundle) if ca_bundle else True
@@ -206,6 +208,10 @@ class StatusClient:
             dossier = dossier_from_json(data)
         except DossierFormatError as exc:
             raise BadResponse(f"the status record is malformed: {exc}") from exc
+        if not lookup_key:
+            # Personal data only with the receipt's key, whatever the API sends: the kiosk,
+            # the SMS reply, onestop-lookup and the cache all get their records from here.
+            dossier = dossier.without_applicant()
         # Only a code of the same family must come back as asked: an OpenCPS id (D-...) is
         # answered with the dossier's number, which is the point of looking it up.
         try:
@@ -217,31 +223,83 @@ class StatusClient:
         return dossier
 
     def _get_json(self, path: str, params: dict[str, str]) -> Any:
+        """One GET, retried as :class:`RetryPlan` says, all of it within ``timeouts.total``."""
         url = f"{self.base_url}{path}"
-        started = time.monotonic()
-        try:
-            response = self._session.get(
-                url,
-                params=params,
-                timeout=(self.timeouts.connect, self.timeouts.read),
-                stream=True,
-                allow_redirects=False,
-                # Passed per request: a session's verify loses to $REQUESTS_CA_BUNDLE.
-                verify=self._verify,
-            )
-        except requests.exceptions.SSLError as exc:
-            raise BackendUnavailable(f"TLS check of {self.base_url} failed: {exc}") from exc
-        except requests.exceptions.RetryError as exc:
-            raise RateLimited(f"{self.base_url} asks to wait too long: {exc}", None) from exc
-        except requests.exceptions.Timeout as exc:
-            raise BackendUnavailable(f"{self.base_url} did not answer in time") from exc
-        except requests.exceptions.RequestException as exc:
-            raise BackendUnavailable(f"cannot reach {self.base_url} ({_reason(exc)})") from exc
-        with response:
-            body = self._read_body(response, started)
-        return self._classify(response, body)
+        deadline = Deadline(self.timeouts.total)
+        retry = 0
+        while True:
+            retry += 1
+            retry_after = cause = None
+            try:
+                status, headers, body = self._exchange(url, params, deadline)
+            except _Retryable as failure:
+                error: BackendError = failure.error
+                cause = failure.__cause__
+            else:
+                if status not in RETRY_STATUSES:
+                    return self._classify(status, headers, body)
+                retry_after = _retry_after(headers)
+                error = _error_for(status, headers, body)
+            pause = self._retry.pause(retry, retry_after, deadline.remaining())
+            if pause is None:
+                raise error from cause
+            time.sleep(pause)
 
-    def _read_body(self, response: requests.Response, started: float) -> bytes:
+    def _exchange(
+        self, url: str, params: dict[str, str], deadline: Deadline
+    ) -> tuple[int, Any, bytes]:
+        """One attempt: status, headers and body, or an error (:class:`_Retryable` when another
+        attempt may fare better). Each wait is cut to what is left before the deadline."""
+        remaining = deadline.remaining()
+        if remaining <= 0:
+            raise self._too_slow()
+        timeout = (min(self.timeouts.connect, remaining), min(self.timeouts.read, remaining))
+        with watching(deadline) as watch:
+            try:
+                response = self._session.get(
+                    url,
+                    params=params,
+                    timeout=timeout,
+                    stream=True,
+                    allow_redirects=False,
+                    # Passed per request: a session's verify loses to $REQUESTS_CA_BUNDLE.
+                    verify=self._verify,
+                )
+            except requests.exceptions.SSLError as exc:
+                raise BackendUnavailable(f"TLS check of {self.base_url} failed: {exc}") from exc
+            except requests.exceptions.Timeout as exc:
+                connecting = isinstance(exc, requests.exceptions.ConnectTimeout)
+                limit = self.timeouts.connect if connecting else self.timeouts.read
+                if watch.fired or remaining < limit:  # the deadline cut this wait short
+                    raise self._too_slow() from exc
+                error = BackendUnavailable(f"{self.base_url} did not answer in time")
+                raise _Retryable(error) from exc
+            except requests.exceptions.RequestException as exc:
+                if watch.fired:
+                    raise self._too_slow() from exc
+                error = BackendUnavailable(f"cannot reach {self.base_url} ({_reason(exc)})")
+                raise _Retryable(error) from exc
+            try:
+                body = self._read_body(response)
+            except _Retryable:
+                if watch.fired:
+                    raise self._too_slow() from None
+                raise
+            finally:
+                # Before the connection may go back to the pool for another lookup's use.
+                watch.finish()
+                response.close()
+            if watch.fired:
+                raise self._too_slow()
+        return response.status_code, response.headers, body
+
+    def _too_slow(self) -> BackendUnavailable:
+        return BackendUnavailable(
+            f"{self.base_url} is answering too slowly: no complete answer within "
+            f"{self.timeouts.total:g} s"
+        )
+
+    def _read_body(self, response: requests.Response) -> bytes:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self._max_body:
             raise BadResponse(f"the answer is too large ({declared} bytes)")
@@ -252,32 +310,40 @@ class StatusClient:
                 size += len(chunk)
                 if size > self._max_body:
                     raise BadResponse(f"the answer is larger than {self._max_body} bytes")
-                if time.monotonic() - started > self.timeouts.total:
-                    raise BackendUnavailable(f"{self.base_url} is answering too slowly")
                 chunks.append(chunk)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise BackendUnavailable(f"the answer from {self.base_url} broke off") from exc
+            error = BackendUnavailable(f"the answer from {self.base_url} broke off")
+            raise _Retryable(error) from exc
         return b"".join(chunks)
 
-    def _classify(self, response: requests.Response, body: bytes) -> Any:
-        status = response.status_code
+    def _classify(self, status: int, headers: Any, body: bytes) -> Any:
         if status == 200:
-            try:
-                return json.loads(body)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise BadResponse(f"the answer is not JSON: {exc}") from exc
-        detail = _error_message(body)
-        if status == 404:
-            raise DossierNotFound(detail or "no dossier has this code")
-        if status == 400:
-            raise CodeRejected(detail or "the API rejected the code")
-        if status in (401, 403):
-            raise Unauthorized(detail or f"the API refused the token (HTTP {status})")
-        if status == 429:
-            raise RateLimited(detail or "the API asks to slow down", _retry_after(response.headers))
-        if status >= 500:
-            raise BackendUnavailable(detail or f"the API failed (HTTP {status})")
-        raise BadResponse(f"unexpected HTTP {status} from the API")
+            return _parse_json(body)
+        raise _error_for(status, headers, body)
+
+
+def _error_for(status: int, headers: Any, body: bytes) -> BackendError:
+    """The typed error for an answer other than 200."""
+    detail = _error_message(body)
+    if status == 404:
+        return DossierNotFound(detail or "no dossier has this code")
+    if status == 400:
+        return CodeRejected(detail or "the API rejected the code")
+    if status in (401, 403):
+        return Unauthorized(detail or f"the API refused the token (HTTP {status})")
+    if status == 429:
+        return RateLimited(detail or "the API asks to slow down", _retry_after(headers))
+    if status >= 500:
+        return BackendUnavailable(detail or f"the API failed (HTTP {status})")
+    return BadResponse(f"unexpected HTTP {status} from the API")
+
+
+class _Retryable(Exception):
+    """An attempt failed in a way another attempt may not (a reset, a time-out)."""
+
+    def __init__(self, error: BackendError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 _REASONS = (
@@ -303,12 +369,46 @@ def _reason(exc: Exception) -> str:
 def _error_message(body: bytes) -> str:
     """The ``error.message`` of an error document, when the body is one."""
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = _parse_json(body)
+    except BadResponse:
         return ""
     error = data.get("error") if isinstance(data, dict) else None
     message = error.get("message") if isinstance(error, dict) else None
     return message[:200] if isinstance(message, str) else ""
+
+
+_MAX_DEPTH = 16
+"""A status record nests three deep (record, history, entry); far deeper is an attack."""
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _parse_json(body: bytes) -> Any:
+    """The decoded answer. Whatever a broken or hostile server sends (invalid UTF-8, 200,000
+    nested brackets, a number of 5,000 digits, NaN, a lone UTF-16 surrogate that no screen or
+    database can take) becomes a :class:`BadResponse`, never another exception."""
+    try:
+        data = json.loads(body, parse_constant=_no_constant)
+    except RecursionError:
+        raise BadResponse("the answer is not JSON: nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, digit limit, NaN
+        raise BadResponse(f"the answer is not JSON: {exc}") from exc
+    pending: list[tuple[Any, int]] = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str):
+            if not value.isascii() and _SURROGATE.search(value):
+                raise BadResponse("the answer holds a lone UTF-16 surrogate, which is not text")
+        elif isinstance(value, dict | list):
+            if depth > _MAX_DEPTH:
+                raise BadResponse(f"the answer nests deeper than {_MAX_DEPTH} levels")
+            items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+            pending.extend((item, depth + 1) for item in items)
+    return data
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _retry_after(headers: Any) -> float | None:

@@ -21,14 +21,26 @@ from dossier import (
     dossier_from_json,
     dossier_to_json,
 )
+from onestop.sqlite import Migration, migrate
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS last_known (
-    code TEXT PRIMARY KEY,
-    record TEXT NOT NULL,
-    fetched_at TEXT NOT NULL
-)
-"""
+MIGRATIONS: list[Migration] = [
+    # 1: release 0.1.0, which wrote no version.
+    """
+    CREATE TABLE IF NOT EXISTS last_known (
+        code TEXT PRIMARY KEY,
+        record TEXT NOT NULL,
+        fetched_at TEXT NOT NULL
+    )
+    """,
+    # 2: pruning finds the stale statuses without reading the whole table.
+    "CREATE INDEX IF NOT EXISTS last_known_fetched_at ON last_known (fetched_at)",
+]
+"""The store's schema, one migration a release that changed it (``onestop.sqlite``)."""
+
+STORE = "last_known"
+"""The store's name in a file it shares (the SMS daemon's), where ``user_version`` is not its."""
+
+PRUNE_EVERY = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,18 +58,31 @@ class LastKnownStore:
         self.path = Path(path)
         self._max_age = dt.timedelta(seconds=max_age)
         self._lock = threading.Lock()
+        self._next_prune: dt.datetime | None = None
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(_SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            migrate(self._db, MIGRATIONS, name=f"last known statuses ({self.path})", store=STORE)
+        except BaseException:
+            self._db.close()
+            raise
 
     def put(self, code: DossierCode, dossier: Dossier, fetched_at: dt.datetime) -> None:
+        """Keep ``dossier`` as the last status of ``code``; at the first write and then once a
+        day, forget the statuses too old to be shown, so that every unit's file stays small
+        (a kiosk runs for months)."""
         record = json.dumps(dossier_to_json(dossier.without_applicant()), ensure_ascii=False)
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO last_known (code, record, fetched_at) VALUES (?, ?, ?)",
                 (str(code), record, fetched_at.astimezone(dt.UTC).isoformat()),
             )
+            due = self._next_prune is None or fetched_at >= self._next_prune
+            if due:
+                self._next_prune = fetched_at + PRUNE_EVERY
+        if due:
+            self.prune(fetched_at)
 
     def get(self, code: DossierCode, now: dt.datetime) -> KnownStatus | None:
         """The stored status of ``code`` unless it is older than the configured age."""

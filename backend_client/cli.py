@@ -11,6 +11,8 @@ import datetime as dt
 import json
 import logging
 import sys
+import unicodedata
+from collections.abc import Callable
 from dataclasses import replace
 
 from backend_client._client import StatusClient
@@ -25,6 +27,32 @@ from dossier import dossier_to_json as to_json
 from onestop.config import ConfigError, load_config, parse_config
 
 EXIT_FOUND, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_BACKEND = 0, 1, 2, 3
+
+_UNSAFE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+"""Controls (C0, DEL, C1: escape sequences that clear or retitle the screen), format characters
+(bidi overrides that reorder what the technician reads), surrogates, line and paragraph
+separators. Letters and combining marks, so all of Vietnamese, pass untouched."""
+
+
+def printable(text: str) -> str:
+    """Server text made safe for a terminal: each unsafe character shown as its escape."""
+    return _escape(text, lambda char: char.encode("unicode_escape").decode("ascii"))
+
+
+def _printable_json(text: str) -> str:
+    """JSON text with the unsafe characters its encoder leaves raw written as \\u escapes
+    (outside its line breaks they can only stand inside strings: the document stays valid)."""
+    return _escape(text, lambda char: json.dumps(char)[1:-1], keep="\n")
+
+
+def _escape(text: str, escape: Callable[[str], str], keep: str = "") -> str:
+    if all(line.isprintable() for line in text.split(keep or None)):
+        return text
+    return "".join(
+        escape(char) if unicodedata.category(char) in _UNSAFE and char not in keep else char
+        for char in text
+    )
+
 
 _LABELS = {
     "vi": {
@@ -84,7 +112,7 @@ def render(dossier: Dossier, lang: str, now: dt.datetime) -> str:
     if dossier.applicant is not None:
         rows.append(("applicant", f"{dossier.applicant.name} ({dossier.applicant.id_number})"))
     width = max(len(labels[key]) for key, _ in rows) + 1
-    return "\n".join(f"{labels[key] + ':':<{width}} {value}" for key, value in rows)
+    return "\n".join(f"{labels[key] + ':':<{width}} {printable(value)}" for key, value in rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         config = load_config(args.config)
+        for warning in config.warnings:
+            logging.warning("%s", warning)
         query = parse_query(" ".join(args.code), families=config.codes.code_families())
         backend = replace(config.backend, cache_ttl=0.0)
         if args.url:
@@ -115,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
     except CodeError as exc:
-        print(exc.message(args.lang), file=sys.stderr)
+        print(printable(exc.message(args.lang)), file=sys.stderr)
         return EXIT_USAGE
 
     now = dt.datetime.now(ICT)
@@ -126,20 +156,20 @@ def main(argv: list[str] | None = None) -> int:
             print(labels["not_found"].format(code=query.code), file=sys.stderr)
             return EXIT_NOT_FOUND
         except CodeRejected as exc:
-            print(exc, file=sys.stderr)
+            print(printable(str(exc)), file=sys.stderr)
             return EXIT_USAGE
         except Unauthorized as exc:
-            print(labels["unauthorized"].format(reason=exc), file=sys.stderr)
+            print(labels["unauthorized"].format(reason=printable(str(exc))), file=sys.stderr)
             return EXIT_BACKEND
         except BackendError as exc:
-            print(labels["unavailable"].format(reason=exc), file=sys.stderr)
+            print(labels["unavailable"].format(reason=printable(str(exc))), file=sys.stderr)
             if exc.last_known is not None:
                 moment = format_moment(exc.last_known.fetched_at)
                 print(labels["last_known"].format(moment=moment), file=sys.stderr)
                 print(render(exc.last_known.dossier, args.lang, now), file=sys.stderr)
             return EXIT_BACKEND
     if args.json:
-        print(json.dumps(to_json(dossier), ensure_ascii=False, indent=2))
+        print(_printable_json(json.dumps(to_json(dossier), ensure_ascii=False, indent=2)))
     else:
         print(render(dossier, args.lang, now))
     return EXIT_FOUND

@@ -107,6 +107,10 @@ def _time(value: object, field: str) -> dt.datetime:
         raise DossierFormatError(field, expected, value) from None
     if parsed.tzinfo is None:
         raise DossierFormatError(field, expected, value)
+    try:  # 0001-01-01T00:00+14:00 parses, but has no UTC time to compare or show
+        parsed.astimezone(dt.UTC).astimezone(ICT)
+    except OverflowError:
+        raise DossierFormatError(field, "a time between the years 1 and 9999", value) from None
     return parsed
 
 

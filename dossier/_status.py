@@ -71,7 +71,9 @@ class Status(enum.StrEnum):
 
     @classmethod
     def from_opencps(cls, key: str) -> Status:
-        """Map an OpenCPS dossier status key, for adapters to OpenCPS-based provincial systems."""
+        """Map an OpenCPS dossier status key (``DossierTerm.DOSSIER_STATUS_*``), for adapters to
+        OpenCPS-based provincial systems. ``new`` is a received dossier; an adapter that sees
+        ``new`` without a receive date (submitted online, not yet taken in) says ``submitted``."""
         try:
             return _OPENCPS[key.strip().lower()]
         except KeyError:
@@ -99,13 +101,20 @@ _TABLE: dict[Status, _Labels] = {
 
 _OPENCPS: dict[str, Status] = {
     "receiving": Status.SUBMITTED,
+    "collecting": Status.SUBMITTED,
     "new": Status.RECEIVED,
     "denied": Status.REFUSED,
     "processing": Status.PROCESSING,
+    "interoperating": Status.PROCESSING,
+    "handover": Status.PROCESSING,
     "waiting": Status.SUPPLEMENT_REQUIRED,
+    "correcting": Status.SUPPLEMENT_REQUIRED,
     "paying": Status.AWAITING_PAYMENT,
     "cancelled": Status.WITHDRAWN,
+    "cancelling": Status.WITHDRAWN,
     "unresolved": Status.STOPPED,
+    "pausing": Status.STOPPED,
     "releasing": Status.RESULT_READY,
+    "posting": Status.RESULT_READY,
     "done": Status.DELIVERED,
 }

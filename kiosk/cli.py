@@ -125,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
+    for warning in config.warnings:
+        logger.warning("%s", warning)
     temporary = None
     if args.demo:
         temporary = Path(tempfile.mkdtemp(prefix="onestop-kiosk-"))

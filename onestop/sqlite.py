@@ -10,9 +10,13 @@ wrote no version: its statements use ``IF NOT EXISTS``, so a 0.1.0 file is adopt
 A file written by a newer release than the running code is refused with a clear message
 rather than half-understood.
 
+Two stores may share one file (the SMS daemon keeps its messages and the last known statuses
+together), but not one ``user_version``: the second passes ``store=``, and its version is kept
+in its row of the file's ``schema_versions`` table instead.
+
 Exceptions::
 
-    Exception
+    sqlite3.DatabaseError
     └── SchemaError   the file's schema is newer than this program, or a migration failed
 """
 
@@ -25,22 +29,44 @@ Migration = str | Callable[[sqlite3.Connection], None]
 """A migration: an SQL script, or a function for changes SQL alone cannot express."""
 
 
-class SchemaError(Exception):
-    """The database cannot be brought to the schema this program needs."""
+class SchemaError(sqlite3.DatabaseError):
+    """The database cannot be brought to the schema this program needs (a database error, so
+    that programs which report an unusable database report this one too)."""
 
 
-def schema_version(db: sqlite3.Connection) -> int:
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    return int(version)
+_VERSIONS = """
+CREATE TABLE IF NOT EXISTS schema_versions (
+    store TEXT PRIMARY KEY,
+    version INTEGER NOT NULL
+)
+"""
 
 
-def migrate(db: sqlite3.Connection, migrations: Sequence[Migration], *, name: str) -> int:
+def schema_version(db: sqlite3.Connection, store: str | None = None) -> int:
+    """The file's ``user_version``, or the version of ``store`` in a shared file."""
+    if store is None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        return int(version)
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_versions'").fetchone():
+        row = db.execute("SELECT version FROM schema_versions WHERE store = ?", (store,)).fetchone()
+        return 0 if row is None else int(row[0])
+    return 0
+
+
+def migrate(
+    db: sqlite3.Connection,
+    migrations: Sequence[Migration],
+    *,
+    name: str,
+    store: str | None = None,
+) -> int:
     """Apply the migrations ``db`` has not had yet; returns the version it is at now.
 
     ``db`` must be in autocommit mode (``isolation_level=None``), as every store here opens
-    it, so that each migration runs in the explicit transaction opened here.
+    it, so that each migration runs in the explicit transaction opened here. ``store`` names
+    a store that shares its file with another (see the module's docstring).
     """
-    current = schema_version(db)
+    current = schema_version(db, store)
     target = len(migrations)
     if current > target:
         raise SchemaError(
@@ -56,7 +82,7 @@ def migrate(db: sqlite3.Connection, migrations: Sequence[Migration], *, name: st
                     db.execute(statement)
             else:
                 step(db)
-            db.execute(f"PRAGMA user_version = {version}")
+            _record_version(db, version, store)
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             if db.in_transaction:
@@ -65,6 +91,18 @@ def migrate(db: sqlite3.Connection, migrations: Sequence[Migration], *, name: st
                 f"{name}: migration to schema version {version} failed: {exc}"
             ) from exc
     return target
+
+
+def _record_version(db: sqlite3.Connection, version: int, store: str | None) -> None:
+    if store is None:
+        db.execute(f"PRAGMA user_version = {version}")
+        return
+    db.execute(_VERSIONS)
+    db.execute(
+        "INSERT INTO schema_versions (store, version) VALUES (?, ?)"
+        " ON CONFLICT (store) DO UPDATE SET version = excluded.version",
+        (store, version),
+    )
 
 
 def _statements(script: str) -> list[str]:

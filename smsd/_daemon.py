@@ -234,7 +234,8 @@ class SmsDaemon:
         self._wake.set()
         if self._pipeline.is_alive():
             self._pipeline.join(30)
-        self._workers.shutdown(wait=True, cancel_futures=False)
+        # Lookups in flight end by their deadline; those not started stay for the next start.
+        self._workers.shutdown(wait=True, cancel_futures=True)
         self.modem.stop(self.config.modem.send_timeout + 5)
         self._drain_results()
         self._client.close()

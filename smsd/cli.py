@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
                 str(config.path),
                 [f"[smsd] transport: {config.smsd.transport} is not run by this version yet"],
             )
+        for warning in config.warnings:
+            logging.getLogger(__name__).warning("%s", warning)
         daemon = SmsDaemon(config)
     except ConfigError as exc:
         print(exc, file=sys.stderr)

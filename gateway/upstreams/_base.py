@@ -19,6 +19,7 @@ Exceptions::
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -88,6 +89,16 @@ class Upstream(abc.ABC):
     @abc.abstractmethod
     async def lookup(self, code: DossierCode, lookup_key: str | None) -> Answer:
         """The dossier's status, or one of the :class:`UpstreamError` subclasses."""
+
+    async def rate(self, code: DossierCode, rating: str) -> bool:
+        """Forward a citizen's satisfaction rating; False when this system takes none."""
+        return False
+
+    @property
+    def unmapped_statuses(self) -> Mapping[str, int]:
+        """Statuses this upstream sent that no table maps (each answered as processing),
+        with how often, for the gateway's metrics."""
+        return {}
 
     async def aclose(self) -> None:  # noqa: B027 (a hook most adapters need not override)
         """Release what the adapter holds beyond ``http`` (which the gateway closes)."""

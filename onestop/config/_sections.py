@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from dossier import CodeFamilies, CodeFamiliesError, Family
+from dossier import FIELDS, CodeFamilies, CodeFamiliesError, Family
 from onestop.config._types import (
     boolean,
     choice,
@@ -46,7 +46,7 @@ class BackendSection:
     connect_timeout: float = option(3.05, seconds(0.1, 60), "Time to open a connection.")
     read_timeout: float = option(5.0, seconds(0.1, 120), "Time to wait for each part of a reply.")
     total_timeout: float = option(
-        15.0, seconds(1, 600), "A lookup whose answer is still arriving after this long is dropped."
+        15.0, seconds(1, 600), "A whole lookup, retries and their pauses included, ends by then."
     )
     retries: int = option(
         2, integer(0, 10), "Retries after a connection error or a 502, 503, 504 or 429 reply."
@@ -323,14 +323,19 @@ class UpstreamSection:
     username: str = option("", text(), "opencps, lgsp: the service account's user name.")
     password: str = option("", secret(), "opencps, lgsp: the service account's password.")
     token_url: str = option(
-        "", text(), "igate: the Keycloak token endpoint (realm digo) for client_credentials."
+        "",
+        text(),
+        "igate: the Keycloak token endpoint (realm digo); lgsp: the login endpoint.",
     )
     client_id: str = option("", text(), "igate: the client the province issued this gateway.")
     client_secret: str = option("", secret(), "igate: that client's secret.")
     unit_code: str = option("", text(), "lgsp: the madonvi sent with every TraCuuHoSo call.")
     field: dict[str, str] = option_map(
-        text(), "lgsp: field.<contract name> = the answer's field name, where it differs."
+        text(),
+        "lgsp: field.<contract name> = the answer's field names (first non-empty wins), where "
+        "they differ.",
     )
+    token: str = option("", secret(), "status-api: the bearer token the other server issued us.")
 
     def check(self) -> list[str]:
         """Keys that a given type needs; the section name is added by the loader."""
@@ -344,6 +349,18 @@ class UpstreamSection:
         if self.type == "igate" and not (self.token_url and self.client_id and self.client_secret):
             problems.append(
                 "token_url, client_id, client_secret: an igate upstream needs all three"
+            )
+        if self.type == "lgsp" and not (
+            self.token_url and self.username and self.password and self.unit_code
+        ):
+            problems.append(
+                "token_url, username, password, unit_code: an lgsp upstream needs all four"
+            )
+        mappable = [name for name in FIELDS if name != "history"]
+        for name in sorted(set(self.field) - set(mappable)):
+            problems.append(
+                f"field.{name}: not a field of the status record; expected one of "
+                + ", ".join(mappable)
             )
         return problems
 

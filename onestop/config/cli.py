@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
+    for warning in config.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.action == "show":
         sys.stdout.write(dump_config(config))
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -27,6 +28,7 @@ class Reply:
     delay: float = 0.0
     reset: bool = False
     trickle: float = 0.0
+    trickle_head: float = 0.0
     close_delimited: bool = False
 
     @classmethod
@@ -45,7 +47,8 @@ class FaultServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        scheme = "https" if isinstance(self.socket, ssl.SSLSocket) else "http"
+        return f"{scheme}://127.0.0.1:{self.server_address[1]}"
 
     def next_reply(self, path: str, headers: dict[str, str]) -> Reply:
         with self._lock:
@@ -65,7 +68,7 @@ class _Handler(BaseHTTPRequestHandler):
         reply = self.server.next_reply(self.path, dict(self.headers))
         try:
             self._answer(reply)
-        except (BrokenPipeError, ConnectionResetError):
+        except OSError:  # the client hung up (a broken pipe, a reset, a TLS EOF)
             self.close_connection = True
 
     def _answer(self, reply: Reply) -> None:
@@ -75,6 +78,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
             self.close_connection = True
+            return
+        if reply.trickle_head:
+            self._trickle_head(reply)
             return
         self.send_response(reply.status)
         self.send_header("Content-Type", "application/json")
@@ -94,13 +100,26 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self.wfile.write(reply.body)
 
+    def _trickle_head(self, reply: Reply) -> None:
+        """The status line and headers one byte at a time, each within any read timeout."""
+        head = f"HTTP/1.1 {reply.status} OK\r\nContent-Type: application/json\r\n"
+        head += "".join(f"{name}: {value}\r\n" for name, value in reply.headers.items())
+        head += f"X-Padding: {'x' * 200}\r\nContent-Length: {len(reply.body)}\r\n\r\n"
+        for byte in head.encode():
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
+            time.sleep(reply.trickle_head)
+        self.wfile.write(reply.body)
+
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the tests look at ``requests`` instead."""
 
 
 @contextmanager
-def fault_server() -> Iterator[FaultServer]:
+def fault_server(tls: ssl.SSLContext | None = None) -> Iterator[FaultServer]:
     server = FaultServer()
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:

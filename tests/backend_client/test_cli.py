@@ -1,14 +1,18 @@
 """``onestop-lookup`` against the demo API: every bundled dossier, in every spelling."""
 
+import dataclasses
+import json
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 from backend_client.cli import main
-from dossier import parse_code
-from onestop.demo_api import DemoStatusServer
+from dossier import dossier_to_json, parse_code
+from onestop.demo_api import DemoStatusServer, bundled_records
+from tests.backend_client.fault_server import Reply, fault_server
 
 
 def spellings(code: str, key: str | None) -> list[list[str]]:
@@ -114,3 +118,69 @@ def test_installed_console_script(demo_api: DemoStatusServer) -> None:
         check=False,
     )
     assert missing.returncode == 1
+
+
+@pytest.mark.parametrize("body", [b"[" * 200_000, b'{"code": "\\ud800"}', b"9" * 5000])
+def test_a_hostile_answer_exits_3_not_1(body: bytes, capsys: pytest.CaptureFixture[str]) -> None:
+    with fault_server() as server:
+        server.script = [Reply(body=body)]
+        assert main(["000.00.20.H30-240115-0001", "--url", server.url]) == 3
+    assert "Không hỏi được máy chủ tra cứu: the answer" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("output", [[], ["--json"]])
+def test_applicant_sent_without_a_key_is_not_printed(
+    output: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = bundled_records()[0].dossier
+    assert record.applicant is not None
+    with fault_server() as server:
+        server.script = [Reply.json(dossier_to_json(record))]
+        assert main([record.code, "--url", server.url, *output]) == 0
+    out = capsys.readouterr().out
+    assert record.code in out
+    assert record.applicant.name not in out and record.applicant.id_number not in out
+
+
+HOSTILE_TEXT = [
+    "\x1b[2J\x1b[H",  # clear the screen, cursor home
+    "\x1b]0;owned\x07",  # retitle the terminal window
+    "\x9b2J",  # the same as a C1 control
+    "\u202eecnerefer\u202c",  # right-to-left override
+    "a\nTình trạng: Đã trả kết quả",  # a forged line
+    "\x7f\u2028\ufeff\u200b",  # DEL, line separator, BOM, zero-width space
+]
+
+
+def unsafe(text: str) -> list[str]:
+    """What a terminal would act on rather than show (line breaks aside)."""
+    return [c for c in text if c != "\n" and unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")]
+
+
+def test_server_text_is_printed_safely(capsys: pytest.CaptureFixture[str]) -> None:
+    record = bundled_records()[0].dossier
+    procedure = "".join(HOSTILE_TEXT)
+    decomposed = unicodedata.normalize("NFD", "Sở Tư pháp tỉnh Hậu Giang")
+    hostile = dataclasses.replace(record, procedure=procedure, agency=decomposed + "\u00a0")
+    with fault_server() as server:
+        server.script = [Reply.json(dossier_to_json(hostile.without_applicant()))]
+        assert main([record.code, "--url", server.url]) == 0
+        out = capsys.readouterr().out
+        server.script = [Reply.json(dossier_to_json(hostile.without_applicant()))]
+        assert main([record.code, "--url", server.url, "--json"]) == 0
+        printed = capsys.readouterr().out
+    assert unsafe(out) == [] and unsafe(printed) == []
+    assert "\\x1b[2J\\x1b[H\\x1b]0;owned\\x07\\x9b2J\\u202eecnerefer\\u202c" in out
+    assert "a\\nTình trạng" in out and "\\x7f\\u2028\\ufeff\\u200b" in out
+    assert f"Cơ quan:           {decomposed}\u00a0\n" in out  # Vietnamese as sent, even NFD
+    assert json.loads(printed)["procedure"] == procedure  # still the same JSON document
+    assert len(out.splitlines()) == 8
+
+
+def test_server_error_text_is_printed_safely(capsys: pytest.CaptureFixture[str]) -> None:
+    error = {"error": {"code": "down", "message": "b\x1b[31mảo trì\x1b[0m"}}
+    with fault_server() as server:
+        server.script = [Reply.json(error, 500)]
+        assert main(["000.00.20.H30-240115-0001", "--url", server.url]) == 3
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "b\\x1b[31mảo trì\\x1b[0m" in err

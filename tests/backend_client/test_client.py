@@ -1,7 +1,7 @@
 import datetime as dt
+import json
 import logging
 import ssl
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -31,6 +31,12 @@ SAMPLE = RECORDS[0].dossier
 CODE = parse_code(SAMPLE.code)
 GOOD = Reply.json(dossier_to_json(SAMPLE.without_applicant()))
 FAST = Timeouts(connect=0.5, read=0.3, total=2.0)
+
+
+def raw_field(name: str, raw: str) -> Reply:
+    """The good record with one field's value written as this raw JSON text."""
+    data = {**dossier_to_json(SAMPLE.without_applicant()), name: "\0"}
+    return Reply(body=json.dumps(data).replace('"\\u0000"', raw).encode())
 
 
 def client(url: str, **kwargs: Any) -> StatusClient:
@@ -107,6 +113,82 @@ def test_trickling_answer_is_dropped_at_the_total_timeout(faults: FaultServer) -
     assert time.monotonic() - started < FAST.total + 1.0
 
 
+# -- the whole lookup ends by its deadline (timeouts.total), whatever the server does -------
+
+MARGIN = 1.0
+"""Seconds past the deadline a lookup may take to notice it on a loaded machine."""
+
+
+def ends_by_the_deadline(api: StatusClient, message: str) -> float:
+    started = time.monotonic()
+    with pytest.raises(BackendUnavailable, match=message):
+        api.lookup(CODE)
+    elapsed = time.monotonic() - started
+    assert elapsed < api.timeouts.total + MARGIN
+    return elapsed
+
+
+def test_headers_sent_a_byte_at_a_time_end_at_the_deadline(faults: FaultServer) -> None:
+    faults.script = [Reply(body=GOOD.body, trickle_head=0.05)]  # about 15 s of headers
+    with client(faults.url) as api:
+        ends_by_the_deadline(api, "too slowly: no complete answer within 2 s")
+
+
+def test_headers_trickled_over_tls_end_at_the_deadline(certificate: tuple[Path, Path]) -> None:
+    cert, key = certificate
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with fault_server(tls=context) as server:
+        server.script = [Reply(body=GOOD.body, trickle_head=0.05)]
+        with client(server.url, ca_bundle=cert) as api:
+            ends_by_the_deadline(api, "too slowly")
+
+
+def test_slow_429s_and_their_retry_after_end_at_the_deadline(faults: FaultServer) -> None:
+    # The issue's 4.5 s delay then 429 Retry-After 5 (24 s of a 15 s lookup), scaled down.
+    faults.script = [Reply(429, headers={"Retry-After": "1"}, delay=0.6)]
+    timeouts = Timeouts(connect=0.5, read=1.0, total=2.0)
+    with client(faults.url, timeouts=timeouts, retries=5) as api:
+        ends_by_the_deadline(api, "too slowly")
+    assert len(faults.requests) == 2
+
+
+def test_retry_after_beyond_the_deadline_gives_up_at_once(faults: FaultServer) -> None:
+    faults.script = [Reply(503, headers={"Retry-After": "3"})]
+    with client(faults.url, timeouts=Timeouts(0.5, 1.0, 2.0), max_retry_after=5) as api:
+        assert ends_by_the_deadline(api, "503") < 1.0
+    assert len(faults.requests) == 1
+
+
+def test_a_silent_server_ends_at_the_deadline(faults: FaultServer) -> None:
+    faults.script = [Reply(delay=30)]
+    with client(faults.url, timeouts=Timeouts(0.5, 1.5, 2.0), retries=3) as api:
+        ends_by_the_deadline(api, "too slowly")
+    assert len(faults.requests) == 2
+
+
+def test_parallel_lookups_each_end_at_their_deadline(faults: FaultServer) -> None:
+    faults.script = [Reply(body=GOOD.body, trickle_head=0.05)]
+    elapsed: list[float] = []
+    with client(faults.url) as api:
+        threads = [
+            threading.Thread(target=lambda: elapsed.append(ends_by_the_deadline(api, "slowly")))
+            for _ in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert len(elapsed) == 4
+
+
+def test_a_lookup_after_a_deadline_reuses_nothing_broken(faults: FaultServer) -> None:
+    faults.script = [Reply(body=GOOD.body, trickle_head=0.05), GOOD]
+    with client(faults.url, retries=0) as api:
+        ends_by_the_deadline(api, "slowly")
+        assert api.lookup(CODE).code == SAMPLE.code
+
+
 @pytest.mark.parametrize(
     ("reply", "message"),
     [
@@ -118,6 +200,15 @@ def test_trickling_answer_is_dropped_at_the_total_timeout(faults: FaultServer) -
         (Reply(body=b"{" + b" " * 5_000_000 + b"}"), "too large"),
         (Reply(body=b"{" + b" " * 5_000_000 + b"}", close_delimited=True), "larger than"),
         (Reply(302, headers={"Location": "http://example.org/"}), "unexpected HTTP 302"),
+        # What an attacker or a broken proxy can send: each a BadResponse, nothing else.
+        (Reply(body=b"[" * 200_000), "nested too deeply"),
+        (Reply(body=b"[" * 50 + b"]" * 50), "nests deeper than 16"),
+        (raw_field("status_code", "9" * 5000), "4300"),
+        (raw_field("status_code", "NaN"), "NaN"),
+        (raw_field("procedure", '"H\\u1ed9 t\\ud800ch"'), "surrogate"),
+        (raw_field("extension", '{"\\udfff": 1}'), "surrogate"),
+        (Reply.json({**dossier_to_json(SAMPLE), "received_at": "0001-01-01T00:00+14:00"}), "1 and"),
+        (Reply.json({**dossier_to_json(SAMPLE), "due_at": "9999-12-31T23:59-10:00"}), "1 and"),
     ],
 )
 def test_bad_answers(faults: FaultServer, reply: Reply, message: str) -> None:
@@ -186,6 +277,16 @@ def test_token_is_sent_and_refusal_is_typed() -> None:
             api.lookup(CODE)
 
 
+def test_applicant_sent_without_a_key_is_dropped_and_never_cached(faults: FaultServer) -> None:
+    assert SAMPLE.applicant is not None
+    faults.script = [Reply.json(dossier_to_json(SAMPLE))]  # a server that ignores the rule
+    with client(faults.url, cache_ttl=60) as api:
+        assert api.lookup(CODE).applicant is None
+        assert api.lookup(CODE).applicant is None  # from the cache
+        assert api.lookup(CODE, "7K2P").applicant == SAMPLE.applicant
+    assert len(faults.requests) == 2
+
+
 def test_cache_answers_without_asking(faults: FaultServer) -> None:
     faults.script = [GOOD, Reply(404)]
     with client(faults.url, cache_ttl=60) as api:
@@ -248,19 +349,6 @@ def test_concurrent_lookups_share_one_client(demo_api: DemoStatusServer, tmp_pat
             thread.join(timeout=30)
     assert errors == []
     assert all(store.get(parse_code(r.dossier.code), dt.datetime.now(ICT)) for r in RECORDS)
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return cert, key
 
 
 def test_tls_is_verified_against_the_configured_bundle(certificate: tuple[Path, Path]) -> None:

@@ -1,6 +1,7 @@
 import collections
 import datetime as dt
 import json
+import signal
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -182,7 +183,13 @@ def test_bad_data_file_is_named(tmp_path: Path, content: str, message: str) -> N
 
 
 def test_list_prints_every_code(capsys: pytest.CaptureFixture[str]) -> None:
-    assert demo_api_main(["--list"]) == 0
+    # --list lets SIGPIPE end it quietly in a pipe (| head); the tests' process must keep
+    # ignoring it, or a server thread writing to a client that hung up kills pytest.
+    ignored = signal.getsignal(signal.SIGPIPE)
+    try:
+        assert demo_api_main(["--list"]) == 0
+    finally:
+        signal.signal(signal.SIGPIPE, ignored)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == len(bundled_records())
     assert all(parse_code(line.split("\t")[0]) for line in lines)

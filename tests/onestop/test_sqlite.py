@@ -48,3 +48,23 @@ def test_a_newer_file_is_refused(tmp_path: Path) -> None:
     migrate(db, [FIRST, add_author], name="notes")
     with pytest.raises(SchemaError, match="written by a newer release"):
         migrate(db, [FIRST], name="notes")
+
+
+def test_two_stores_share_a_file_each_with_its_own_version(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "shared.sqlite3")
+    other = "CREATE TABLE IF NOT EXISTS tags (name TEXT PRIMARY KEY)"
+    assert migrate(db, [FIRST, add_author], name="notes") == 2
+    assert migrate(db, [other], name="tags", store="tags") == 1
+    assert (schema_version(db), schema_version(db, "tags")) == (2, 1)
+    assert migrate(db, [FIRST, add_author, "SELECT 1"], name="notes") == 3
+    assert migrate(db, [other, "ALTER TABLE tags ADD COLUMN n"], name="tags", store="tags") == 2
+    assert (schema_version(db), schema_version(db, "tags")) == (3, 2)
+    with pytest.raises(SchemaError, match=r"tags: .* newer release"):
+        migrate(db, [other], name="tags", store="tags")
+
+
+def test_a_schema_error_is_a_database_error(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "store.sqlite3")
+    migrate(db, [FIRST, add_author], name="notes")
+    with pytest.raises(sqlite3.DatabaseError):
+        migrate(db, [FIRST], name="notes")
