@@ -16,6 +16,9 @@ from typing import Protocol
 
 from hardware.modem import Incoming
 
+BINARY = "binary message (8-bit data or an application port): for a program, not a person"
+"""Why a binary message is kept but never answered (its ``Incoming.error``)."""
+
 
 class TransportKind(enum.StrEnum):
     """``[smsd] transport``: how the daemon reaches citizens' phones."""

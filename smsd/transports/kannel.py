@@ -31,7 +31,7 @@ from typing import Any
 import requests
 
 from hardware.modem import Incoming
-from smsd.transports._base import LinkState, Receipt, Received, SendJournal, Sent
+from smsd.transports._base import BINARY, LinkState, Receipt, Received, SendJournal, Sent
 from smsd.transports._errors import SubmitRefused, TransportUnavailable
 from smsd.transports._segments import DCS_UCS2, encode_text
 
@@ -216,7 +216,7 @@ def _incoming(query: dict[str, str]) -> Incoming:
     raw = "kannel:" + data.hex()
     coding = query.get("coding", "0")
     if coding == "1" or query.get("udh"):
-        return Incoming(raw, sender, "", None, binary=True)
+        return Incoming(raw, sender, "", None, error=BINARY)
     charset = query.get("charset", "") or ("UTF-16BE" if coding == "2" else "UTF-8")
     try:
         text = data.decode(charset, "surrogatepass")

@@ -42,7 +42,7 @@ import smpplib.exceptions
 
 from hardware.modem import Incoming, PartInfo
 from hardware.modem_sim._pdu import gsm7_text
-from smsd.transports._base import LinkState, Receipt, Received, SendJournal, Sent
+from smsd.transports._base import BINARY, LinkState, Receipt, Received, SendJournal, Sent
 from smsd.transports._errors import SubmitRefused, TransportUnavailable
 from smsd.transports._segments import Segment, segments
 
@@ -573,7 +573,7 @@ def _incoming(pdu: Any) -> Incoming:
         )
     coding = _coding(int(pdu.data_coding or 0))
     if coding == "binary" or port:
-        return Incoming(raw, sender, "", None, part=None, binary=True)
+        return Incoming(raw, sender, "", None, error=BINARY)
     try:
         if coding == "gsm7":
             text = gsm7_text([octet & 0x7F for octet in data])

@@ -4,6 +4,7 @@ with UCS2, delivery reports and a daemon that is down for a while."""
 
 from __future__ import annotations
 
+import functools
 import queue
 import shutil
 import tempfile
@@ -26,6 +27,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 TIMEOUT = 30.0
+
+
+def notified(modem: ModemEmulator) -> bool:
+    return any(command == "AT+CNMI=2,1,0,0,0" for _, command in modem.commands)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = TIMEOUT) -> bool:
@@ -223,9 +228,7 @@ def test_kannels_at_driver_on_two_emulated_modems_replies_from_the_sim_texted() 
         endpoint.transport.start()
         try:
             for modem in (first, second):  # Kannel's AT driver has set the modem up
-                assert wait_for(
-                    lambda m=modem: any(c == "AT+CNMI=2,1,0,0,0" for _, c in m.commands)
-                )
+                assert wait_for(functools.partial(notified, modem))
             first.deliver("+84912345601", "HS 000.00.20.H30-240115-0001")
             second.deliver("+84912345602", "HS 38.98.H29-210519-0013")
             got = {}
