@@ -398,8 +398,7 @@ class SmppSection:
 
 @dataclass(frozen=True)
 class KannelSection:
-    """Kannel in front of the daemon (transport = kannel); onestop-provision kannel
-    writes Kannel's own configuration from this section."""
+    """Kannel in front of the daemon (transport = kannel; onestop-provision kannel writes it)."""
 
     listen: str = option(
         "127.0.0.1:13080", text(), "host:port of the daemon's endpoint that Kannel's smsbox calls."
