@@ -19,7 +19,15 @@ from dossier._codes import (
 )
 from dossier._families import DEFAULT_FAMILIES, CodeFamilies, CodeFamiliesError, CustomFamily
 from dossier._find import find_codes, normalize_code, parse_code, parse_query
+from dossier._guidance import (
+    PLACEHOLDERS,
+    OfficeGuide,
+    citizens_turn,
+    next_step,
+    unknown_placeholders,
+)
 from dossier._hibc import hibc_encode
+from dossier._language import Language
 from dossier._model import (
     FIELDS,
     ICT,
@@ -42,6 +50,7 @@ __all__ = [
     "FIELDS",
     "ICT",
     "MAX_TEXT",
+    "PLACEHOLDERS",
     "Applicant",
     "CodeError",
     "CodeFamilies",
@@ -54,9 +63,12 @@ __all__ = [
     "DossierFormatError",
     "Family",
     "HistoryEntry",
+    "Language",
+    "OfficeGuide",
     "Problem",
     "Stage",
     "Status",
+    "citizens_turn",
     "code_progress",
     "dossier_from_json",
     "dossier_to_json",
@@ -67,8 +79,10 @@ __all__ = [
     "format_moment",
     "format_time",
     "hibc_encode",
+    "next_step",
     "normalize_code",
     "parse_code",
     "parse_query",
     "strip_diacritics",
+    "unknown_placeholders",
 ]

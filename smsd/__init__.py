@@ -25,7 +25,8 @@ from smsd._logging import MaskNumbers, mask_number, setup_logging
 from smsd._notify import Notifier
 from smsd._parse import MAX_CODES, Intent, Request, parse_message
 from smsd._policy import Decision, Policy, Verdict, national
-from smsd._store import MessageState, OutboxState, Store, UsageEvent
+from smsd._sending import ReplyJournal, RetryPolicy
+from smsd._store import MessageState, Note, OutboxState, Outcome, Reason, Store, UsageEvent
 
 __all__ = [
     "EXIT_MODEM",
@@ -40,10 +41,15 @@ __all__ = [
     "MaskNumbers",
     "MessageState",
     "NotFound",
+    "Note",
     "Notifier",
     "OutboxState",
+    "Outcome",
     "Policy",
+    "Reason",
+    "ReplyJournal",
     "Request",
+    "RetryPolicy",
     "SmsDaemon",
     "Stale",
     "Store",

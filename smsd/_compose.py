@@ -3,9 +3,11 @@
 Replies are written in Vietnamese and sent without diacritics by default, so that each one
 fits a 160-character GSM-7 SMS (one accented letter would make it UCS2 and cut that to 70).
 Everything in a reply is made GSM-7-safe: a procedure name or a pickup desk copied from the
-backend may hold typographic dashes or quotes that would otherwise force UCS2. A reply about
-several codes is shortened, detail by detail, until it fits the configured number of parts;
-it never carries an applicant's name or ID number.
+backend may hold typographic dashes or quotes that would otherwise force UCS2. Each status is
+followed by what to do next (``dossier.next_step``, with the office's hotline, desks and hours
+from ``[guidance]``), the same advice the kiosk gives. A reply about one code is shortened,
+detail by detail, until it fits one SMS; about several, until it fits the configured number
+of parts. It never carries an applicant's name or ID number.
 """
 
 from __future__ import annotations
@@ -24,9 +26,13 @@ from dossier import (
     CodeError,
     Dossier,
     DossierCode,
+    Language,
+    OfficeGuide,
+    citizens_turn,
     due_phrase,
     format_date,
     format_moment,
+    next_step,
     strip_diacritics,
 )
 from hardware.modem import submit_pdus
@@ -111,11 +117,15 @@ class Composer:
         alphabet: str = "gsm7",
         max_parts: int = 3,
         keyword: str = "HS",
+        example: str = EXAMPLE_CODE,
+        guide: OfficeGuide | None = None,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(ICT),
     ) -> None:
         self.alphabet = alphabet
         self.max_parts = max_parts
         self.keyword = keyword
+        self.example = example
+        self.guide = guide or OfficeGuide()
         self._now = clock
 
     def _finish(self, text: str) -> str:
@@ -124,9 +134,14 @@ class Composer:
     def fits(self, text: str) -> bool:
         return count_parts(text) <= self.max_parts
 
-    def _fit(self, variants: list[str]) -> str:
-        """The most detailed variant that fits; the shortest one cut to fit if none does."""
+    def _fit(self, variants: list[str], *, one_sms: bool = False) -> str:
+        """The most detailed variant that fits (one SMS first when ``one_sms``); the shortest
+        one cut to fit if none does."""
         finished = [self._finish(variant) for variant in variants]
+        if one_sms:
+            single = next((text for text in finished if count_parts(text) == 1), None)
+            if single is not None:
+                return single
         for text in finished:
             if self.fits(text):
                 return text
@@ -144,8 +159,18 @@ class Composer:
         return self._fit(
             [
                 f"Tra cứu hồ sơ: soạn {self.keyword} <mã hồ sơ> gửi số này. "
-                f"Ví dụ: {self.keyword} {EXAMPLE_CODE}. Mã hồ sơ in trên giấy biên nhận.",
-                f"Soạn {self.keyword} <mã hồ sơ>, ví dụ {self.keyword} {EXAMPLE_CODE}",
+                f"Ví dụ: {self.keyword} {self.example}. Mã hồ sơ in trên giấy biên nhận.",
+                f"Soạn {self.keyword} <mã hồ sơ>, ví dụ {self.keyword} {self.example}",
+            ]
+        )
+
+    def incomplete(self) -> str:
+        """For a long message whose part holding the code never arrived."""
+        return self._fit(
+            [
+                "Tin nhắn của bạn đến không đầy đủ, vui lòng gửi lại. "
+                f"Soạn {self.keyword} <mã hồ sơ> gửi số này.",
+                "Tin nhắn đến không đầy đủ, vui lòng gửi lại.",
             ]
         )
 
@@ -160,14 +185,17 @@ class Composer:
         details = [
             "\n".join(self._line(answer, now, level) for answer in answers)
             + (f"\n(Chỉ tra 3 mã đầu; còn {dropped} mã chưa tra.)" if dropped else "")
-            for level in (2, 1, 0)
+            for level in (3, 2, 1, 0)
         ]
-        return self._fit(details)
+        # One code, without diacritics: the citizen pays for one SMS (with them, 70 characters
+        # could not say the next step, and the office chose the parts it pays for).
+        one_sms = self.alphabet == "gsm7" and len(answers) == 1 and not dropped
+        return self._fit(details, one_sms=one_sms)
 
     def _line(self, answer: Answer, now: dt.datetime, level: int) -> str:
         """One code's answer; ``level`` 2 is the fullest, 0 the barest."""
         if isinstance(answer, Invalid):
-            return f"Mã hồ sơ không đúng: {answer.error.message('vi')}"
+            return f"Mã hồ sơ không đúng: {answer.error.message(Language.VI)}"
         if isinstance(answer, NotFound):
             tail = " Vui lòng kiểm tra lại mã trên giấy biên nhận." if level else ""
             return f"{answer.code}: không tìm thấy hồ sơ.{tail}"
@@ -180,18 +208,23 @@ class Composer:
         return f"{answer.code}: {self._status(answer.dossier, now, level)}"
 
     def _status(self, dossier: Dossier, now: dt.datetime, level: int) -> str:
-        parts = [dossier.status.vi]
-        if dossier.status.finished:
-            if dossier.completed_at is not None and level:
-                parts.append(f"Ngày {format_date(dossier.completed_at)}")
-        else:
+        """Status, appointment (while the office holds the dossier) and the next step; level 3
+        is the fullest (with opening hours and hotline), 2 keeps the hotline, 0 is the status
+        alone."""
+        status = dossier.status
+        parts = [status.vi]
+        if not status.finished and not citizens_turn(status) and level >= 2:
             due = f"Hẹn trả {format_date(dossier.effective_due)}"
-            if dossier.rescheduled and level:
+            if dossier.rescheduled and level >= 3:
                 due += " (đã hẹn lại)"
             parts.append(due)
             phrase = due_phrase(dossier, now)
-            if phrase:
+            if phrase and not dossier.overdue(now):
                 parts.append(phrase)
-        if dossier.pickup_location and level >= 2:
-            parts.append(f"Nhận tại: {dossier.pickup_location}")
-        return ". ".join(parts) + "."
+        text = ". ".join(parts) + "."
+        if level >= 1:
+            step = next_step(
+                dossier, self.guide, now, Language.VI, hours=level >= 3, hotline=level >= 2
+            )
+            text += " " + step
+        return text

@@ -6,16 +6,18 @@ Threads and who does what::
                      through on_message before deleting it from the modem, joining a long
                      SMS in the same transaction as its last part
     pipeline thread  joins long SMS whose parts stopped coming, applies the abuse rules,
-                     hands messages to the lookup workers, hands due replies to the
-                     modem, records send results
+                     hands messages to the lookup workers, hands due replies to the modem
     lookup workers   ask the status API (backend_client) and compose replies; a slow or
                      dead API never blocks the modem
     main thread      signals, sd_notify readiness, status and watchdog pings
 
 Every step leaves its result in the SQLite store before the next one starts, so a restart
 (after SIGKILL, a power cut, systemd's watchdog) continues exactly where the last run
-stopped: received-but-unanswered messages are looked up, stored-but-unsent replies are sent,
-and nothing is answered twice.
+stopped: received-but-unanswered messages are looked up, stored-but-unsent replies are sent.
+A send is journalled by the modem thread itself (``smsd._sending``): "sending" is committed
+before ``AT+CMGS`` and the outcome the moment ``+CMGS:`` is read, so the only replies a crash
+can double are those cut off inside ``AT+CMGS``; those are sent again once, from the part in
+flight, and counted in the usage events.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ import dataclasses
 import datetime as dt
 import functools
 import logging
-import queue
 import threading
 import time
 from collections import Counter
@@ -44,9 +45,7 @@ from hardware.modem import (
     Modem,
     ModemSettings,
     ModemState,
-    ModemUnavailable,
     SendReceipt,
-    SendRejected,
     set_traffic_logging,
 )
 from onestop.config import Config, ConfigError, load_config
@@ -54,7 +53,8 @@ from smsd._compose import Answer, Composer, Found, Invalid, NotFound, Stale, Una
 from smsd._notify import Notifier
 from smsd._parse import Intent, parse_message
 from smsd._policy import Policy, Verdict
-from smsd._store import Message, Outgoing, Store, UsageEvent
+from smsd._sending import ReplyJournal, RetryPolicy
+from smsd._store import Message, Note, Outcome, Outgoing, Store, UsageEvent
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,7 @@ class _Settings:
     families: CodeFamilies
     patience: float
     multipart_timeout: float
-    send_retries: int
-    send_backoff: float
+    retry: RetryPolicy
     hourly_cap: int
     keep_seconds: float
 
@@ -89,6 +88,8 @@ class _Settings:
                 alphabet=smsd.reply_alphabet,
                 max_parts=smsd.max_parts,
                 keyword=smsd.keywords[0] if smsd.keywords else "HS",
+                example=smsd.example_code,
+                guide=config.guidance.guide(hotline=smsd.hotline),
             ),
             policy=Policy(
                 sender_limit=smsd.sender_limit,
@@ -102,8 +103,7 @@ class _Settings:
             families=config.codes.code_families(),
             patience=smsd.backend_patience,
             multipart_timeout=smsd.multipart_timeout,
-            send_retries=smsd.send_retries,
-            send_backoff=smsd.send_backoff,
+            retry=RetryPolicy(smsd.send_retries, smsd.send_backoff),
             hourly_cap=smsd.hourly_send_cap,
             keep_seconds=smsd.keep_days * 86400.0,
         )
@@ -157,9 +157,7 @@ class SmsDaemon:
         self._messages_in_flight: set[int] = set()
         self._senders_in_flight: Counter[str] = Counter()
         self._replies_in_flight: set[int] = set()
-        self._results: queue.Queue[tuple[Outgoing, concurrent.futures.Future[SendReceipt]]] = (
-            queue.Queue()
-        )
+        self._capped = False
         self._workers = concurrent.futures.ThreadPoolExecutor(
             config.smsd.lookup_workers, thread_name_prefix="lookup"
         )
@@ -173,6 +171,13 @@ class SmsDaemon:
 
     def start(self) -> SmsDaemon:
         set_traffic_logging(self.config.modem.log_traffic)
+        for reply_id in self.store.cut_off():
+            again = self.store.interrupted(reply_id, "the daemon stopped inside this reply's send")
+            log.warning(
+                "reply %d was cut off inside its send by the last stop; %s",
+                reply_id,
+                "sending it once more (counted)" if again else "it was cut off before: given up",
+            )
         counts = self.store.counts()
         pending = counts.get("messages_new", 0) + counts.get("replies_pending", 0)
         if pending:
@@ -237,7 +242,6 @@ class SmsDaemon:
         # Lookups in flight end by their deadline; those not started stay for the next start.
         self._workers.shutdown(wait=True, cancel_futures=True)
         self.modem.stop(self.config.modem.send_timeout + 5)
-        self._drain_results()
         self._client.close()
         self._known.close()
         self.store.close()
@@ -307,7 +311,6 @@ class SmsDaemon:
         while True:
             self._pipeline_beat = time.monotonic()
             try:
-                self._drain_results()
                 if self._stop.is_set():
                     return
                 settings = self._settings
@@ -336,7 +339,7 @@ class SmsDaemon:
         deadlines = [
             self.store.next_part_deadline(self._settings.multipart_timeout),
             self.store.next_message_retry(),
-            self.store.next_reply_at(),
+            None if self._capped else self.store.next_reply_at(),  # capped: nothing to send
         ]
         soonest = min((d for d in deadlines if d is not None), default=now + 1.0)
         return min(max(soonest - now, 0.01), 1.0)
@@ -349,14 +352,14 @@ class SmsDaemon:
             decision = settings.policy.decide(
                 self.store, message, in_flight=self._senders_in_flight[message.sender]
             )
-            if decision.verdict is Verdict.IGNORE:
+            if decision.why is not None:  # every IGNORE says why
                 log.info("no reply to %s: %s", message.sender, decision.why)
                 self.store.ignore(message.id, decision.why)
                 continue
             if decision.verdict is Verdict.NOTICE:
                 log.info("%s reached the lookup limit; sending one notice", message.sender)
                 self.store.answer(
-                    message, settings.composer.limit_notice(), [], note="limit notice"
+                    message, settings.composer.limit_notice(), [], note=Note.LIMIT_NOTICE
                 )
                 continue
             with self._lock:
@@ -367,69 +370,35 @@ class SmsDaemon:
     def _dispatch_replies(self, settings: _Settings) -> None:
         now = time.time()
         sent = self.store.sent_since(now - 3600)
+        capped = sent >= settings.hourly_cap
+        if capped != self._capped:
+            self._capped = capped
+            if capped:
+                log.warning("hourly send cap of %d reached; replies wait", settings.hourly_cap)
+            else:
+                log.info("below the hourly send cap again; sending the waiting replies")
         room = settings.hourly_cap - sent - len(self._replies_in_flight)
         if room <= 0:
-            if sent:
-                log.warning("hourly send cap of %d reached; replies wait", settings.hourly_cap)
             return
         for reply in self.store.due_replies(now, limit=min(room, 500)):
             with self._lock:
                 if reply.id in self._replies_in_flight:
                     continue
                 self._replies_in_flight.add(reply.id)
-            future = self.modem.send(reply.recipient, reply.text)
+            future = self.modem.send(
+                reply.recipient,
+                reply.text,
+                reference=reply.concat_ref,
+                first_part=reply.parts_sent + 1,
+                journal=ReplyJournal(self.store, reply, settings.retry),
+            )
             future.add_done_callback(functools.partial(self._sent, reply))
 
-    def _sent(self, reply: Outgoing, future: concurrent.futures.Future[SendReceipt]) -> None:
-        """On the modem thread: hand the result to the pipeline, which writes it down."""
-        self._results.put((reply, future))
+    def _sent(self, reply: Outgoing, _future: concurrent.futures.Future[SendReceipt]) -> None:
+        """On the modem thread, after the journal wrote the outcome down: let it go."""
+        with self._lock:
+            self._replies_in_flight.discard(reply.id)
         self._wake.set()
-
-    def _drain_results(self) -> None:
-        settings = self._settings
-        while True:
-            try:
-                reply, future = self._results.get_nowait()
-            except queue.Empty:
-                return
-            with self._lock:
-                self._replies_in_flight.discard(reply.id)
-            self._record_send(reply, future, settings)
-
-    def _record_send(
-        self,
-        reply: Outgoing,
-        future: concurrent.futures.Future[SendReceipt],
-        settings: _Settings,
-    ) -> None:
-        if future.cancelled():
-            return  # the daemon is stopping; the reply stays pending for the next start
-        error = future.exception()
-        if error is None:
-            self.store.mark_sent(reply.id)
-            log.info("replied to %s", reply.recipient)
-            return
-        now = time.time()
-        if isinstance(error, SendRejected) and not error.transient:
-            log.error("reply to %s refused for good: %s", reply.recipient, error)
-            self.store.mark_failed_attempt(reply.id, str(error), None)
-        elif isinstance(error, SendRejected):
-            attempts = reply.attempts + 1
-            if attempts > settings.send_retries:
-                log.error(
-                    "reply to %s failed %d times; giving up: %s", reply.recipient, attempts, error
-                )
-                self.store.mark_failed_attempt(reply.id, str(error), None)
-            else:
-                delay = min(settings.send_backoff * 2 ** (attempts - 1), 3600.0)
-                log.warning(
-                    "reply to %s failed (%s); retrying in %.0f s", reply.recipient, error, delay
-                )
-                self.store.mark_failed_attempt(reply.id, str(error), now + delay)
-        else:
-            # The modem itself is away (reopening, resetting): not the reply's fault.
-            reason = "modem unavailable" if isinstance(error, ModemUnavailable) else str(error)
-            self.store.retry_reply(reply.id, reason, now + 1.0)
 
     # -- lookups (worker threads) --------------------------------------------------------------
 
@@ -451,18 +420,23 @@ class SmsDaemon:
                     del self._senders_in_flight[message.sender]
             self._wake.set()
 
-    def _compose(self, message: Message, settings: _Settings) -> tuple[str, list[UsageEvent], str]:
+    def _compose(self, message: Message, settings: _Settings) -> tuple[str, list[UsageEvent], Note]:
         started = time.monotonic()
         request = parse_message(
             message.text, help_words=settings.help_words, families=settings.families
         )
         composer = settings.composer
 
-        def event(outcome: str, status: str | None = None) -> UsageEvent:
+        def event(outcome: Outcome, status: str | None = None) -> UsageEvent:
             return UsageEvent(outcome, status, int((time.monotonic() - started) * 1000))
 
-        if request.intent is not Intent.LOOKUP:
-            return composer.usage(), [event(request.intent.value)], request.intent.value
+        if request.intent is Intent.UNKNOWN and message.missing_parts:
+            # The part with the code never came: "wrong code" would mislead.
+            return composer.incomplete(), [event(Outcome.INCOMPLETE)], Note.INCOMPLETE
+        if request.intent is Intent.HELP:
+            return composer.usage(), [event(Outcome.HELP)], Note.HELP
+        if request.intent is Intent.UNKNOWN:
+            return composer.usage(), [event(Outcome.UNKNOWN)], Note.UNKNOWN
         answers: list[Answer] = []
         events: list[UsageEvent] = []
         waited = time.time() - message.received_at
@@ -472,30 +446,30 @@ class SmsDaemon:
                 dossier = self._client.lookup(query.code)
             except DossierNotFound:
                 answers.append(NotFound(query.code))
-                events.append(event("not_found"))
+                events.append(event(Outcome.NOT_FOUND))
             except CodeRejected:
                 answers.append(NotFound(query.code))
-                events.append(event("rejected"))
+                events.append(event(Outcome.REJECTED))
             except BackendError as exc:
                 if waited < settings.patience:
                     log.warning("status API unavailable (%s); will ask again", exc)
                     raise _RetryLater from exc
                 if exc.last_known is not None:
                     answers.append(Stale(query.code, exc.last_known))
-                    events.append(event("last_known", str(exc.last_known.dossier.status)))
+                    events.append(event(Outcome.LAST_KNOWN, str(exc.last_known.dossier.status)))
                 else:
                     answers.append(Unavailable(query.code))
-                    events.append(event("unavailable"))
+                    events.append(event(Outcome.UNAVAILABLE))
             else:
                 answers.append(Found(query.code, dossier))
-                events.append(event("found", str(dossier.status)))
+                events.append(event(Outcome.FOUND, str(dossier.status)))
         for error in request.errors:
             answers.append(Invalid(error))
-            events.append(event("invalid_code"))
+            events.append(event(Outcome.INVALID_CODE))
         if message.missing_parts:
             log.info(
                 "answering a long SMS from %s with %d part(s) missing",
                 message.sender,
                 message.missing_parts,
             )
-        return composer.reply(answers, dropped=request.dropped), events, "lookup"
+        return composer.reply(answers, dropped=request.dropped), events, Note.LOOKUP

@@ -1,7 +1,9 @@
 """``onestop-smsd --demo``: the whole SMS service on one machine, without a modem or a SIM.
 
 The daemon runs exactly as in production, against the modem emulator on a pty and the demo
-status API on 127.0.0.1; the console plays a citizen's phone.
+status API on 127.0.0.1; the console plays a citizen's phone. Every code the demo shows (the
+console's help, the help SMS, the codes to try) is one of today's demo dossiers, which are
+dated relative to today.
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ from smsd._daemon import SmsDaemon
 log = logging.getLogger(__name__)
 
 
-def demo_config(api_url: str, modem_port: str, database: Path) -> Config:
+def demo_config(api_url: str, modem_port: str, database: Path, example: str) -> Config:
     """Defaults everywhere, pointed at the in-process emulator and demo API."""
     return Config(
         backend=BackendSection(url=api_url),
         modem=ModemSection(port=modem_port, send_timeout=30.0),
-        smsd=SmsdSection(database=database, backend_patience=5.0),
+        smsd=SmsdSection(database=database, backend_patience=5.0, example_code=example),
     )
 
 
@@ -38,7 +40,9 @@ def run_demo(*, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
         ModemEmulator("generic") as emulator,
         DemoStatusServer(records, port=0).start() as api,
     ):
-        config = demo_config(api.url, str(emulator.path), Path(workdir) / "smsd.sqlite3")
+        example = records[0].dossier.code
+        database = Path(workdir) / "smsd.sqlite3"
+        config = demo_config(api.url, str(emulator.path), database, example)
         daemon = SmsDaemon(config)
         outcome: list[int] = []
         runner = threading.Thread(target=lambda: outcome.append(daemon.run()), name="smsd")
@@ -52,7 +56,7 @@ def run_demo(*, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
             f"the demo status API ({api.url}).\nCodes to try: {examples}\n\n"
         )
         try:
-            PhoneConsole(emulator, stdin=stdin, stdout=stdout).run()
+            PhoneConsole(emulator, example=example, stdin=stdin, stdout=stdout).run()
         except KeyboardInterrupt:
             pass
         finally:

@@ -13,11 +13,15 @@ import sys
 from hardware.modem import set_traffic_logging
 
 _NUMBER = re.compile(r"(?<![\w.])(\+?\d{4})\d{3,8}(\d{3})(?![\w.-])")
+_PDU = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{24,}(?![0-9A-Fa-f])")
+"""A PDU in hex: its address field spells the number with swapped digits, beyond _NUMBER."""
 
 
 def mask_number(number: str) -> str:
-    """``+84912345567`` becomes ``+8491****567``; short or odd numbers are kept as they are."""
-    return _NUMBER.sub(r"\1****\2", number)
+    """``+84912345567`` becomes ``+8491****567``; short or odd numbers are kept as they are;
+    a PDU in hex becomes ``<PDU of N octets>``."""
+    masked = _PDU.sub(lambda match: f"<PDU of {len(match.group()) // 2} octets>", number)
+    return _NUMBER.sub(r"\1****\2", masked)
 
 
 class MaskNumbers(logging.Filter):

@@ -2,22 +2,30 @@
 
 An SMS auto-responder that answers everything will, sooner or later, answer an operator's
 promotion, a bank's one-time code or another auto-responder, and pay for it message after
-message. Senders that cannot be people are never answered; a number that floods the service
-gets its lookups up to a limit, then one notice, then silence until the window passes; and
-the same text arriving from the same number again and again is taken for a machine.
+message. Senders that cannot be people are never answered (names, short codes, anything
+longer than a phone number can be); a number that floods the service gets its lookups up to
+a limit, then one notice, then silence until the window passes. Another auto-responder is
+recognised by its rhythm: it answers each of our replies after about the same delay,
+whatever words it uses; the same text arriving again and again gives it away too.
 """
 
 from __future__ import annotations
 
 import enum
 import re
+import statistics
 from dataclasses import dataclass
 
-from smsd._store import Message, Store
+from smsd._store import Message, Reason, Store
 
 _DIGITS = re.compile(r"^\+?\d+$")
 SHORT_CODE_DIGITS = 6
 """Vietnamese service numbers (1900..., 8085, 9029) are short; subscribers have 9-10 digits."""
+MAX_DIGITS = 15
+"""No phone number has more digits than this (ITU-T E.164)."""
+STEADY_SPREAD = 10.0
+"""Reply-to-message delays this close together (seconds, or a quarter of the longest) are
+a machine's rhythm, not a person's."""
 
 
 class Verdict(enum.Enum):
@@ -30,7 +38,7 @@ class Verdict(enum.Enum):
 @dataclass(frozen=True, slots=True)
 class Decision:
     verdict: Verdict
-    why: str = ""
+    why: Reason | None = None
 
 
 def national(number: str) -> str:
@@ -43,12 +51,22 @@ def national(number: str) -> str:
     return digits
 
 
+def steady_rhythm(delays: list[float | None], repeats: int) -> bool:
+    """Whether the last ``repeats`` messages each came a steady delay after our reply."""
+    recent = delays[-repeats:]
+    if len(recent) < repeats or any(delay is None for delay in recent):
+        return False
+    known = [delay for delay in recent if delay is not None]
+    spread = max(known) - min(known)
+    return spread <= max(STEADY_SPREAD, 0.25 * statistics.median(known))
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     sender_limit: int = 10
     sender_window: float = 3600.0
     loop_repeats: int = 3
-    loop_window: float = 600.0
+    loop_window: float = 3600.0
     deny: tuple[str, ...] = ()
     own_number: str = ""
 
@@ -56,20 +74,25 @@ class Policy:
         """What to do with ``message``; ``in_flight`` counts the sender's lookups under way."""
         sender = message.sender
         if not sender or not _DIGITS.match(sender):
-            return Decision(Verdict.IGNORE, "alphanumeric sender")
-        if len(sender.lstrip("+")) <= SHORT_CODE_DIGITS:
-            return Decision(Verdict.IGNORE, "short code")
+            return Decision(Verdict.IGNORE, Reason.ALPHANUMERIC)
+        digits = len(sender.lstrip("+"))
+        if digits > MAX_DIGITS:
+            return Decision(Verdict.IGNORE, Reason.NOT_A_SUBSCRIBER)
+        if digits <= SHORT_CODE_DIGITS:
+            return Decision(Verdict.IGNORE, Reason.SHORT_CODE)
         plain = national(sender)
         if self.own_number and plain == national(self.own_number):
-            return Decision(Verdict.IGNORE, "own number")
+            return Decision(Verdict.IGNORE, Reason.OWN_NUMBER)
         if plain in {national(number) for number in self.deny}:
-            return Decision(Verdict.IGNORE, "deny list")
+            return Decision(Verdict.IGNORE, Reason.DENY_LIST)
         since = message.received_at - self.loop_window
-        if store.same_text_before(message, since) >= self.loop_repeats:
-            return Decision(Verdict.IGNORE, "loop")
+        if store.same_text_before(message, since) >= self.loop_repeats or steady_rhythm(
+            store.reply_delays(message, since), self.loop_repeats
+        ):
+            return Decision(Verdict.IGNORE, Reason.LOOP)
         window_start = message.received_at - self.sender_window
         if store.answered_since(sender, window_start) + in_flight >= self.sender_limit:
             if store.noticed_since(sender, window_start):
-                return Decision(Verdict.IGNORE, "over limit")
-            return Decision(Verdict.NOTICE, "limit notice")
+                return Decision(Verdict.IGNORE, Reason.OVER_LIMIT)
+            return Decision(Verdict.NOTICE)
         return Decision(Verdict.ANSWER)

@@ -6,12 +6,26 @@ crash at any point leaves either a message to answer or a reply to send, never b
 never neither; on restart the daemon simply continues with what is pending. The unique keys
 make a re-delivered message or part (same sender, service-centre time stamp and text) a
 no-op.
+
+Sending is journalled the same way, by the thread that submits each part (see
+:class:`hardware.modem.SendJournal`): a reply is marked ``sending`` (committed) before the
+part goes to the network, and the network's answer is committed by that same thread as
+soon as it is read. A reply still ``sending`` when the daemon starts was cut off inside its
+send; it is sent again once, from the part that was in flight, with the same concatenation
+reference, and counted as :attr:`Outcome.RESENT` (the citizen may get that part twice); cut
+off a second time it is not sent again (:attr:`Outcome.UNSENT`), so that a crash loop can
+never flood a citizen.
+
+The schema is versioned (``onestop.sqlite.migrate``, the file's own ``user_version``; the last
+known statuses that share the file keep theirs apart): migration 1 is the schema of release
+0.1.0, which wrote no version.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import itertools
 import sqlite3
 import threading
 import time
@@ -21,8 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hardware.modem import Incoming, join_units
+from onestop.sqlite import Migration, migrate
 
-_SCHEMA = """
+_SCHEMA_1 = """
 CREATE TABLE IF NOT EXISTS parts (
     id INTEGER PRIMARY KEY,
     sender TEXT NOT NULL,
@@ -75,6 +90,20 @@ CREATE TABLE IF NOT EXISTS events (
     latency_ms INTEGER NOT NULL
 );
 """
+"""Release 0.1.0's schema, exactly as it created it."""
+
+_SCHEMA_2 = """
+ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN concat_ref INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0;
+UPDATE outbox SET concat_ref = id % 256;
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO counters (name, value) SELECT 'concat_ref', COALESCE(MAX(id), 0) FROM outbox;
+"""
+"""Sends journalled part by part, and concatenation references that survive restarts."""
+
+MIGRATIONS: tuple[Migration, ...] = (_SCHEMA_1, _SCHEMA_2)
+SCHEMA_NAME = "sms messages"
 
 
 class MessageState(enum.StrEnum):
@@ -90,8 +119,76 @@ class MessageState(enum.StrEnum):
 
 class OutboxState(enum.StrEnum):
     PENDING = "pending"
+    SENDING = "sending"
+    """A part is with the network; the outcome is not written down yet."""
     SENT = "sent"
     FAILED = "failed"
+
+
+class Note(enum.StrEnum):
+    """Why an answered message got the reply it got (``messages.note``)."""
+
+    LOOKUP = "lookup"
+    HELP = "help"
+    UNKNOWN = "unknown"
+    """Nothing that looked like a code: answered with the instructions."""
+    LIMIT_NOTICE = "limit notice"
+    """The one notice a number gets when it reaches the lookup limit."""
+    INCOMPLETE = "incomplete"
+    """A long message whose part with the code never came: asked to send it again."""
+
+
+class Reason(enum.StrEnum):
+    """Why a message gets no reply (``messages.note`` of an ignored one)."""
+
+    ALPHANUMERIC = "alphanumeric sender"
+    NOT_A_SUBSCRIBER = "not a subscriber number"
+    """More than the 15 digits of any phone number (ITU-T E.164)."""
+    SHORT_CODE = "short code"
+    OWN_NUMBER = "own number"
+    DENY_LIST = "deny list"
+    LOOP = "loop"
+    OVER_LIMIT = "over limit"
+    BINARY = "binary message"
+    """8-bit data or an application port (WAP push, MMS notification): for a program."""
+
+
+class Outcome(enum.StrEnum):
+    """What a usage event records; the usage report counts each one in its own column."""
+
+    FOUND = "found"
+    LAST_KNOWN = "last_known"
+    NOT_FOUND = "not_found"
+    REJECTED = "rejected"
+    """The status API refused the code: reported with the invalid codes."""
+    INVALID_CODE = "invalid_code"
+    UNAVAILABLE = "unavailable"
+    HELP = "help"
+    UNKNOWN = "unknown"
+    INCOMPLETE = "incomplete"
+    """A long message arrived without its code: asked to send it again."""
+    RESENT = "resent"
+    """A reply cut off inside its send went out again: the citizen may have it twice."""
+    UNSENT = "unsent"
+    """A reply was given up: refused by the network, or cut off twice inside its send."""
+
+    @property
+    def is_lookup(self) -> bool:
+        """Counted as a lookup in the report (help and send events are not)."""
+        return self in _LOOKUPS
+
+
+_LOOKUPS = frozenset(
+    {
+        Outcome.FOUND,
+        Outcome.LAST_KNOWN,
+        Outcome.NOT_FOUND,
+        Outcome.REJECTED,
+        Outcome.INVALID_CODE,
+        Outcome.UNAVAILABLE,
+        Outcome.INCOMPLETE,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,23 +204,40 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
+    """A reply to send; ``parts_sent`` parts already went out under ``concat_ref``."""
+
     id: int
     recipient: str
     text: str
     attempts: int
+    parts_sent: int = 0
+    concat_ref: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class UsageEvent:
     """One lookup for the six-monthly usage report: no number, no code, no text."""
 
-    outcome: str
+    outcome: Outcome
     status: str | None
     latency_ms: int
 
 
 def _stamp(moment: dt.datetime | None) -> str:
     return moment.isoformat() if moment is not None else ""
+
+
+def _hour(now: float) -> str:
+    """The UTC hour of ``now``: usage events are kept no finer than that."""
+    at = dt.datetime.fromtimestamp(now, dt.UTC).replace(minute=0, second=0, microsecond=0)
+    return at.isoformat()
+
+
+def _add_events(db: sqlite3.Connection, now: float, events: list[UsageEvent]) -> None:
+    db.executemany(
+        "INSERT INTO events (at, channel, outcome, status, latency_ms) VALUES (?, 'sms', ?, ?, ?)",
+        [(_hour(now), str(e.outcome), e.status, e.latency_ms) for e in events],
+    )
 
 
 class Store:
@@ -138,7 +252,7 @@ class Store:
         )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        migrate(self._db, MIGRATIONS, name=SCHEMA_NAME)
 
     def close(self) -> None:
         with self._lock:
@@ -173,6 +287,21 @@ class Store:
                         now,
                         MessageState.UNDECODABLE,
                         incoming.error,
+                    ),
+                )
+                return cursor.rowcount > 0
+            if incoming.binary:
+                # Kept for the record, never answered, and never joined: no part of it is text.
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO messages (sender, sent_at, text, pdu, received_at,"
+                    " state, note) VALUES (?, ?, '', ?, ?, ?, ?)",
+                    (
+                        incoming.sender,
+                        "pdu:" + incoming.pdu,
+                        incoming.pdu,
+                        now,
+                        MessageState.IGNORED,
+                        Reason.BINARY,
                     ),
                 )
                 return cursor.rowcount > 0
@@ -294,7 +423,7 @@ class Store:
         with self._transaction() as db:
             db.execute("UPDATE messages SET retry_at = ? WHERE id = ?", (at, message_id))
 
-    def ignore(self, message_id: int, why: str) -> None:
+    def ignore(self, message_id: int, why: Reason) -> None:
         with self._transaction() as db:
             db.execute(
                 "UPDATE messages SET state = ?, note = ? WHERE id = ? AND state = ?",
@@ -307,12 +436,15 @@ class Store:
         reply: str,
         events: list[UsageEvent],
         *,
-        note: str = "",
+        note: Note,
         now: float | None = None,
     ) -> bool:
-        """Put the reply in the outbox and mark the message answered, both or neither."""
+        """Put the reply in the outbox and mark the message answered, both or neither.
+
+        The reply gets its concatenation reference here, from a counter kept in the file, so
+        that no two long replies to a phone share one, whatever restarts happen between them.
+        """
         now = time.time() if now is None else now
-        at = dt.datetime.fromtimestamp(now, dt.UTC).replace(minute=0, second=0, microsecond=0)
         with self._transaction() as db:
             cursor = db.execute(
                 "UPDATE messages SET state = ?, note = ? WHERE id = ? AND state = ?",
@@ -320,16 +452,16 @@ class Store:
             )
             if cursor.rowcount == 0:
                 return False
+            reference = db.execute(
+                "INSERT INTO counters (name, value) VALUES ('concat_ref', 1) ON CONFLICT (name)"
+                " DO UPDATE SET value = value + 1 RETURNING value"
+            ).fetchone()[0]
             db.execute(
-                "INSERT INTO outbox (message_id, recipient, text, state, next_at, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (message.id, message.sender, reply, OutboxState.PENDING, now, now),
+                "INSERT INTO outbox (message_id, recipient, text, state, next_at, created_at,"
+                " concat_ref) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (message.id, message.sender, reply, OutboxState.PENDING, now, now, reference % 256),
             )
-            db.executemany(
-                "INSERT INTO events (at, channel, outcome, status, latency_ms)"
-                " VALUES (?, 'sms', ?, ?, ?)",
-                [(at.isoformat(), e.outcome, e.status, e.latency_ms) for e in events],
-            )
+            _add_events(db, now, events)
         return True
 
     def answered_since(self, sender: str, since: float) -> int:
@@ -337,8 +469,8 @@ class Store:
         with self._lock:
             row = self._db.execute(
                 "SELECT COUNT(*) FROM messages WHERE sender = ? AND received_at >= ?"
-                " AND state = ? AND (note IS NULL OR note != 'limit notice')",
-                (sender, since, MessageState.ANSWERED),
+                " AND state = ? AND (note IS NULL OR note != ?)",
+                (sender, since, MessageState.ANSWERED, Note.LIMIT_NOTICE),
             ).fetchone()
         return int(row[0])
 
@@ -346,7 +478,7 @@ class Store:
         with self._lock:
             row = self._db.execute(
                 "SELECT 1 FROM messages WHERE sender = ? AND received_at >= ? AND note = ?",
-                (sender, since, "limit notice"),
+                (sender, since, Note.LIMIT_NOTICE),
             ).fetchone()
         return row is not None
 
@@ -360,14 +492,32 @@ class Store:
             ).fetchone()
         return int(row[0])
 
+    def reply_delays(self, message: Message, since: float) -> list[float | None]:
+        """For each of the sender's messages since ``since`` up to ``message``, after the
+        first: seconds from the reply to the one before it being sent to this one arriving;
+        None where no reply had gone out before it came. Another auto-responder shows a
+        steady rhythm here whatever its words."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT m.received_at, o.sent_at FROM messages m"
+                " LEFT JOIN outbox o ON o.message_id = m.id"
+                " WHERE m.sender = ? AND m.received_at >= ? AND m.id <= ? ORDER BY m.id",
+                (message.sender, since, message.id),
+            ).fetchall()
+        delays: list[float | None] = []
+        for (_, replied_at), (received_at, _) in itertools.pairwise(rows):
+            late = None if replied_at is None else received_at - replied_at
+            delays.append(late if late is not None and late >= 0 else None)
+        return delays
+
     # -- sending -----------------------------------------------------------------------------
 
     def due_replies(self, now: float | None = None, limit: int = 50) -> list[Outgoing]:
         now = time.time() if now is None else now
         with self._lock:
             rows = self._db.execute(
-                "SELECT id, recipient, text, attempts FROM outbox WHERE state = ? AND next_at <= ?"
-                " ORDER BY id LIMIT ?",
+                "SELECT id, recipient, text, attempts, parts_sent, concat_ref FROM outbox"
+                " WHERE state = ? AND next_at <= ? ORDER BY id LIMIT ?",
                 (OutboxState.PENDING, now, limit),
             ).fetchall()
         return [Outgoing(*row) for row in rows]
@@ -387,23 +537,44 @@ class Store:
             ).fetchone()
         return int(row[0])
 
-    def mark_sent(self, reply_id: int, now: float | None = None) -> None:
+    def sending(self, reply_id: int, part: int) -> None:
+        """Part ``part`` is about to go to the network: committed before it does."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE outbox SET state = ?, parts_sent = ? WHERE id = ?",
+                (OutboxState.SENDING, part - 1, reply_id),
+            )
+
+    def accepted(self, reply_id: int, part: int, total: int, now: float | None = None) -> None:
+        """The network took part ``part`` of ``total``; the reply is sent with the last one."""
         now = time.time() if now is None else now
         with self._transaction() as db:
-            db.execute(
-                "UPDATE outbox SET state = ?, sent_at = ?, attempts = attempts + 1 WHERE id = ?",
-                (OutboxState.SENT, now, reply_id),
-            )
+            if part < total:
+                db.execute(
+                    "UPDATE outbox SET state = ?, parts_sent = ? WHERE id = ?",
+                    (OutboxState.SENDING, part, reply_id),
+                )
+            else:
+                db.execute(
+                    "UPDATE outbox SET state = ?, parts_sent = ?, sent_at = ?,"
+                    " attempts = attempts + 1 WHERE id = ?",
+                    (OutboxState.SENT, part, now, reply_id),
+                )
 
     def retry_reply(self, reply_id: int, reason: str, at: float) -> None:
-        """Try a reply again at ``at`` without counting an attempt (the modem was away)."""
+        """Try a reply again at ``at`` without counting an attempt (the modem was away, and
+        the part in hand certainly did not go out)."""
         with self._transaction() as db:
             db.execute(
-                "UPDATE outbox SET last_error = ?, next_at = ? WHERE id = ?", (reason, at, reply_id)
+                "UPDATE outbox SET state = ?, last_error = ?, next_at = ? WHERE id = ?",
+                (OutboxState.PENDING, reason, at, reply_id),
             )
 
-    def mark_failed_attempt(self, reply_id: int, error: str, retry_at: float | None) -> None:
-        """Count a failed attempt; ``retry_at`` None means give up on this reply."""
+    def mark_failed_attempt(
+        self, reply_id: int, error: str, retry_at: float | None, now: float | None = None
+    ) -> None:
+        """Count a refused attempt; ``retry_at`` None means give up on this reply."""
+        now = time.time() if now is None else now
         with self._transaction() as db:
             if retry_at is None:
                 db.execute(
@@ -411,20 +582,51 @@ class Store:
                     " WHERE id = ?",
                     (OutboxState.FAILED, error, reply_id),
                 )
+                _add_events(db, now, [UsageEvent(Outcome.UNSENT, None, 0)])
             else:
                 db.execute(
-                    "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_at = ?"
-                    " WHERE id = ?",
-                    (error, retry_at, reply_id),
+                    "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?,"
+                    " next_at = ? WHERE id = ?",
+                    (OutboxState.PENDING, error, retry_at, reply_id),
                 )
+
+    def interrupted(self, reply_id: int, reason: str, now: float | None = None) -> bool:
+        """A part was with the network when its send was cut off (a crash, a modem that went
+        silent after the PDU): resend once, counted; the second time, give up, counted.
+        Returns whether the reply will be sent again."""
+        now = time.time() if now is None else now
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT interruptions FROM outbox WHERE id = ? AND state = ?",
+                (reply_id, OutboxState.SENDING),
+            ).fetchone()
+            if row is None:
+                return False
+            again = int(row[0]) == 0
+            db.execute(
+                "UPDATE outbox SET state = ?, interruptions = interruptions + 1, last_error = ?,"
+                " next_at = ? WHERE id = ?",
+                (OutboxState.PENDING if again else OutboxState.FAILED, reason, now, reply_id),
+            )
+            outcome = Outcome.RESENT if again else Outcome.UNSENT
+            _add_events(db, now, [UsageEvent(outcome, None, 0)])
+        return again
+
+    def cut_off(self) -> list[int]:
+        """Replies found ``sending``: the last run stopped inside their send."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id FROM outbox WHERE state = ? ORDER BY id", (OutboxState.SENDING,)
+            ).fetchall()
+        return [int(row[0]) for row in rows]
 
     def prune(self, older_than: float) -> int:
         """Forget handled messages, sent or failed replies and used parts from before
         ``older_than``; the usage events stay for the report. Returns the rows removed."""
         with self._transaction() as db:
             removed = db.execute(
-                "DELETE FROM outbox WHERE state != ? AND created_at < ?",
-                (OutboxState.PENDING, older_than),
+                "DELETE FROM outbox WHERE state IN (?, ?) AND created_at < ?",
+                (OutboxState.SENT, OutboxState.FAILED, older_than),
             ).rowcount
             removed += db.execute(
                 "DELETE FROM messages WHERE state != ? AND received_at < ?"

@@ -13,16 +13,42 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from dossier import ICT, Status, format_date
+from dossier import ICT, Language, Status, format_date
+from smsd._store import Outcome
 
-ANSWERED = ("found", "last_known")
-INSTRUCTIONS = ("help", "unknown")
+ANSWERED = frozenset({Outcome.FOUND, Outcome.LAST_KNOWN})
 
-COLUMNS = ("lookups", "found", "last_known", "not_found", "invalid_code", "unavailable", "help")
-"""The report's columns; ``rejected`` (the API refused a code) counts as ``invalid_code``."""
+COLUMNS = (
+    "lookups",
+    "found",
+    "last_known",
+    "not_found",
+    "invalid_code",
+    "unavailable",
+    "incomplete",
+    "help",
+    "resent",
+    "unsent",
+)
+"""The report's columns; ``lookups`` adds up the outcomes that are lookups."""
+
+COLUMN_OF: dict[Outcome, str] = {
+    Outcome.FOUND: "found",
+    Outcome.LAST_KNOWN: "last_known",
+    Outcome.NOT_FOUND: "not_found",
+    Outcome.REJECTED: "invalid_code",  # the API refused a code the parser let through
+    Outcome.INVALID_CODE: "invalid_code",
+    Outcome.UNAVAILABLE: "unavailable",
+    Outcome.INCOMPLETE: "incomplete",
+    Outcome.HELP: "help",
+    Outcome.UNKNOWN: "help",  # answered with the instructions too
+    Outcome.RESENT: "resent",
+    Outcome.UNSENT: "unsent",
+}
+"""Where each outcome is counted; every outcome has its column (a test checks)."""
 
 HEADINGS = {
-    "vi": {
+    Language.VI: {
         "month": "Tháng",
         "lookups": "Lượt tra cứu",
         "found": "Có kết quả",
@@ -30,13 +56,17 @@ HEADINGS = {
         "not_found": "Không thấy",
         "invalid_code": "Mã sai",
         "unavailable": "Máy chủ lỗi",
+        "incomplete": "Tin thiếu",
         "help": "Hướng dẫn",
+        "resent": "Gửi lại",
+        "unsent": "Không gửi được",
         "median_ms": "Trung vị ms",
         "total": "Cộng",
         "statuses": "Tình trạng hồ sơ đã trả lời",
+        "unrecognised": "Sự kiện không rõ loại (bỏ qua)",
         "title": "Tra cứu hồ sơ qua tin nhắn: số liệu từ {start} đến {end}",
     },
-    "en": {
+    Language.EN: {
         "month": "Month",
         "lookups": "Lookups",
         "found": "Found",
@@ -44,10 +74,14 @@ HEADINGS = {
         "not_found": "Not found",
         "invalid_code": "Bad code",
         "unavailable": "API down",
+        "incomplete": "Incomplete",
         "help": "Help",
+        "resent": "Resent",
+        "unsent": "Unsent",
         "median_ms": "Median ms",
         "total": "Total",
         "statuses": "Statuses answered",
+        "unrecognised": "Events of an unknown kind (left out)",
         "title": "Dossier lookups by SMS: figures from {start} to {end}",
     },
 }
@@ -60,11 +94,9 @@ class Month:
     counts: Counter[str] = field(default_factory=Counter)
     latencies: list[int] = field(default_factory=list)
 
-    def add(self, outcome: str, latency_ms: int) -> None:
-        column = "invalid_code" if outcome == "rejected" else outcome
-        column = "help" if column in INSTRUCTIONS else column
-        self.counts[column] += 1
-        if column != "help":
+    def add(self, outcome: Outcome, latency_ms: int) -> None:
+        self.counts[COLUMN_OF[outcome]] += 1
+        if outcome.is_lookup:
             self.counts["lookups"] += 1
             self.latencies.append(latency_ms)
 
@@ -79,6 +111,8 @@ class UsageReport:
     end: dt.date
     months: dict[str, Month]
     statuses: Counter[Status]
+    unrecognised: int = 0
+    """Events whose outcome this release does not know (written by a newer one)."""
 
     @property
     def total(self) -> Month:
@@ -97,17 +131,23 @@ def build_report(rows: Iterable[Row], start: dt.date, end: dt.date) -> UsageRepo
     """Group events from ``start`` to ``end`` (both included, Vietnam dates) by month."""
     months: dict[str, Month] = defaultdict(Month)
     statuses: Counter[Status] = Counter()
-    for at, _channel, outcome, status, latency_ms in rows:
+    unrecognised = 0
+    known = set(Outcome.__members__.values())
+    for at, _channel, written, status, latency_ms in rows:
         moment = dt.datetime.fromisoformat(at).astimezone(ICT)
         if not start <= moment.date() <= end:
             continue
+        if written not in known:
+            unrecognised += 1
+            continue
+        outcome = Outcome(written)
         months[f"{moment:%Y-%m}"].add(outcome, latency_ms)
         if status and outcome in ANSWERED and status in Status.__members__.values():
             statuses[Status(status)] += 1
-    return UsageReport(start, end, dict(sorted(months.items())), statuses)
+    return UsageReport(start, end, dict(sorted(months.items())), statuses, unrecognised)
 
 
-def render_table(report: UsageReport, lang: str = "vi") -> str:
+def render_table(report: UsageReport, lang: Language = Language.VI) -> str:
     """The report as an aligned text table, ready to paste into a document."""
     words = HEADINGS[lang]
     header = [words["month"], *(words[column] for column in COLUMNS), words["median_ms"]]
@@ -130,6 +170,8 @@ def render_table(report: UsageReport, lang: str = "vi") -> str:
             f"  {status.label(lang)}: {count}"
             for status, count in sorted(report.statuses.items(), key=lambda item: item[0].number)
         ]
+    if report.unrecognised:
+        out += ["", f"{words['unrecognised']}: {report.unrecognised}"]
     return "\n".join(out) + "\n"
 
 

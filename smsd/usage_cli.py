@@ -12,7 +12,7 @@ import datetime as dt
 import sqlite3
 import sys
 
-from dossier import ICT
+from dossier import ICT, Language
 from onestop.config import ConfigError, load_config
 from smsd._store import read_events
 from smsd._usage import build_report, render_csv_rows, render_table
@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--to", dest="end", type=_date, default=today, metavar="YYYY-MM-DD", help="last day"
     )
-    parser.add_argument("--lang", choices=("vi", "en"), default="vi", help="table language")
+    parser.add_argument(
+        "--lang", type=Language, choices=list(Language), default=Language.VI, help="table language"
+    )
     parser.add_argument("--csv", action="store_true", help="print CSV for a spreadsheet")
     args = parser.parse_args(argv)
     try:

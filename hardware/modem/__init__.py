@@ -1,4 +1,5 @@
-"""The GSM modem behind the SMS daemon: python-gsmmodem-new, driven from one thread.
+"""The GSM modem behind the SMS daemon: python-gsmmodem-new, driven from one thread, on a
+serial line read by pySerial's ``serial.threaded`` and the line stream of ``_lines``.
 
 Exceptions::
 
@@ -11,7 +12,7 @@ Exceptions::
     └── ModemDead              reopening and resetting did not bring the modem back
 """
 
-from hardware.modem._adapter import Modem, ModemSettings, ModemState, SendReceipt
+from hardware.modem._adapter import Modem, ModemSettings, ModemState, SendJournal, SendReceipt
 from hardware.modem._driver import set_traffic_logging
 from hardware.modem._errors import (
     TRANSIENT_CMS,
@@ -23,12 +24,16 @@ from hardware.modem._errors import (
     SendRejected,
     SimLocked,
 )
+from hardware.modem._lines import EventKind, LineEvent, LineStream
 from hardware.modem._messages import Incoming, PartInfo, decode_incoming, join_units, submit_pdus
 
 __all__ = [
     "TRANSIENT_CMS",
     "CommandRejected",
+    "EventKind",
     "Incoming",
+    "LineEvent",
+    "LineStream",
     "Modem",
     "ModemDead",
     "ModemError",
@@ -37,6 +42,7 @@ __all__ = [
     "ModemTimeout",
     "ModemUnavailable",
     "PartInfo",
+    "SendJournal",
     "SendReceipt",
     "SendRejected",
     "SimLocked",

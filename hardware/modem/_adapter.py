@@ -13,6 +13,12 @@ in the modem and the next sweep offers it again.
 On a serial error or a missed heartbeat the modem thread escalates: reopen the port (for
 ``reopen_window`` seconds), then reset the modem with ``AT+CFUN=1,1`` and wait for it to come
 back, then give up with :class:`ModemDead` so that the service manager restarts the daemon.
+
+A send is journalled part by part by the modem thread itself (:class:`SendJournal`): each
+part is announced before ``AT+CMGS`` and its outcome reported as soon as ``+CMGS:`` (or an
+error) is read, so the caller can make both durable with nothing in between. A long reply
+can start at any part, with the concatenation reference the caller kept, to resume a reply
+whose later part failed without sending the earlier ones again.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from hardware.modem._driver import CTRL_Z, STORAGE_FULL_MARKERS, Driver
 from hardware.modem._errors import (
@@ -38,6 +45,7 @@ from hardware.modem._errors import (
     SendRejected,
     SimLocked,
 )
+from hardware.modem._lines import EventKind, LineEvent
 from hardware.modem._messages import Incoming, decode_incoming, submit_pdus
 
 log = logging.getLogger(__name__)
@@ -84,6 +92,54 @@ class SendReceipt:
     references: tuple[int, ...]
 
 
+class SendJournal(Protocol):
+    """Where the thread that submits an SMS writes down how far it got, part by part.
+
+    Every method is called on the submitting thread and must have made its news durable when
+    it returns: the gap between the network accepting a part and that being written down is
+    then only the time of one commit. A transport (a modem, an SMPP link, Kannel) calls
+    ``sending`` before each part leaves, then exactly one of the others for that part.
+    """
+
+    def sending(self, part: int, total: int) -> None:
+        """Part ``part`` of ``total`` goes to the network next; raising cancels the send."""
+
+    def accepted(self, part: int, total: int, reference: int) -> None:
+        """The network took the part and gave it ``reference``."""
+
+    def refused(self, part: int, reason: str, *, transient: bool) -> None:
+        """The network refused the part; ``transient`` when trying later may succeed."""
+
+    def interrupted(self, part: int, reason: str, *, maybe_sent: bool) -> None:
+        """The transport failed with the part in hand; ``maybe_sent`` when it may have left."""
+
+
+class _NoJournal:
+    """For callers that only want the future's result."""
+
+    def sending(self, part: int, total: int) -> None:
+        pass
+
+    def accepted(self, part: int, total: int, reference: int) -> None:
+        pass
+
+    def refused(self, part: int, reason: str, *, transient: bool) -> None:
+        pass
+
+    def interrupted(self, part: int, reason: str, *, maybe_sent: bool) -> None:
+        pass
+
+
+@dataclass(frozen=True, slots=True)
+class _Send:
+    number: str
+    text: str
+    reference: int
+    first_part: int
+    journal: SendJournal
+    future: concurrent.futures.Future[SendReceipt]
+
+
 _STOP = object()
 _Priority = int
 _LOST, _NOTICE, _SWEEP, _SEND = 0, 1, 2, 3
@@ -119,7 +175,6 @@ class Modem:
         self._generation = 0
         self._memories: tuple[str, ...] = ()
         self._memory: str | None = None
-        self._reference = 0
         self._last_answer = 0.0
         self._next_sweep = 0.0
         self._thread = threading.Thread(target=self._run, name="modem", daemon=True)
@@ -140,10 +195,24 @@ class Modem:
             self._ready.wait(0.05 if left is None else min(left, 0.05))
         return self._ready.is_set() and not self.finished.is_set()
 
-    def send(self, number: str, text: str) -> concurrent.futures.Future[SendReceipt]:
-        """Queue an SMS; the future ends with a receipt or a :class:`ModemError`."""
+    def send(
+        self,
+        number: str,
+        text: str,
+        *,
+        reference: int = 0,
+        first_part: int = 1,
+        journal: SendJournal | None = None,
+    ) -> concurrent.futures.Future[SendReceipt]:
+        """Queue an SMS; the future ends with a receipt or a :class:`ModemError`.
+
+        ``reference`` is the concatenation reference of a long text (0 to 255): the caller
+        keeps it, so that a reply resumed at ``first_part`` carries the same one.
+        ``journal`` hears of each part on the modem thread (see :class:`SendJournal`).
+        """
         future: concurrent.futures.Future[SendReceipt] = concurrent.futures.Future()
-        self._put(_SEND, ("send", number, text, future))
+        item = _Send(number, text, reference % 256, first_part, journal or _NoJournal(), future)
+        self._put(_SEND, ("send", item))
         return future
 
     def sweep(self) -> None:
@@ -162,12 +231,12 @@ class Modem:
     def _put(self, priority: int, item: object) -> None:
         self._queue.put((priority, next(self._order), item))
 
-    def _event(self, generation: int, event: tuple[str, ...]) -> None:
+    def _event(self, generation: int, event: LineEvent) -> None:
         """From the reader thread: forward what the modem said on its own initiative."""
         if generation != self._generation:
             return
-        priority = _LOST if event[0] == "lost" else _NOTICE
-        self._put(priority, ("event", *event))
+        priority = _LOST if event.kind is EventKind.LOST else _NOTICE
+        self._put(priority, ("event", event))
 
     def _set_state(self, state: ModemState, detail: str) -> None:
         self.state = state
@@ -217,7 +286,7 @@ class Modem:
             except queue.Empty:
                 return
             if isinstance(item, tuple) and item[0] == "send":
-                item[3].cancel()
+                item[1].future.cancel()
 
     def _routine(self) -> None:
         now = time.monotonic()
@@ -231,28 +300,30 @@ class Modem:
             return
         kind = item[0]
         if kind == "send":
-            _, number, text, future = item
-            if not future.set_running_or_notify_cancel():
+            send: _Send = item[1]
+            if not send.future.set_running_or_notify_cancel():
                 return
             try:
-                future.set_result(self._send(number, text))
+                send.future.set_result(self._send(send))
             except ModemError as exc:
-                future.set_exception(exc)
+                send.future.set_exception(exc)
                 if isinstance(exc, (ModemUnavailable, ModemTimeout)):
                     raise  # the modem itself failed: recover before the next item
+            except Exception as exc:  # the journal could not write: the send stops there
+                log.exception("modem: a send's journal failed")
+                send.future.set_exception(exc)
         elif kind == "sweep":
             self._sweep()
         elif kind == "event":
-            self._on_modem_event(item[1:])
+            self._on_modem_event(item[1])
 
-    def _on_modem_event(self, event: tuple[str, ...]) -> None:
-        kind = event[0]
-        if kind == "lost":
-            raise ModemUnavailable(f"{self.settings.port} went away ({event[1]})")
-        if kind == "cmt":
-            self._deliver(decode_incoming(event[2]))
+    def _on_modem_event(self, event: LineEvent) -> None:
+        if event.kind is EventKind.LOST:
+            raise ModemUnavailable(f"{self.settings.port} went away ({event.text})")
+        if event.kind is EventKind.DELIVERY:
+            self._deliver(decode_incoming(event.pdu))
             return
-        line = event[1]
+        line = event.text
         match = _CMTI.match(line)
         if match:
             self._take(match.group(1), int(match.group(2)))
@@ -491,23 +562,48 @@ class Modem:
                 if self._deliver(decode_incoming(pdu, memory=memory, index=position)):
                     self._delete(memory, position)
 
-    def _send(self, number: str, text: str) -> SendReceipt:
+    def _send(self, send: _Send) -> SendReceipt:
+        """Submit the parts from ``first_part`` on, journalling each on this thread."""
         driver = self._require()
+        pdus = submit_pdus(send.number, send.text, send.reference)
+        total = len(pdus)
+        journal = send.journal
         references: list[int] = []
-        for length, pdu in submit_pdus(number, text, self._reference):
+        for part in range(send.first_part, total + 1):
+            length, pdu = pdus[part - 1]
+            journal.sending(part, total)
             try:
                 driver.call(
                     f"AT+CMGS={length}",
                     timeout=min(self.settings.command_timeout, 5.0),
                     expectedResponseTermSeq="> ",
                 )
-                lines = driver.call(pdu, timeout=self.settings.send_timeout, writeTerm=CTRL_Z)
             except CommandRejected as exc:
-                raise SendRejected(exc.command, exc.code, exc.kind) from exc
+                rejected = SendRejected("AT+CMGS", exc.code, exc.kind)
+                journal.refused(part, str(rejected), transient=rejected.transient)
+                raise rejected from exc
+            except ModemError as exc:
+                journal.interrupted(part, str(exc), maybe_sent=False)
+                raise
+            try:
+                # Named, never shown: the PDU holds the citizen's number.
+                lines = driver.call(
+                    pdu, timeout=self.settings.send_timeout, writeTerm=CTRL_Z, shown="AT+CMGS PDU"
+                )
+            except CommandRejected as exc:
+                rejected = SendRejected("AT+CMGS", exc.code, exc.kind)
+                journal.refused(part, str(rejected), transient=rejected.transient)
+                raise rejected from exc
+            except ModemError as exc:
+                journal.interrupted(part, str(exc), maybe_sent=True)
+                raise
             self._answered()
             answer = next((line for line in lines if line.startswith("+CMGS:")), None)
             if answer is None:
-                raise SendRejected("AT+CMGS")
-            references.append(int(answer.split(":")[1].strip() or 0))
-        self._reference = (self._reference + 1) % 256
+                rejected = SendRejected("AT+CMGS")
+                journal.refused(part, str(rejected), transient=True)
+                raise rejected
+            reference = int(answer.split(":")[1].strip() or 0)
+            journal.accepted(part, total, reference)
+            references.append(reference)
         return SendReceipt(tuple(references))

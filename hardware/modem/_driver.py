@@ -1,18 +1,20 @@
-"""python-gsmmodem-new with its serial side replaced, so that no line is lost or misread.
+"""python-gsmmodem-new on a serial line of our own, so that no line is lost or misread.
 
-The library's reader thread (``SerialComms._readLoop``) glues a ``+CMTI`` that arrives while a
-command waits into that command's answer, keeps notification lines in a buffer until another
-line arrives, handles only the first of a group of notifications, opens one thread per
-notification, and dies on a byte that is not UTF-8. This module keeps the library for what it
-does well (modem set-up, command/answer matching, error codes, PDUs) and owns the byte stream:
+The library's reader thread glues a ``+CMTI`` that arrives while a command waits into that
+command's answer, keeps notification lines in a buffer until another line arrives, handles
+only the first of a group of notifications, opens one thread per notification, and dies on a
+byte that is not UTF-8. This module keeps the library for what it does well (modem set-up,
+error codes, encoding replies) and replaces its serial side through the three public methods
+the library calls on it (``connect``, ``close``, ``write``), overriding none of its private
+ones, so that the library can be upgraded:
 
 - the port is opened through a pyserial URL (a device path, ``spy://`` to log traffic on
   site), flushed, and a half-entered PDU left by a crashed predecessor is cancelled;
-- every line is decoded with replacement and routed: lines that only ever come unsolicited
-  (``+CMTI``, ``+CMT`` and its PDU, ``^RSSI``, ``RING``, ...) go to a queue the modem thread
-  reads, everything else to the waiting command as the library expects;
-- a serial failure wakes the waiting command at once and surfaces as
-  :class:`ModemUnavailable` instead of a time-out.
+- pySerial's own ``serial.threaded.ReaderThread`` reads it, and :class:`LineStream` turns
+  the bytes into events: lines of the answer go to the waiting command, notifications
+  (``+CMTI``, ``+CMT`` and its PDU, ``^RSSI``, ``RING``, ...) to the modem thread;
+- one lock covers a whole command, and a serial failure wakes the waiting command at once
+  and surfaces as :class:`ModemUnavailable` instead of a time-out.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 import serial
+import serial.threaded
 from gsmmodem.exceptions import (
     CmeError,
     CmsError,
@@ -45,34 +48,12 @@ from hardware.modem._errors import (
     ModemUnavailable,
     SimLocked,
 )
+from hardware.modem._lines import EventKind, LineEvent, LineStream, is_final
 
 traffic = logging.getLogger("onestop.modem.traffic")
 """Raw AT traffic, phone numbers and all; silent unless a technician switches it on."""
 
 log = logging.getLogger(__name__)
-
-URC_PREFIXES = (
-    "+CMTI:",
-    "+CDSI:",
-    "RING",
-    "+CRING:",
-    "NO CARRIER",
-    "^RSSI:",
-    "^HCSQ:",
-    "^BOOT:",
-    "^MODE:",
-    "^SRVST:",
-    "^SIMST:",
-    "^SYSSTART",
-    "^SMMEMFULL",
-    "+CIEV:",
-    "+QIND:",
-    "+QUSIM:",
-    "RDY",
-    "Call Ready",
-    "SMS Ready",
-)
-"""Lines a modem sends only on its own initiative, never as part of an answer."""
 
 STORAGE_FULL_MARKERS = ("^SMMEMFULL", "SMSFULL", "smsfull", "MEMFULL")
 
@@ -82,12 +63,41 @@ _QUIET = 0.15
 """Seconds without a byte after which the line is taken as drained at open."""
 
 
-class _PortComms(SerialComms):  # type: ignore[misc]
-    """The library's serial layer, opened through a URL and read by a loop that never dies."""
+class _Answer:
+    """The lines of one command's answer, complete when ``done`` is set."""
+
+    def __init__(self, *, prompt: bool) -> None:
+        self.prompt = prompt
+        self.lines: list[str] = []
+        self.done = threading.Event()
+
+
+class _Reader(serial.threaded.Protocol):
+    """What pySerial's reader thread calls: bytes to events, events to their place."""
+
+    def __init__(self, port: _AtPort) -> None:
+        self._port = port
+        self._stream = LineStream()
+
+    def data_received(self, data: bytes) -> None:
+        traffic.debug("<- %r", bytes(data))
+        answer = self._port.answer
+        prompt = answer is not None and answer.prompt
+        for event in self._stream.feed(data, prompt_wanted=prompt):
+            self._port.route(event)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if self._port.alive:
+            self._port.lose(exc or ModemUnavailable("the port closed"))
+
+
+class _AtPort(SerialComms):  # type: ignore[misc]
+    """The library's serial layer, replaced through its public connect, close and write."""
 
     url_kwargs: dict[str, Any]
-    on_event: Callable[[tuple[str, ...]], None]
+    on_event: Callable[[LineEvent], None]
     lost: BaseException | None
+    answer: _Answer | None
 
     def connect(self) -> None:
         if getattr(self, "alive", False):
@@ -98,81 +108,90 @@ class _PortComms(SerialComms):  # type: ignore[misc]
             )
         except (serial.SerialException, OSError, ValueError) as exc:
             raise ModemUnavailable(f"cannot open {self.port}: {exc}") from exc
-        self.serial = port
         try:
-            self._resync()
+            self._drain(port)
         except (serial.SerialException, OSError) as exc:
             port.close()
             raise ModemUnavailable(f"{self.port} failed while opening: {exc}") from exc
         self.lost = None
+        self.answer = None
+        self.command_lock = threading.Lock()
         self.alive = True
-        self.rxThread = threading.Thread(target=self._readLoop, name="modem-reader", daemon=True)
-        self.rxThread.start()
+        self.reader = serial.threaded.ReaderThread(port, lambda: _Reader(self))
+        self.reader.name = "modem-reader"
+        self.reader.start()
+        self.reader.connect()
 
-    def _resync(self) -> None:
+    @staticmethod
+    def _drain(port: serial.Serial) -> None:
         """Cancel a half-written PDU and discard whatever the modem said before we came."""
-        self.serial.reset_input_buffer()
-        self.serial.write(_ESC + b"\r")
+        port.reset_input_buffer()
+        port.write(_ESC + b"\r")
         deadline = time.monotonic() + 2.0
         last = time.monotonic()
         while time.monotonic() - last < _QUIET and time.monotonic() < deadline:
-            if self.serial.read(self.serial.in_waiting or 1):
+            if port.read(port.in_waiting or 1):
                 last = time.monotonic()
 
     def close(self) -> None:
         self.alive = False
-        thread = getattr(self, "rxThread", None)
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(2)
-        with contextlib.suppress(serial.SerialException, OSError, AttributeError):
-            self.serial.close()
+        reader = getattr(self, "reader", None)
+        if reader is not None and reader is not threading.current_thread():
+            with contextlib.suppress(serial.SerialException, OSError):
+                reader.close()
 
-    def _readLoop(self) -> None:
-        buffer = bytearray()
-        cmt_header: str | None = None
-        try:
-            while self.alive:
-                data = self.serial.read(self.serial.in_waiting or 1)
-                if not data:
-                    continue
-                traffic.debug("<- %r", bytes(data))
-                buffer.extend(data)
-                while True:
-                    end = buffer.find(b"\r\n")
-                    if end < 0:
-                        expected = self._expectResponseTermSeq
-                        if expected and buffer.endswith(bytes(expected)):
-                            line = buffer.decode("utf-8", "replace")
-                            buffer.clear()
-                            self._handleLineRead(line, checkForResponseTerm=False)
-                        break
-                    line = buffer[:end].decode("utf-8", "replace")
-                    del buffer[: end + 2]
-                    if not line.strip():
-                        continue
-                    if cmt_header is not None:
-                        self.on_event(("cmt", cmt_header, line.strip()))
-                        cmt_header = None
-                    elif line.startswith("+CMT:"):
-                        cmt_header = line
-                    elif line.startswith(URC_PREFIXES):
-                        self.on_event(("urc", line.strip()))
-                    else:
-                        self._handleLineRead(line)
-        except Exception as exc:  # a dead reader must be noticed, whatever killed it
-            if self.alive:
-                self._lose(exc)
+    def route(self, event: LineEvent) -> None:
+        """From the reader thread: an answer's line to its command, anything else onwards."""
+        answer = self.answer
+        if event.kind is EventKind.LINE and answer is not None and not answer.done.is_set():
+            answer.lines.append(event.text)
+            if is_final(event.text):
+                answer.done.set()
+        elif event.kind is EventKind.PROMPT and answer is not None:
+            answer.lines.append("> ")
+            answer.done.set()
+        elif event.kind is EventKind.LINE:
+            self.on_event(LineEvent(EventKind.NOTICE, event.text))  # an answer nobody awaits
+        else:
+            self.on_event(event)
 
-    def _lose(self, exc: BaseException) -> None:
+    def lose(self, exc: BaseException) -> None:
         self.alive = False
         self.lost = exc
-        event = self._responseEvent
-        if event is not None:
-            event.set()
-        self.on_event(("lost", f"{type(exc).__name__}: {exc}"))
+        answer = self.answer
+        if answer is not None:
+            answer.done.set()
+        self.on_event(LineEvent(EventKind.LOST, f"{type(exc).__name__}: {exc}"))
+
+    def write(
+        self,
+        data: str,
+        waitForResponse: bool = True,
+        timeout: float = 5,
+        expectedResponseTermSeq: str | None = None,
+    ) -> list[str] | None:
+        """Write ``data``; with ``waitForResponse``, the answer's lines up to the final one
+        (or the prompt), or the library's ``TimeoutException`` with what came."""
+        with self.command_lock:
+            answer = _Answer(prompt=bool(expectedResponseTermSeq)) if waitForResponse else None
+            self.answer = answer
+            try:
+                self.reader.write(data.encode())
+            except (serial.SerialException, OSError) as exc:
+                self.answer = None
+                raise ModemUnavailable(f"{self.port}: {exc}") from exc
+            if answer is None:
+                return None
+            finished = answer.done.wait(timeout)
+            self.answer = None
+            if self.lost is not None:
+                raise ModemUnavailable(f"{self.port} went away: {self.lost}")
+            if not finished:
+                raise TimeoutException(answer.lines or None)
+            return answer.lines
 
 
-class Driver(GsmModem, _PortComms):  # type: ignore[misc]
+class Driver(GsmModem, _AtPort):  # type: ignore[misc]
     """One connection to one modem; a new one is made for every (re)open.
 
     Library code calls :meth:`write` and relies on the library's own exceptions for its
@@ -183,7 +202,7 @@ class Driver(GsmModem, _PortComms):  # type: ignore[misc]
         self,
         port: str,
         baudrate: int,
-        on_event: Callable[[tuple[str, ...]], None],
+        on_event: Callable[[LineEvent], None],
         *,
         command_timeout: float = 10.0,
     ) -> None:
@@ -201,22 +220,19 @@ class Driver(GsmModem, _PortComms):  # type: ignore[misc]
 
     def open_port(self) -> None:
         """Open the port and start the reader, without talking to the modem."""
-        _PortComms.connect(self)
+        _AtPort.connect(self)
 
     def open(self, pin: str | None, probe_timeout: float) -> None:
         """Open the port, check that something answers, then run the library's set-up."""
         try:
-            _PortComms.connect(self)
+            _AtPort.connect(self)
             self.write("AT", timeout=probe_timeout)
             GsmModem.connect(self, pin)  # its own connect() call finds the port already open
         except Exception as exc:
             self.close()
             raise self.convert("set-up", exc) from exc
 
-    def _handleModemNotification(self, lines: list[str]) -> None:
-        log.debug("ignored modem output: %s", lines)
-
-    def write(  # noqa: PLR0917 - library code calls it with positional arguments
+    def write(  # type: ignore[override]  # noqa: PLR0917 - the library calls it so
         self,
         data: str,
         waitForResponse: bool = True,
@@ -228,21 +244,26 @@ class Driver(GsmModem, _PortComms):  # type: ignore[misc]
         if writeTerm != CTRL_Z:
             timeout = min(timeout, self.command_timeout)
         traffic.debug("-> %r", data + writeTerm)
-        lines: list[str] | None = super().write(
-            data, waitForResponse, timeout, parseError, writeTerm, expectedResponseTermSeq
+        # GsmModem.write parses errors and calls _AtPort.write with the terminator added.
+        lines: list[str] | None = GsmModem.write(
+            self, data, waitForResponse, timeout, parseError, writeTerm, expectedResponseTermSeq
         )
         if self.lost is not None:
             raise ModemUnavailable(f"{self.port} went away: {self.lost}")
         return lines
 
-    def call(self, command: str, *, timeout: float | None = None, **kwargs: Any) -> list[str]:
-        """Send one command and return its answer lines, raising this package's errors."""
+    def call(
+        self, command: str, *, timeout: float | None = None, shown: str = "", **kwargs: Any
+    ) -> list[str]:
+        """Send one command and return its answer lines, raising this package's errors.
+
+        ``shown`` names the command in errors instead of its text (a PDU holds a number)."""
         if not self.alive:
             raise ModemUnavailable(f"{self.port} is closed: {self.lost or 'not open'}")
         try:
             lines = self.write(command, timeout=timeout or self.command_timeout, **kwargs)
         except Exception as exc:
-            raise self.convert(command, exc) from exc
+            raise self.convert(shown or command, exc) from exc
         return lines or []
 
     def convert(self, command: str, exc: BaseException) -> BaseException:

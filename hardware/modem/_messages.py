@@ -1,8 +1,11 @@
-"""Received SMS as the daemon stores them, decoded with python-gsmmodem-new's PDU codec.
+"""Received SMS as the daemon stores them, and the PDUs of the replies it sends.
 
-The library's decoder returns lone UTF-16 surrogates for emoji and raises assorted
-exceptions on malformed PDUs; here both are tamed so that every PDU the modem holds becomes
-an :class:`Incoming`, decodable or not, and nothing is dropped for being strange.
+python-gsmmodem-new still drives the modem and encodes replies, but received PDUs are read
+here, in this one place, with the project's own codec (``hardware.sms_pdu``): the library
+reads GSM-7 text past its stated length, decodes 8-bit data (WAP push, MMS notifications) as
+GSM-7 or raises ``StopIteration`` on it, and misreads addresses (``tests/hardware/
+test_sms_pdu.py`` shows each on real phones' PDUs). Every PDU the modem holds becomes an
+:class:`Incoming`, decodable or not, and nothing is dropped for being strange.
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from gsmmodem.pdu import Concatenation, decodeSmsPdu, encodeSmsSubmitPdu
+from gsmmodem.pdu import encodeSmsSubmitPdu
+
+from hardware.sms_pdu import PduError, decode_deliver
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +34,9 @@ class Incoming:
     ``text`` keeps UTF-16 surrogate pairs split as the PDU carried them when the message is
     one part of a longer one (a pair may straddle two parts); :func:`join_units` repairs
     them once the parts are joined. ``error`` is set, and ``sender`` may be empty, when the
-    PDU could not be decoded; the raw ``pdu`` is kept either way.
+    PDU could not be decoded; the raw ``pdu`` is kept either way. ``binary`` marks a message
+    for a program on the phone (8-bit data, or addressed to an application port such as WAP
+    push), which no person wrote and nobody should answer.
     """
 
     pdu: str
@@ -40,6 +47,7 @@ class Incoming:
     memory: str | None = None
     index: int | None = None
     error: str | None = None
+    binary: bool = False
 
     @property
     def units(self) -> bytes:
@@ -53,39 +61,30 @@ def join_units(parts: list[bytes]) -> str:
 
 
 def decode_incoming(pdu: str, *, memory: str | None = None, index: int | None = None) -> Incoming:
-    """Decode an SMS-DELIVER PDU; a PDU the library cannot read comes back with ``error``."""
+    """Decode an SMS-DELIVER PDU; a PDU that is not a readable one comes back with ``error``."""
     try:
-        fields = decodeSmsPdu(pdu)
-        if fields.get("type") != "SMS-DELIVER":
-            raise ValueError(f"not an SMS-DELIVER but {fields.get('type')}")
-        part = None
-        for element in fields.get("udh") or []:
-            if isinstance(element, Concatenation):
-                part = PartInfo(int(element.reference), int(element.parts), int(element.number))
-        text = str(fields.get("text") or "")
-        if part is None or part.total <= 1:
-            part = None
-            text = join_units([text.encode("utf-16-le", "surrogatepass")])
-        sent_at = fields.get("time")
+        deliver = decode_deliver(pdu)
+    except PduError as exc:
         return Incoming(
-            pdu=pdu,
-            sender=str(fields.get("number") or ""),
-            text=text,
-            sent_at=sent_at if isinstance(sent_at, dt.datetime) else None,
-            part=part,
-            memory=memory,
-            index=index,
+            pdu=pdu, sender="", text="", sent_at=None, memory=memory, index=index, error=str(exc)
         )
-    except Exception as exc:  # any malformed PDU must still be kept, whatever it raises
-        return Incoming(
-            pdu=pdu,
-            sender="",
-            text="",
-            sent_at=None,
-            memory=memory,
-            index=index,
-            error=f"{type(exc).__name__}: {exc}",
-        )
+    concat = deliver.concat
+    part = None
+    text = deliver.text
+    if concat is not None and concat.total > 1:
+        part = PartInfo(concat.reference, concat.total, concat.number)
+    else:
+        text = join_units([text.encode("utf-16-le", "surrogatepass")])
+    return Incoming(
+        pdu=pdu,
+        sender=deliver.sender,
+        text=text,
+        sent_at=deliver.timestamp,
+        part=part,
+        memory=memory,
+        index=index,
+        binary=deliver.binary,
+    )
 
 
 def _library_text(text: str) -> str:

@@ -1,13 +1,15 @@
-"""A GSM modem emulator on a pseudo-terminal, with its own PDU codec, for tests and demos.
+"""A GSM modem emulator on a pseudo-terminal, for tests and demos.
 
-Exceptions::
+Its PDUs are built and read by ``hardware.sms_pdu``, which is re-exported here for the tests
+and the console that play the network side.
 
-    ValueError
-    └── PduError   a PDU does not follow TS 23.040 (the emulator answers +CMS ERROR: 304)
+Exceptions: none of its own; ``hardware.sms_pdu.PduError`` for a malformed PDU (the emulator
+answers ``+CMS ERROR: 304``).
 """
 
 from hardware.modem_sim._emulator import Faults, Gate, ModemEmulator, Reply, SentPart
-from hardware.modem_sim._pdu import (
+from hardware.modem_sim._profiles import PROFILES, Profile
+from hardware.sms_pdu import (
     Alphabet,
     Concat,
     Deliver,
@@ -18,7 +20,6 @@ from hardware.modem_sim._pdu import (
     encode_deliver,
     split_deliver,
 )
-from hardware.modem_sim._profiles import PROFILES, Profile
 
 __all__ = [
     "PROFILES",

@@ -14,7 +14,7 @@ from hardware.modem_sim._emulator import ModemEmulator
 
 HELP = """\
 Type a message and press Enter to send it to the modem as an SMS, for example:
-  HS 000.00.20.H30-240115-0001
+  HS {example}
 Commands:
   /from NUMBER      send from another phone number (now {number})
   /delay SECONDS    make each send take this long, like a real network (2 to 6 s)
@@ -34,11 +34,14 @@ class PhoneConsole:
         emulator: ModemEmulator,
         *,
         number: str = "+84912345678",
+        example: str = "000.00.20.H30-240115-0001",
         stdin: TextIO,
         stdout: TextIO,
     ) -> None:
         self.emulator = emulator
         self.number = number
+        self.example = example
+        """The code the help shows; a demo passes one its status API knows."""
         self._in = stdin
         self._out = stdout
         self._print_lock = threading.Lock()
@@ -57,7 +60,7 @@ class PhoneConsole:
     def run(self, *, patience: float = 15.0) -> None:
         """Until /quit or the end of the input; at the end of piped input, wait up to
         ``patience`` seconds for the replies still due, so that scripts see them."""
-        self.say(HELP.format(number=self.number))
+        self.say(HELP.format(number=self.number, example=self.example))
         sent = 0
         for raw in self._in:
             line = raw.strip()
@@ -97,7 +100,7 @@ class PhoneConsole:
                     f"{self.emulator.held}, replies so far: {len(self.emulator.replies)}"
                 )
             else:
-                self.say(HELP.format(number=self.number))
+                self.say(HELP.format(number=self.number, example=self.example))
         except ValueError:
             self.say(f"cannot use {argument!r} there; /help lists the commands")
         return True

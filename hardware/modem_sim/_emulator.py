@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dossier import ICT
-from hardware.modem_sim._pdu import (
+from hardware.modem_sim._profiles import PROFILES, Profile
+from hardware.sms_pdu import (
     SINGLE_LIMITS,
     Alphabet,
     PduError,
@@ -39,7 +40,6 @@ from hardware.modem_sim._pdu import (
     size,
     split_deliver,
 )
-from hardware.modem_sim._profiles import PROFILES, Profile
 
 log = logging.getLogger(__name__)
 

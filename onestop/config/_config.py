@@ -20,6 +20,7 @@ from onestop.config._sections import (
     BackendSection,
     CameraSection,
     CodesSection,
+    GuidanceSection,
     KannelSection,
     KioskSection,
     ModemSection,
@@ -67,6 +68,7 @@ class Config:
     modem: ModemSection = dataclasses.field(default_factory=ModemSection)
     smsd: SmsdSection = dataclasses.field(default_factory=SmsdSection)
     codes: CodesSection = dataclasses.field(default_factory=CodesSection)
+    guidance: GuidanceSection = dataclasses.field(default_factory=GuidanceSection)
     upstream: dict[str, UpstreamSection] = named("upstream")
     smpp: SmppSection = dataclasses.field(default_factory=SmppSection)
     kannel: KannelSection = dataclasses.field(default_factory=KannelSection)

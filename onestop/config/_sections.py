@@ -10,7 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from dossier import FIELDS, CodeFamilies, CodeFamiliesError, Family
+from dossier import (
+    EXAMPLE_CODE,
+    FIELDS,
+    CodeError,
+    CodeFamilies,
+    CodeFamiliesError,
+    Family,
+    OfficeGuide,
+    Status,
+    parse_code,
+    unknown_placeholders,
+)
 from onestop.config._types import (
     boolean,
     choice,
@@ -231,9 +242,12 @@ class SmsdSection:
     )
     own_number: str = option("", text(), "The SIM's own number, never answered.")
     loop_repeats: int = option(
-        3, integer(2, 100), "The same text from the same number this often in loop_window: stop."
+        3,
+        integer(2, 100),
+        "Messages from one number with the same text, or each coming a steady delay after our "
+        "reply (another auto-responder's rhythm), this often in loop_window: stop answering.",
     )
-    loop_window: float = option(600.0, seconds(10, 86400), "The window of loop_repeats.")
+    loop_window: float = option(3600.0, seconds(10, 86400), "The window of loop_repeats.")
     lookup_workers: int = option(4, integer(1, 64), "Lookups running at the same time.")
     backend_patience: float = option(
         600.0,
@@ -252,12 +266,72 @@ class SmsdSection:
         integer(1, 3650),
         "Days handled messages and replies are kept; the anonymous usage events stay.",
     )
+    hotline: str = option(
+        "", text(), "Phone number replies give for help; empty: the one of [guidance]."
+    )
+    example_code: str = option(
+        EXAMPLE_CODE,
+        text(),
+        "The dossier code the instructions show as an example (best: one citizens can try).",
+    )
     transport: str = option(
         "modem",
         choice("modem", "modem-pool", "kannel", "smpp"),
         "How SMS arrive and leave: modem ([modem]), modem-pool ([modem.NAME] sections), "
         "kannel ([kannel]) or smpp ([smpp], straight to a telco's SMSC).",
     )
+
+    def check(self) -> list[str]:
+        try:
+            parse_code(self.example_code)
+        except CodeError as exc:
+            return [f"example_code: {exc.message('en')}"]
+        return []
+
+
+@dataclass(frozen=True)
+class GuidanceSection:
+    """What a citizen should do next: the office's facts every channel's advice mentions."""
+
+    hotline: str = option("", text(), "The office's help line, such as 0293 3 878 787.")
+    opening_hours: str = option(
+        "", text(), "When the office receives citizens, such as 7:00-11:30, 13:00-17:00 T2-T6."
+    )
+    collect_at: str = option(
+        "", text(), "Where results are collected, for records that do not say it themselves."
+    )
+    pay_at: str = option("", text(), "Where or how citizens pay fees (a desk, a bank account).")
+    bring: str = option(
+        "", text(), "What to bring to collect a result; empty: the receipt and ID card."
+    )
+    step: dict[str, str] = option_map(
+        text(),
+        "step.<status> = the office's own next-step sentence for that status (such as "
+        "step.result_ready); it may use {hotline} {hours} {place} {pay_at} {bring} {missing} "
+        "{due}.",
+    )
+
+    def guide(self, *, hotline: str = "") -> OfficeGuide:
+        """The office's facts for ``dossier.next_step``; ``hotline`` overrides this one."""
+        known = {str(status) for status in Status}
+        return OfficeGuide(
+            hotline=hotline or self.hotline,
+            opening_hours=self.opening_hours,
+            collect_at=self.collect_at,
+            pay_at=self.pay_at,
+            bring=self.bring,
+            steps={Status(name): text for name, text in self.step.items() if name in known},
+        )
+
+    def check(self) -> list[str]:
+        problems = []
+        statuses = [str(status) for status in Status]
+        for name, sentence in self.step.items():
+            if name not in statuses:
+                problems.append(f"step.{name}: not a status; expected one of {', '.join(statuses)}")
+            for unknown in unknown_placeholders(sentence):
+                problems.append(f"step.{name}: {{{unknown}}} is not something a step can name")
+        return problems
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dossier import ICT
-from hardware.modem_sim._pdu import gsm7_septets, gsm7_text
+from hardware.sms_pdu import gsm7_septets, gsm7_text
 from smsd.smsc_sim._smpp import (
     BINDS,
     DCS_BINARY,

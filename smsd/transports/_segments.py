@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hardware.modem_sim._pdu import gsm7_septets
+from hardware.sms_pdu import gsm7_septets
 
 DCS_GSM7 = 0x00
 """SMSC default alphabet: GSM 7-bit, one septet per octet on SMPP (not packed)."""

@@ -41,7 +41,7 @@ import smpplib.consts
 import smpplib.exceptions
 
 from hardware.modem import Incoming, PartInfo
-from hardware.modem_sim._pdu import gsm7_text
+from hardware.sms_pdu import gsm7_text
 from smsd.transports._base import BINARY, LinkState, Receipt, Received, SendJournal, Sent
 from smsd.transports._errors import SubmitRefused, TransportUnavailable
 from smsd.transports._segments import Segment, segments

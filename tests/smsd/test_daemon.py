@@ -207,6 +207,29 @@ def test_two_auto_responders_stop(service_factory: Callable[..., SmsService]) ->
     assert service.daemon.store.counts().get("messages_new", 0) == 0
 
 
+def test_an_auto_responder_that_varies_its_text_stops_too(
+    service_factory: Callable[..., SmsService],
+) -> None:
+    service = service_factory(loop_repeats=3)
+    robot = _number(950)
+    answered: list[str] = []
+
+    def robot_says(count: int) -> None:
+        # Its words change every time (a counter, a time); its rhythm does not.
+        service.emulator.deliver(robot, f"Cam on ban, yeu cau so {count} da duoc ghi nhan")
+
+    def other_responder(kind: str, text: str) -> None:
+        if kind == "reply" and text.startswith(robot):
+            answered.append(text)
+            robot_says(len(answered))
+
+    service.emulator.add_listener(other_responder)
+    robot_says(0)
+    assert wait_until(lambda: service.daemon.store.counts().get("messages_ignored", 0) >= 1, 15)
+    assert len(service.replies_to(robot)) == 3
+    assert service.daemon.store.counts().get("messages_new", 0) == 0
+
+
 def test_send_errors_are_retried(
     service_factory: Callable[..., SmsService], records: list[DemoRecord]
 ) -> None:

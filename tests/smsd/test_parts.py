@@ -16,7 +16,20 @@ import smsd
 from dossier import ICT
 from hardware.modem import Incoming, PartInfo
 from onestop.config import ConfigError, load_config
-from smsd import MaskNumbers, MessageState, Notifier, Policy, Store, Verdict, mask_number, national
+from smsd import (
+    MaskNumbers,
+    MessageState,
+    Note,
+    Notifier,
+    Outcome,
+    Policy,
+    Reason,
+    Store,
+    Verdict,
+    mask_number,
+    national,
+)
+from smsd._policy import steady_rhythm
 
 SENT = dt.datetime(2024, 1, 15, 9, 0, tzinfo=ICT)
 
@@ -76,15 +89,22 @@ def test_store_keeps_undecodable_messages(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("sender", "verdict", "why"),
     [
-        ("Viettel", Verdict.IGNORE, "alphanumeric sender"),
-        ("VNPT-Money", Verdict.IGNORE, "alphanumeric sender"),
-        ("8085", Verdict.IGNORE, "short code"),
-        ("+84981234567", Verdict.IGNORE, "own number"),
-        ("0977000111", Verdict.IGNORE, "deny list"),
-        ("+84912345678", Verdict.ANSWER, ""),
+        ("Viettel", Verdict.IGNORE, Reason.ALPHANUMERIC),
+        ("VNPT-Money", Verdict.IGNORE, Reason.ALPHANUMERIC),
+        ("*#abc#*51", Verdict.IGNORE, Reason.ALPHANUMERIC),
+        ("+8491234*678", Verdict.IGNORE, Reason.ALPHANUMERIC),
+        ("8085", Verdict.IGNORE, Reason.SHORT_CODE),
+        ("+8491234567890123", Verdict.IGNORE, Reason.NOT_A_SUBSCRIBER),
+        ("8491234567890123", Verdict.IGNORE, Reason.NOT_A_SUBSCRIBER),
+        ("+84981234567", Verdict.IGNORE, Reason.OWN_NUMBER),
+        ("0977000111", Verdict.IGNORE, Reason.DENY_LIST),
+        ("+84912345678", Verdict.ANSWER, None),
+        ("+849123456789012", Verdict.ANSWER, None),  # 15 digits: the most E.164 allows
     ],
 )
-def test_who_gets_no_answer(tmp_path: Path, sender: str, verdict: Verdict, why: str) -> None:
+def test_who_gets_no_answer(
+    tmp_path: Path, sender: str, verdict: Verdict, why: Reason | None
+) -> None:
     store = Store(tmp_path / "db.sqlite3")
     store.receive(_sms(sender, "HS"))
     (message,) = store.due_messages()
@@ -180,9 +200,24 @@ def test_store_prunes_handled_rows_but_keeps_events(tmp_path: Path) -> None:
     store.receive(_sms("+84912345678", "HS"), now=1000)
     store.receive(_sms("+84912345679", "HS"), now=1000)
     old, waiting = store.due_messages(now=1000)
-    store.answer(old, "reply", [smsd.UsageEvent("help", None, 3)], now=1000)
+    store.answer(old, "reply", [smsd.UsageEvent(Outcome.HELP, None, 3)], note=Note.HELP, now=1000)
     (reply,) = store.due_replies(now=1000)
-    store.mark_sent(reply.id, now=1001)
+    store.sending(reply.id, 1)
+    store.accepted(reply.id, 1, 1, now=1001)
     assert store.prune(older_than=5000) == 2
     assert [m.id for m in store.due_messages(now=6000)] == [waiting.id]
     assert len(store.events()) == 1
+
+
+@pytest.mark.parametrize(
+    ("delays", "machine"),
+    [
+        ([2.0, 2.5, 1.8], True),  # answers each reply within seconds
+        ([None, 300.0, 310.0, 295.0], True),  # every five minutes, like clockwork
+        ([40.0, 95.0, 20.0], False),  # a person typing the next code
+        ([2.0, None, 2.0], False),  # one message came before our reply: a person
+        ([2.0, 2.0], False),  # too few to tell
+    ],
+)
+def test_a_steady_rhythm_gives_a_machine_away(delays: list[float | None], machine: bool) -> None:
+    assert steady_rhythm(delays, 3) is machine

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -85,8 +86,14 @@ def test_missing_modem_exits_1_for_systemd_to_restart(tmp_path: Path) -> None:
 
 def test_demo_answers_a_piped_message(records: list[DemoRecord]) -> None:
     code = next(r.dossier.code for r in records if r.dossier.status.finished)
-    done = _smsd("--demo", stdin=f"HS {code}\n", timeout=90)
+    done = _smsd("--demo", stdin=f"HS {code}\n?\n", timeout=90)
     assert done.returncode == 0, done.stderr
     assert "<< SMS to +84912345678:" in done.stdout
-    reply = done.stdout.split("<< SMS to +84912345678:\n", 1)[1]
-    assert reply.startswith(code)
+    first, second = done.stdout.split("<< SMS to +84912345678:\n")[1:3]
+    replies = {first.split("\n", 1)[0], second.split("\n", 1)[0]}
+    assert any(reply.startswith(code) for reply in replies)
+    # Every example the demo shows is a code its data knows today.
+    known = {r.dossier.code for r in records}
+    examples = set(re.findall(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}", done.stdout))
+    assert examples and examples <= known, examples - known
+    assert any("Vi du: HS" in reply for reply in (first, second))

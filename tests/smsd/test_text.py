@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -9,10 +10,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backend_client import KnownStatus
-from dossier import ICT, CodeError, Dossier, Problem, Status, parse_code
+from dossier import ICT, CodeError, Dossier, HistoryEntry, OfficeGuide, Problem, Status, parse_code
 from hardware.modem import decode_incoming, submit_pdus
 from hardware.modem_sim import Alphabet, decode_submit
-from smsd import Composer, Found, Intent, Invalid, NotFound, Stale, Unavailable, parse_message
+from smsd import (
+    Composer,
+    Found,
+    Intent,
+    Invalid,
+    NotFound,
+    Stale,
+    Unavailable,
+    count_parts,
+    parse_message,
+)
 from smsd._compose import gsm7_safe
 
 NOW = dt.datetime(2024, 3, 1, 9, 0, tzinfo=ICT)
@@ -137,10 +148,78 @@ def test_reply_words() -> None:
     )
     assert composer.reply([Found(CODE, dossier)]) == (
         "000.00.20.H30-240115-0001: Dang xu ly. Hen tra 03/03/2024. Con 2 ngay. "
-        "Nhan tai: Trung tam Phuc vu hanh chinh cong, quay 5."
+        "Chua can lam gi, cho den ngay hen tra."
     )
     stale = composer.reply([Stale(CODE, KnownStatus(dossier, NOW - dt.timedelta(hours=2)))])
     assert stale.startswith("000.00.20.H30-240115-0001 (cap nhat luc 07:00 01/03): Dang xu ly")
     assert composer.reply([NotFound(CODE)]).endswith("kiem tra lai ma tren giay bien nhan.")
     with_marks = Composer(alphabet="ucs2", clock=lambda: NOW).reply([Found(CODE, dossier)])
     assert "Đang xử lý. Hẹn trả 03/03/2024. Còn 2 ngày." in with_marks
+
+
+GUIDE = OfficeGuide(
+    hotline="0293 3878787",
+    opening_hours="7h-11h30, 13h-17h T2-T6",
+    pay_at="quay thu phi so 2",
+)
+
+
+def _with_note(status: Status, note: str, *, overdue: bool = False) -> Dossier:
+    base = _dossier(
+        "Cấp phiếu lý lịch tư pháp", "Trung tâm Phục vụ hành chính công, quầy 5", status
+    )
+    due = NOW - dt.timedelta(days=3) if overdue else base.due_at
+    entry = HistoryEntry(NOW - dt.timedelta(days=1), "Phòng Hành chính", status, note)
+    return dataclasses.replace(base, due_at=due, history=(entry,))
+
+
+@pytest.mark.parametrize(
+    ("status", "note", "wanted", "unwanted"),
+    [
+        (
+            Status.SUPPLEMENT_REQUIRED,
+            "Bổ sung bản sao CCCD có chứng thực",
+            ["Can bo sung: Bo sung ban sao CCCD co chung thuc", "Mang giay to den Trung tam"],
+            ["Qua han", "Nhan tai"],
+        ),
+        (
+            Status.AWAITING_PAYMENT,
+            "",
+            ["Can nop phi, le phi tai quay thu phi so 2", "Ho tro: 0293 3878787"],
+            ["Qua han"],
+        ),
+        (
+            Status.RESULT_READY,
+            "",
+            ["Mang giay bien nhan va CCCD den nhan ket qua tai Trung tam Phuc vu"],
+            ["Qua han"],
+        ),
+        (Status.REFUSED, "Không thuộc thẩm quyền", ["khong duoc tiep nhan", "0293"], ["Nhan tai"]),
+        (Status.STOPPED, "Người nộp đề nghị dừng", ["dung xu ly", "0293"], ["Nhan tai"]),
+        (Status.WITHDRAWN, "", ["khong can lam gi them"], ["Nhan tai"]),
+    ],
+)
+def test_each_status_says_what_to_do_next_in_one_sms(
+    status: Status, note: str, wanted: list[str], unwanted: list[str]
+) -> None:
+    composer = Composer(clock=lambda: NOW, guide=GUIDE)
+    text = composer.reply([Found(CODE, _with_note(status, note, overdue=True))])
+    assert count_parts(text) == 1, text
+    for words in wanted:
+        assert words in text
+    for words in unwanted:
+        assert words not in text
+
+
+def test_an_office_words_a_step_its_own_way() -> None:
+    guide = OfficeGuide(steps={Status.RESULT_READY: "Den {place} lay ket qua, goi {hotline}."})
+    guide = dataclasses.replace(guide, hotline="1900 1234")
+    composer = Composer(clock=lambda: NOW, guide=guide)
+    text = composer.reply([Found(CODE, _with_note(Status.RESULT_READY, ""))])
+    assert "Den Trung tam Phuc vu hanh chinh cong, quay 5 lay ket qua, goi 1900 1234." in text
+
+
+def test_a_long_message_without_its_code_is_asked_again() -> None:
+    text = Composer(clock=lambda: NOW).incomplete()
+    assert text.startswith("Tin nhan cua ban den khong day du, vui long gui lai.")
+    assert count_parts(text) == 1

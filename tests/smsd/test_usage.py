@@ -5,14 +5,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import sqlite3
 from pathlib import Path
 
 import pytest
 
-from dossier import ICT
+from dossier import ICT, Language
 from hardware.modem import Incoming
-from smsd import Store, UsageEvent
-from smsd._usage import build_report, render_table
+from smsd import Note, Outcome, Store, UsageEvent
+from smsd._store import read_events
+from smsd._usage import COLUMN_OF, COLUMNS, build_report, render_table
 from smsd.usage_cli import main
 
 
@@ -21,7 +23,11 @@ def answer(store: Store, when: dt.datetime, events: list[UsageEvent]) -> None:
     sender = f"+849123{int(when.timestamp()) % 100000:05d}"
     store.receive(Incoming("00", sender, "HS", when, None), now=when.timestamp())
     (message,) = store.due_messages(now=when.timestamp())
-    store.answer(message, "reply", events, now=when.timestamp())
+    store.answer(message, "reply", events, note=Note.LOOKUP, now=when.timestamp())
+
+
+def on(month: int, day: int, hour: int = 9, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, month, day, hour, minute, tzinfo=ICT)
 
 
 @pytest.fixture
@@ -29,22 +35,18 @@ def database(tmp_path: Path) -> Path:
     path = tmp_path / "smsd.sqlite3"
     store = Store(path)
     # 31 March 23:30 in Vietnam is still March there, though already 16:30 UTC.
-    answer(
-        store, dt.datetime(2026, 3, 31, 23, 30, tzinfo=ICT), [UsageEvent("found", "processing", 40)]
-    )
-    answer(store, dt.datetime(2026, 4, 1, 9, 0, tzinfo=ICT), [
-        UsageEvent("found", "result_ready", 20),
-        UsageEvent("not_found", None, 30),
+    answer(store, on(3, 31, 23, 30), [UsageEvent(Outcome.FOUND, "processing", 40)])
+    answer(store, on(4, 1), [
+        UsageEvent(Outcome.FOUND, "result_ready", 20),
+        UsageEvent(Outcome.NOT_FOUND, None, 30),
     ])  # fmt: skip
-    answer(store, dt.datetime(2026, 4, 2, 9, 0, tzinfo=ICT), [UsageEvent("invalid_code", None, 1)])
-    answer(store, dt.datetime(2026, 4, 3, 9, 0, tzinfo=ICT), [UsageEvent("rejected", None, 9)])
-    answer(store, dt.datetime(2026, 4, 4, 9, 0, tzinfo=ICT), [UsageEvent("help", None, 1)])
-    answer(store, dt.datetime(2026, 4, 5, 9, 0, tzinfo=ICT), [UsageEvent("unknown", None, 1)])
-    answer(store, dt.datetime(2026, 4, 6, 9, 0, tzinfo=ICT), [
-        UsageEvent("last_known", "processing", 600_000),
-    ])  # fmt: skip
-    answer(store, dt.datetime(2026, 4, 7, 9, 0, tzinfo=ICT), [UsageEvent("unavailable", None, 5)])
-    answer(store, dt.datetime(2026, 9, 1, 9, 0, tzinfo=ICT), [UsageEvent("found", "delivered", 8)])
+    answer(store, on(4, 2), [UsageEvent(Outcome.INVALID_CODE, None, 1)])
+    answer(store, on(4, 3), [UsageEvent(Outcome.REJECTED, None, 9)])
+    answer(store, on(4, 4), [UsageEvent(Outcome.HELP, None, 1)])
+    answer(store, on(4, 5), [UsageEvent(Outcome.UNKNOWN, None, 1)])
+    answer(store, on(4, 6), [UsageEvent(Outcome.LAST_KNOWN, "processing", 600_000)])
+    answer(store, on(4, 7), [UsageEvent(Outcome.UNAVAILABLE, None, 5)])
+    answer(store, on(9, 1), [UsageEvent(Outcome.FOUND, "delivered", 8)])
     store.close()
     return path
 
@@ -73,13 +75,13 @@ def test_months_and_columns(database: Path) -> None:
 
 def test_table_in_both_languages(database: Path) -> None:
     report = build_report(Store(database).events(), dt.date(2026, 3, 1), dt.date(2026, 9, 30))
-    vi = render_table(report, "vi")
+    vi = render_table(report, Language.VI)
     assert vi.startswith("Tra cứu hồ sơ qua tin nhắn: số liệu từ 01/03/2026 đến 30/09/2026\n")
     assert "Cộng" in vi and "Đang xử lý: 2" in vi and "Đã trả kết quả: 1" in vi
-    en = render_table(report, "en")
+    en = render_table(report, Language.EN)
     assert "Total" in en and "In progress: 2" in en
     total = next(line for line in en.splitlines() if line.startswith("Total"))
-    assert total.split() == ["Total", "8", "3", "1", "1", "2", "1", "2", "14"]
+    assert total.split() == ["Total", "8", "3", "1", "1", "2", "1", "0", "2", "0", "0", "14"]
 
 
 def test_command(database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -101,3 +103,30 @@ def test_command_says_what_is_missing(tmp_path: Path, capsys: pytest.CaptureFixt
     with pytest.raises(SystemExit):
         main(["--config", str(config), "--from", "31/01/2026"])
     assert "not a date like 2026-01-31" in capsys.readouterr().err
+
+
+def test_every_outcome_is_counted_in_its_own_place() -> None:
+    assert set(COLUMN_OF) == set(Outcome)
+    assert set(COLUMN_OF.values()) <= set(COLUMNS)
+
+
+def test_send_events_and_unknown_outcomes_are_no_lookups(tmp_path: Path) -> None:
+    path = tmp_path / "smsd.sqlite3"
+    store = Store(path)
+    answer(store, on(5, 2), [UsageEvent(Outcome.FOUND, "processing", 10)])
+    store.close()
+    with sqlite3.connect(path) as db:
+        db.executemany(
+            "INSERT INTO events (at, channel, outcome, status, latency_ms)"
+            " VALUES (?, 'sms', ?, NULL, 0)",
+            [
+                ("2026-05-02T02:00:00+00:00", "resent"),
+                ("2026-05-02T02:00:00+00:00", "unsent"),
+                ("2026-05-02T02:00:00+00:00", "fonud"),  # a typo, or a newer release's outcome
+            ],
+        )
+    report = build_report(read_events(sqlite3.connect(path)), on(5, 1).date(), on(5, 31).date())
+    may = report.months["2026-05"].counts
+    assert (may["lookups"], may["found"], may["resent"], may["unsent"]) == (1, 1, 1, 1)
+    assert report.unrecognised == 1
+    assert "Events of an unknown kind (left out): 1" in render_table(report, Language.EN)

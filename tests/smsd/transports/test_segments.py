@@ -8,7 +8,7 @@ import smpplib.gsm
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hardware.modem_sim._pdu import gsm7_text
+from hardware.sms_pdu import gsm7_text
 from smsd.transports import segments
 from smsd.transports._segments import DCS_GSM7, DCS_UCS2, ESM_UDHI, Segment
 

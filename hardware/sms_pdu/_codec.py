@@ -1,10 +1,13 @@
-"""The emulator's own SMS PDU codec (3GPP TS 23.040 and 23.038), written from the standards.
+"""The project's SMS PDU codec (3GPP TS 23.040 and 23.038), written from the standards.
 
-It shares no code with python-gsmmodem-new on purpose: the emulator is the oracle the daemon's
-modem stack is checked against, so a bug in the library's codec must show up as a mismatch
-rather than cancel itself out. It builds what a network delivers (SMS-DELIVER, as a modem
-lists it with ``AT+CMGR``/``AT+CMGL`` or pushes it with ``+CMT``) and reads what a client submits
-(SMS-SUBMIT, as written after ``AT+CMGS``).
+It builds what a network delivers (SMS-DELIVER, as a modem lists it with ``AT+CMGR``/``AT+CMGL``
+or pushes it with ``+CMT``), reads what phones and networks deliver (text, binary data, port
+addressed WAP push and MMS notifications, concatenated parts), and reads what a client submits
+(SMS-SUBMIT, as written after ``AT+CMGS``). It shares no code with python-gsmmodem-new on
+purpose: it reads the library's submits as an independent oracle, and it is checked against
+real phones' PDUs collected from other projects' test suites (``tests/hardware/data``).
+Every length in a PDU is checked against the bytes actually there, so a malformed PDU raises
+:class:`PduError` saying where it breaks instead of reading past a field.
 """
 
 from __future__ import annotations
@@ -135,6 +138,8 @@ def _decode_address(data: bytes, offset: int) -> tuple[str, int]:
     if offset + 2 > len(data):
         raise PduError("address field is cut short")
     length, kind = data[offset], data[offset + 1]
+    if length > 20:
+        raise PduError(f"address of {length} digits is longer than the 20 a PDU allows")
     octets = (length + 1) // 2
     field = data[offset + 2 : offset + 2 + octets]
     if len(field) != octets:
@@ -196,10 +201,30 @@ class Concat:
         return bytes((0x00, 3, self.reference & 0xFF, self.total, self.number))
 
 
-def _parse_header(header: bytes) -> Concat | None:
+@dataclass(frozen=True, slots=True)
+class Ports:
+    """Application port addressing (TS 23.040 9.2.3.24.3/4): the message is for a program on
+    the phone (WAP push on 2948, MMS notifications, vCards), not for a person to read."""
+
+    destination: int
+    source: int
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """The user data header elements this codec understands; others are skipped."""
+
+    concat: Concat | None = None
+    ports: Ports | None = None
+
+
+def _parse_header(header: bytes) -> Header:
     concat = None
+    ports = None
     index = 0
-    while index + 2 <= len(header):
+    while index < len(header):
+        if index + 2 > len(header):
+            raise PduError("user data header ends inside an element")
         iei, length = header[index], header[index + 1]
         body = header[index + 2 : index + 2 + length]
         if len(body) != length:
@@ -208,8 +233,12 @@ def _parse_header(header: bytes) -> Concat | None:
             concat = Concat(body[0], body[1], body[2])
         elif iei == 0x08 and length == 4:
             concat = Concat((body[0] << 8) | body[1], body[2], body[3], wide_reference=True)
+        elif iei == 0x04 and length == 2:
+            ports = Ports(body[0], body[1])
+        elif iei == 0x05 and length == 4:
+            ports = Ports((body[0] << 8) | body[1], (body[2] << 8) | body[3])
         index += 2 + length
-    return concat
+    return Header(concat, ports)
 
 
 def _header_septets(header_octets: int) -> tuple[int, int]:
@@ -239,8 +268,11 @@ def _dcs(alphabet: Alphabet) -> int:
 
 
 def _alphabet(dcs: int) -> Alphabet:
+    """The alphabet a data coding scheme names (TS 23.038 section 4)."""
     group = dcs >> 4
     if group <= 0x07:  # general data coding (with or without automatic deletion)
+        if dcs & 0x20:
+            raise PduError(f"data coding scheme {dcs:02X} says the text is compressed")
         bits = (dcs >> 2) & 0x03
         return {0: Alphabet.GSM7, 1: Alphabet.EIGHT_BIT, 2: Alphabet.UCS2}.get(bits, Alphabet.GSM7)
     if group == 0x0F:
@@ -337,14 +369,21 @@ class Submit:
     tpdu_length: int
 
 
-def decode_submit(pdu_hex: str) -> Submit:
-    """Read an SMS-SUBMIT as written after ``AT+CMGS`` (SMSC field first)."""
+def _octets(pdu_hex: str) -> bytes:
     try:
         data = bytes.fromhex(pdu_hex.strip())
     except ValueError as exc:
         raise PduError("PDU is not hexadecimal") from exc
     if not data:
         raise PduError("PDU is empty")
+    if 1 + data[0] > len(data):
+        raise PduError("PDU ends inside its service centre address")
+    return data
+
+
+def decode_submit(pdu_hex: str) -> Submit:
+    """Read an SMS-SUBMIT as written after ``AT+CMGS`` (SMSC field first)."""
+    data = _octets(pdu_hex)
     offset = 1 + data[0]
     if offset + 2 > len(data):
         raise PduError("PDU ends inside its header")
@@ -362,67 +401,118 @@ def decode_submit(pdu_hex: str) -> Submit:
     offset += {0: 0, 2: 1, 1: 7, 3: 7}[validity_format]
     if offset >= len(data):
         raise PduError("PDU ends before its user data length")
-    length = data[offset]
-    user_data = data[offset + 1 :]
     alphabet = _alphabet(dcs)
-    text, concat = _read_user_data(user_data, length, alphabet, has_header=bool(first & 0x40))
+    body = _read_user_data(data[offset + 1 :], data[offset], alphabet, bool(first & 0x40))
     return Submit(
         destination=destination,
-        text=text,
+        text=body.text,
         alphabet=alphabet,
-        concat=concat,
+        concat=body.header.concat,
         reference=reference,
         status_report=bool(first & 0x20),
         tpdu_length=tpdu_length,
     )
 
 
-def _read_user_data(
-    user_data: bytes, length: int, alphabet: Alphabet, *, has_header: bool
-) -> tuple[str, Concat | None]:
-    concat = None
+@dataclass(frozen=True, slots=True)
+class _Body:
+    text: str
+    data: bytes
+    header: Header
+
+
+def _read_user_data(user_data: bytes, length: int, alphabet: Alphabet, has_header: bool) -> _Body:
+    """The user data as the length says: never a septet or an octet beyond it."""
+    header = Header()
     header_octets = 0
     if has_header:
-        if not user_data:
+        if not user_data or length == 0:
             raise PduError("user data header is missing")
         header_octets = 1 + user_data[0]
-        concat = _parse_header(user_data[1:header_octets])
+        if header_octets > len(user_data):
+            raise PduError("user data header is longer than the user data")
+        header = _parse_header(user_data[1:header_octets])
     if alphabet is Alphabet.GSM7:
         _, skip = _header_septets(header_octets)
-        return gsm7_text(unpack_septets(user_data, length)[skip:]), concat
+        if skip > length:
+            raise PduError("user data length is shorter than its header")
+        septets = unpack_septets(user_data, length)[skip:]
+        return _Body(gsm7_text(septets), bytes(septets), header)
+    if header_octets > length:
+        raise PduError("user data length is shorter than its header")
     body = user_data[header_octets:length]
     if len(body) != length - header_octets:
         raise PduError("user data is shorter than its length says")
     if alphabet is Alphabet.UCS2:
         if len(body) % 2:
             raise PduError("UCS2 user data has an odd number of octets")
-        return body.decode("utf-16-be", errors="surrogatepass"), concat
-    return body.decode("latin-1"), concat
+        return _Body(body.decode("utf-16-be", errors="surrogatepass"), body, header)
+    return _Body(body.decode("latin-1"), body, header)
 
 
 @dataclass(frozen=True, slots=True)
 class Deliver:
-    """An SMS-DELIVER read back, for checking the emulator against itself."""
+    """An SMS-DELIVER as a phone or the network sent it.
 
+    ``data`` holds the user data octets after the header (the septet codes for GSM-7), for
+    messages that are ``binary``: 8-bit data, or addressed to an application ``ports``.
+    ``timestamp`` is None when the service centre's time stamp is not a time.
+    """
+
+    smsc: str
     sender: str
     text: str
-    timestamp: dt.datetime
+    timestamp: dt.datetime | None
     alphabet: Alphabet
     concat: Concat | None
+    ports: Ports | None = None
+    data: bytes = b""
+    protocol_id: int = 0
+    dcs: int = 0
+
+    @property
+    def binary(self) -> bool:
+        """For a program on the phone, not for a person to read."""
+        return self.alphabet is Alphabet.EIGHT_BIT or self.ports is not None
+
+
+def _decode_smsc(data: bytes) -> str:
+    length = data[0]
+    if length < 2:
+        return ""
+    kind, digits = data[1], _digits(data[2 : 1 + length], 2 * (length - 1)).rstrip("F")
+    return "+" + digits if kind & 0x70 == 0x10 else digits
 
 
 def decode_deliver(pdu_hex: str) -> Deliver:
-    data = bytes.fromhex(pdu_hex)
+    """Read an SMS-DELIVER (SMSC field first); :class:`PduError` says where a bad one breaks."""
+    data = _octets(pdu_hex)
     offset = 1 + data[0]
+    if offset >= len(data):
+        raise PduError("PDU ends before its first octet")
     first = data[offset]
     if first & 0x03 != 0x00:
-        raise PduError(f"first octet {first:02X} is not an SMS-DELIVER")
+        kind = {1: "an SMS-SUBMIT", 2: "an SMS-STATUS-REPORT"}.get(first & 0x03, "reserved")
+        raise PduError(f"first octet {first:02X} is not an SMS-DELIVER but {kind}")
     sender, offset = _decode_address(data, offset + 1)
-    dcs = data[offset + 1]
-    timestamp = decode_timestamp(data[offset + 2 : offset + 9])
-    length = data[offset + 9]
+    if offset + 10 > len(data):
+        raise PduError("PDU ends before its user data")
+    protocol_id, dcs = data[offset], data[offset + 1]
+    try:
+        timestamp: dt.datetime | None = decode_timestamp(data[offset + 2 : offset + 9])
+    except PduError:
+        timestamp = None
     alphabet = _alphabet(dcs)
-    text, concat = _read_user_data(
-        data[offset + 10 :], length, alphabet, has_header=bool(first & 0x40)
+    body = _read_user_data(data[offset + 10 :], data[offset + 9], alphabet, bool(first & 0x40))
+    return Deliver(
+        smsc=_decode_smsc(data),
+        sender=sender,
+        text=body.text,
+        timestamp=timestamp,
+        alphabet=alphabet,
+        concat=body.header.concat,
+        ports=body.header.ports,
+        data=body.data,
+        protocol_id=protocol_id,
+        dcs=dcs,
     )
-    return Deliver(sender, text, timestamp, alphabet, concat)
