@@ -53,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
         "--lang", type=Language, choices=list(Language), default=Language.VI, help="table language"
     )
     parser.add_argument("--csv", action="store_true", help="print CSV for a spreadsheet")
+    parser.add_argument(
+        "--by-route",
+        action="store_true",
+        help="CSV: one row per month, transport and SIM (the table splits them by itself)",
+    )
     args = parser.parse_args(argv)
     try:
         database = load_config(args.config).smsd.database
@@ -70,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     report = build_report(rows, args.start, args.end)
     if args.csv:
-        csv.writer(sys.stdout).writerows(render_csv_rows(report))
+        csv.writer(sys.stdout).writerows(render_csv_rows(report, by_route=args.by_route))
     else:
         sys.stdout.write(render_table(report, args.lang))
     return 0

@@ -24,14 +24,24 @@ import http.server
 import logging
 import threading
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
-from hardware.modem import Incoming
-from smsd.transports._base import BINARY, LinkState, Receipt, Received, SendJournal, Sent
+from hardware.modem import Incoming, SendJournal
+from smsd.transports._base import (
+    Inbox,
+    Receipt,
+    Received,
+    Route,
+    RouteState,
+    Sent,
+    SimUsage,
+    Submission,
+    TransportKind,
+)
 from smsd.transports._errors import SubmitRefused, TransportUnavailable
 from smsd.transports._segments import DCS_UCS2, encode_text
 
@@ -65,20 +75,15 @@ class KannelSettings:
 class KannelTransport:
     """The daemon's side of Kannel; see the module docstring."""
 
-    def __init__(
-        self,
-        settings: KannelSettings,
-        *,
-        on_message: Callable[[Received], None],
-        on_receipt: Callable[[Receipt], None] | None = None,
-        on_state: Callable[[LinkState, str], None] | None = None,
-    ) -> None:
+    kind = TransportKind.KANNEL
+
+    def __init__(self, settings: KannelSettings, inbox: Inbox) -> None:
         self.settings = settings
-        self._on_message = on_message
-        self._on_receipt = on_receipt
-        self._on_state = on_state
-        self.state = LinkState.STARTING
+        self._inbox = inbox
+        self.state = RouteState.STARTING
+        self.ready = threading.Event()
         self.finished = threading.Event()
+        self.failure: str | None = None
         self._server = _Server(settings.listen, _Handler, self)
         self.address: tuple[str, int] = self._server.server_address[:2]  # type: ignore[assignment]
         self._http = requests.Session()
@@ -94,44 +99,43 @@ class KannelTransport:
         host, port = self.address
         return f"http://{host}:{port}"
 
-    def start(self) -> KannelTransport:
+    def start(self) -> None:
         self._thread.start()
-        self.state = LinkState.READY
-        if self._on_state is not None:
-            self._on_state(LinkState.READY, f"listening for Kannel on {self.base_url}")
-        return self
+        self._set_state(RouteState.READY, f"listening for Kannel on {self.base_url}")
 
     def stop(self, timeout: float = 10.0) -> None:
         self._server.shutdown()
         self._server.server_close()
         self._senders.shutdown(wait=True, cancel_futures=True)
         self._http.close()
-        self.state = LinkState.STOPPED
-        self.finished.set()
+        self._set_state(RouteState.STOPPED, "stopped")
 
-    def send(
-        self,
-        number: str,
-        text: str,
-        *,
-        reference: int = 0,
-        first_part: int = 1,
-        journal: SendJournal,
-        via: str | None = None,
-        reply_id: int | None = None,
-    ) -> concurrent.futures.Future[Sent]:
-        """Queue one ``sendsms``; ``via`` is the Kannel SMSC id to send through."""
-        return self._senders.submit(self._sendsms, number, text, journal, via, reply_id)
+    def _set_state(self, state: RouteState, detail: str) -> None:
+        self.state = state
+        if state is RouteState.READY:
+            self.ready.set()
+        self._inbox.route_changed("kannel", state, detail)
+
+    def routes(self) -> list[Route]:
+        return [Route("kannel", self.state, f"Kannel's sendsms at {self.settings.sendsms_url}")]
+
+    def route_for(self, submission: Submission, usage: Mapping[str, SimUsage]) -> str | None:
+        """The Kannel SMSC that received the message (Kannel queues while it is down), or
+        "" for Kannel's own choice."""
+        return submission.via if self.state is RouteState.READY else None
+
+    def send(self, submission: Submission, journal: SendJournal) -> concurrent.futures.Future[Sent]:
+        """Queue one ``sendsms`` through the Kannel SMSC ``submission.route`` ("": any)."""
+        return self._senders.submit(self._sendsms, submission, journal)
 
     # -- sending (worker threads) ------------------------------------------------------------
 
-    def _sendsms(
-        self, number: str, text: str, journal: SendJournal, via: str | None, reply_id: int | None
-    ) -> Sent:
+    def _sendsms(self, submission: Submission, journal: SendJournal) -> Sent:
+        text = submission.text
         params = {
             "username": self.settings.username,
             "password": self.settings.password,
-            "to": number,
+            "to": submission.number,
             "text": text,
             "charset": "utf-8",
         }
@@ -139,12 +143,13 @@ class KannelTransport:
             params["coding"] = "2"
         if self.settings.sender:
             params["from"] = self.settings.sender
-        if via:
-            params["smsc"] = via
-        reference = f"kannel:{reply_id}" if reply_id is not None else ""
-        if reply_id is not None:
+        if submission.route:
+            params["smsc"] = submission.route
+        reference = f"kannel:{submission.key}" if submission.key else ""
+        if submission.key:
             params["dlr-mask"] = str(DLR_MASK)
-            params["dlr-url"] = f"{self.base_url}{DLR_PATH}?reply={reply_id}&{DLR_QUERY}"
+            query = urllib.parse.urlencode({"reply": submission.key})
+            params["dlr-url"] = f"{self.base_url}{DLR_PATH}?{query}&{DLR_QUERY}"
         journal.sending(1, 1)
         try:
             answer = self._http.get(
@@ -180,7 +185,7 @@ class KannelTransport:
             return 400
         received = Received(_incoming(query), via=query.get("smsc", ""), key=key)
         try:
-            self._on_message(received)
+            self._inbox.received(received)
         except Exception:
             log.exception("kannel: a received message could not be stored; Kannel will retry")
             return 503
@@ -195,12 +200,11 @@ class KannelTransport:
         if kind not in (_DLR_DELIVERED, _DLR_FAILED, _DLR_SMSC_REJECTED) or not reply:
             return 200  # queued and SMSC acknowledgements change nothing for the citizen
         state = {_DLR_DELIVERED: "DELIVRD", _DLR_FAILED: "UNDELIV"}.get(kind, "REJECTD")
-        if self._on_receipt is not None:
-            try:
-                self._on_receipt(Receipt(f"kannel:{reply}", kind == _DLR_DELIVERED, state))
-            except Exception:
-                log.exception("kannel: a delivery report could not be stored")
-                return 503
+        try:
+            self._inbox.receipt(Receipt(f"kannel:{reply}", kind == _DLR_DELIVERED, state))
+        except Exception:
+            log.exception("kannel: a delivery report could not be stored")
+            return 503
         return 200
 
 
@@ -216,7 +220,7 @@ def _incoming(query: dict[str, str]) -> Incoming:
     raw = "kannel:" + data.hex()
     coding = query.get("coding", "0")
     if coding == "1" or query.get("udh"):
-        return Incoming(raw, sender, "", None, error=BINARY)
+        return Incoming(raw, sender, "", None, binary=True)
     charset = query.get("charset", "") or ("UTF-16BE" if coding == "2" else "UTF-8")
     try:
         text = data.decode(charset, "surrogatepass")

@@ -5,14 +5,16 @@ everything on it: bind, read, submit, ``enquire_link``, reconnect. Other threads
 sends and wake it through a socket pair.
 
 Receiving: each ``deliver_sm`` is decoded (GSM-7, Latin-1, UCS2 or binary; a user data
-header or SAR parameters make it one part of a long message) and handed to ``on_message``,
-which stores it durably before it returns; smpplib answers ``deliver_sm_resp`` only after
-that. If storing fails the answer is ``ESME_RX_T_APPN`` and the SMSC delivers it again
-later; if the daemon dies before answering, the SMSC delivers it again after the next bind.
-Once the response has gone out, ``on_acknowledged`` hears of it, so that the store can tell
-a redelivery (never acknowledged) from a citizen sending the same text again. Delivery
-receipts are matched by the ``message_id`` the SMSC gave each part and handed to
-``on_receipt``.
+header or SAR parameters make it one part of a long message) and handed to the inbox, which
+keeps it durably before it returns; smpplib answers ``deliver_sm_resp`` only after that. If
+keeping it fails the answer is ``ESME_RX_T_APPN`` and the SMSC delivers it again later; if
+the daemon dies before answering, the SMSC delivers it again after the next bind. Once the
+response has gone out the inbox hears of it (:meth:`Inbox.acknowledged`), so that the store
+can tell a re-delivery (never acknowledged) from a citizen sending the same text again; when
+the link breaks, the acknowledgements of its last seconds are put in doubt
+(:meth:`Inbox.acknowledgements_in_doubt`: the SMSC may not have read them and may deliver
+those messages again). Delivery receipts are matched by the ``message_id`` the SMSC gave
+each part.
 
 Sending: parts of one message go one after another (each ``submit_sm`` journalled before
 it leaves and its ``submit_sm_resp`` journalled the moment it is read), several messages
@@ -32,7 +34,7 @@ import select
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,9 +42,19 @@ import smpplib.client
 import smpplib.consts
 import smpplib.exceptions
 
-from hardware.modem import Incoming, PartInfo
+from hardware.modem import Incoming, PartInfo, SendJournal
 from hardware.sms_pdu import gsm7_text
-from smsd.transports._base import BINARY, LinkState, Receipt, Received, SendJournal, Sent
+from smsd.transports._base import (
+    Inbox,
+    Receipt,
+    Received,
+    Route,
+    RouteState,
+    Sent,
+    SimUsage,
+    Submission,
+    TransportKind,
+)
 from smsd.transports._errors import SubmitRefused, TransportUnavailable
 from smsd.transports._segments import Segment, segments
 
@@ -50,6 +62,9 @@ log = logging.getLogger(__name__)
 
 THROTTLE_PAUSE = 1.0
 """Seconds without submitting after ``ESME_RTHROTTLED`` (the SMSC asks us to slow down)."""
+ACK_DOUBT = 2.0
+"""Seconds of ``deliver_sm_resp`` before the last PDU read from a link that then broke (or
+before a crash) that the SMSC may never have read."""
 
 _ESM_UDHI = 0x40
 _ESM_TYPE = 0x3C
@@ -120,27 +135,22 @@ class _LinkLost(Exception):
 class SmppLink:
     """One bound SMPP transceiver; see the module docstring for the guarantees."""
 
-    def __init__(
-        self,
-        settings: SmppSettings,
-        *,
-        on_message: Callable[[Received], None],
-        on_acknowledged: Callable[[Received], None] | None = None,
-        on_receipt: Callable[[Receipt], None] | None = None,
-        on_state: Callable[[LinkState, str], None] | None = None,
-    ) -> None:
+    kind = TransportKind.SMPP
+
+    def __init__(self, settings: SmppSettings, inbox: Inbox) -> None:
         self.settings = settings
-        self._on_message = on_message
-        self._on_acknowledged = on_acknowledged
-        self._on_receipt = on_receipt
-        self._on_state = on_state
-        self.state = LinkState.STARTING
+        self._inbox = inbox
+        self.state = RouteState.STARTING
+        self.ready = threading.Event()
+        """Set at the first bind."""
         self.finished = threading.Event()
+        self.failure: str | None = None
         self._lock = threading.Lock()
         self._queue: collections.deque[_Send] = collections.deque()
         self._ready: collections.deque[_Send] = collections.deque()
         self._in_flight: dict[int, _InFlight] = {}
-        self._acked: list[Received] = []
+        self._acked: list[object] = []
+        self._last_read = time.time()
         self._stopping = threading.Event()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -153,9 +163,13 @@ class SmppLink:
 
     # -- the interface for the daemon ---------------------------------------------------------
 
-    def start(self) -> SmppLink:
+    @property
+    def route_name(self) -> str:
+        """Replies leave from the short code of the contract."""
+        return self.settings.source_addr
+
+    def start(self) -> None:
         self._thread.start()
-        return self
 
     def stop(self, timeout: float = 10.0) -> None:
         """Wait up to ``timeout`` for parts in flight, unbind, close; queued sends are
@@ -165,22 +179,27 @@ class SmppLink:
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout + 5)
 
-    def send(
-        self,
-        number: str,
-        text: str,
-        *,
-        reference: int = 0,
-        first_part: int = 1,
-        journal: SendJournal,
-    ) -> concurrent.futures.Future[Sent]:
+    def routes(self) -> list[Route]:
+        where = f"{self.settings.host}:{self.settings.port}"
+        return [Route(self.route_name, self.state, f"SMPP link to {where} {self.state}")]
+
+    def route_for(self, submission: Submission, usage: Mapping[str, SimUsage]) -> str | None:
+        return self.route_name if self.state is RouteState.READY else None
+
+    def send(self, submission: Submission, journal: SendJournal) -> concurrent.futures.Future[Sent]:
         """Queue a message; the future ends with the SMSC's ids or a ``TransportError``.
 
-        ``reference`` is the concatenation reference of a long text, kept by the caller so
-        that a message resumed at ``first_part`` carries the same one.
+        The submission's ``reference`` is the concatenation reference of a long text, kept by
+        the daemon so that a message resumed at ``first_part`` carries the same one.
         """
         future: concurrent.futures.Future[Sent] = concurrent.futures.Future()
-        item = _Send(number, segments(text, reference), first_part, journal, future)
+        item = _Send(
+            submission.number,
+            segments(submission.text, submission.reference),
+            submission.first_part,
+            journal,
+            future,
+        )
         with self._lock:
             self._queue.append(item)
         self._wake()
@@ -192,13 +211,14 @@ class SmppLink:
         with contextlib.suppress(BlockingIOError, OSError):
             self._wake_w.send(b"!")
 
-    def _set_state(self, state: LinkState, detail: str) -> None:
+    def _set_state(self, state: RouteState, detail: str) -> None:
         self.state = state
-        if self._on_state is not None:
-            try:
-                self._on_state(state, detail)
-            except Exception:
-                log.exception("smpp: state callback failed")
+        if state is RouteState.READY:
+            self.ready.set()
+        try:
+            self._inbox.route_changed(self.route_name, state, detail)
+        except Exception:
+            log.exception("smpp: state callback failed")
 
     def _run(self) -> None:
         delay = self.settings.reconnect_min
@@ -208,7 +228,7 @@ class SmppLink:
                 try:
                     self._connect()
                     delay = self.settings.reconnect_min
-                    self._set_state(LinkState.READY, f"bound to {where}")
+                    self._set_state(RouteState.READY, f"bound to {where}")
                     log.info("smpp: bound as a transceiver to %s", where)
                     self._serve()
                 except (_LinkLost, smpplib.exceptions.ConnectionError, OSError) as exc:
@@ -221,17 +241,18 @@ class SmppLink:
                     return
                 if self._stopping.is_set():
                     return
-                self._set_state(LinkState.RECONNECTING, f"reconnecting to {where} in {delay:g} s")
+                self._set_state(RouteState.DOWN, f"reconnecting to {where} in {delay:g} s")
                 self._stopping.wait(delay)
                 delay = min(delay * 2, self.settings.reconnect_max)
         except Exception as exc:
             log.exception("smpp: link thread failed")
             self._lost(f"unexpected failure: {exc}")
-            self._set_state(LinkState.DEAD, str(exc))
+            self.failure = f"the SMPP link failed: {exc}"
+            self._set_state(RouteState.DOWN, str(exc))
         finally:
             self._cancel_queued()
-            if self.state is not LinkState.DEAD:
-                self._set_state(LinkState.STOPPED, "stopped")
+            if self.failure is None:
+                self._set_state(RouteState.STOPPED, "stopped")
             self._wake_r.close()
             self._wake_w.close()
             self.finished.set()
@@ -291,6 +312,7 @@ class SmppLink:
                 except TimeoutError as exc:
                     raise _LinkLost("a PDU arrived only in part") from exc
                 self._last_io = time.monotonic()
+                self._last_read = time.time()
                 self._report_acknowledged()
 
     def _draining(self) -> bool:
@@ -433,10 +455,15 @@ class SmppLink:
 
     def _lost(self, reason: str) -> None:
         """The link is gone: parts in flight may have left; sends waiting for their next
-        part did not."""
+        part did not; the last acknowledgements may not have arrived."""
+        client, self._client = self._client, None
         if reason != "stopping":
             log.warning("smpp: %s", reason)
-        client, self._client = self._client, None
+            if client is not None:
+                try:
+                    self._inbox.acknowledgements_in_doubt(self._last_read - ACK_DOUBT)
+                except Exception:
+                    log.exception("smpp: could not put the last acknowledgements in doubt")
         if client is not None:
             with contextlib.suppress(Exception):
                 client.disconnect()
@@ -473,24 +500,25 @@ class SmppLink:
         try:
             if int(pdu.esm_class) & _ESM_TYPE in _ESM_RECEIPT_TYPES:
                 receipt = _receipt(pdu)
-                if receipt is not None and self._on_receipt is not None:
-                    self._on_receipt(receipt)
+                if receipt is not None:
+                    self._inbox.receipt(receipt)
                 return _ROK
-            received = Received(_incoming(pdu), via=_text(pdu.destination_addr))
-            self._on_message(received)
+            received = Received(
+                _incoming(pdu), via=_text(pdu.destination_addr), acknowledged_later=True
+            )
+            token = self._inbox.received(received)
         except Exception:
             log.exception("smpp: a received message could not be stored; the SMSC will retry")
             return _TEMPORARY_APP_ERROR
-        self._acked.append(received)
+        self._acked.append(token)
         return _ROK
 
     def _report_acknowledged(self) -> None:
+        """After a read: the responses to what it delivered went out; note them."""
         acked, self._acked = self._acked, []
-        if self._on_acknowledged is None:
-            return
-        for received in acked:
+        for token in acked:
             try:
-                self._on_acknowledged(received)
+                self._inbox.acknowledged(token)
             except Exception:
                 log.exception("smpp: could not note an acknowledged message")
 
@@ -573,7 +601,7 @@ def _incoming(pdu: Any) -> Incoming:
         )
     coding = _coding(int(pdu.data_coding or 0))
     if coding == "binary" or port:
-        return Incoming(raw, sender, "", None, error=BINARY)
+        return Incoming(raw, sender, "", None, binary=True)
     try:
         if coding == "gsm7":
             text = gsm7_text([octet & 0x7F for octet in data])

@@ -17,8 +17,16 @@ import pytest
 
 from hardware.modem_sim import ModemEmulator
 from provision._kannel import AtModem
-from smsd.transports import Receipt, Received
-from smsd.transports.kannel import KannelSettings, KannelTransport
+from smsd.transports import (
+    KannelSettings,
+    KannelTransport,
+    Receipt,
+    Received,
+    RouteState,
+    Sent,
+    Submission,
+    SubmitRefused,
+)
 from tests.smsd.kannel_harness import FAKESMSC, Kannel, free_port
 
 pytestmark = pytest.mark.skipif(
@@ -43,10 +51,10 @@ def wait_for(condition: Callable[[], bool], timeout: float = TIMEOUT) -> bool:
 
 
 class Endpoint:
-    """The daemon's side: a transport whose store is a queue that can be made to fail."""
+    """The daemon's side: a transport whose inbox is a queue that can be made to fail."""
 
     def __init__(self, port: int, kannel: Kannel) -> None:
-        self.received: queue.Queue[Received] = queue.Queue()
+        self.messages: queue.Queue[Received] = queue.Queue()
         self.receipts: queue.Queue[Receipt] = queue.Queue()
         self.failures = 0
         self.calls = 0
@@ -59,17 +67,37 @@ class Endpoint:
                 password=kannel.layout.password,
                 sender="8077",
             ),
-            on_message=self._store,
-            on_receipt=self.receipts.put,
+            self,
         )
 
-    def _store(self, received: Received) -> None:
+    def send(
+        self, number: str, text: str, journal: Journal, *, via: str = "", key: str = ""
+    ) -> Sent:
+        submission = Submission(number, text, route=via, via=via, key=key)
+        return self.transport.send(submission, journal).result(TIMEOUT)
+
+    # -- the inbox ---------------------------------------------------------------------------
+
+    def received(self, received: Received) -> object:
         with self._lock:
             self.calls += 1
             if self.failures > 0:
                 self.failures -= 1
                 raise OSError("database is locked")
-        self.received.put(received)
+        self.messages.put(received)
+        return received
+
+    def acknowledged(self, token: object) -> None:
+        pass
+
+    def acknowledgements_in_doubt(self, since: float) -> None:
+        pass
+
+    def receipt(self, receipt: Receipt) -> None:
+        self.receipts.put(receipt)
+
+    def route_changed(self, route: str, state: RouteState, detail: str) -> None:
+        pass
 
 
 @pytest.fixture(scope="module")
@@ -108,16 +136,14 @@ def test_an_sms_reaches_the_daemon_and_the_reply_the_phone_in_ucs2(
 ) -> None:
     kannel, endpoint = rig
     with kannel.phone("+84912345678 8077 text HS 000.00.20.H30-240115-0001") as phone:
-        received = endpoint.received.get(timeout=TIMEOUT)
+        received = endpoint.messages.get(timeout=TIMEOUT)
         assert received.incoming.sender == "+84912345678"
         assert received.incoming.text == "HS 000.00.20.H30-240115-0001"
         assert received.via == "fake"
         assert received.key
         journal = Journal()
         text = "Hồ sơ 000.00.20.H30-240115-0001: đang xử lý, hẹn trả 20/01/2026"
-        endpoint.transport.send(
-            "+84912345678", text, journal=journal, via=received.via, reply_id=41
-        ).result(TIMEOUT)
+        endpoint.send("+84912345678", text, journal, via=received.via, key="41")
         (sms,) = phone.wait(1, TIMEOUT)
         assert sms.kind == "ucs-2"
         assert sms.text == text
@@ -130,10 +156,8 @@ def test_an_sms_reaches_the_daemon_and_the_reply_the_phone_in_ucs2(
 def test_a_gsm7_reply_goes_as_text(rig: tuple[Kannel, Endpoint]) -> None:
     kannel, endpoint = rig
     with kannel.phone("+84912345679 8077 text HD") as phone:
-        received = endpoint.received.get(timeout=TIMEOUT)
-        endpoint.transport.send(
-            received.incoming.sender, "Nhan tin: HS <ma ho so>", journal=Journal(), via="fake"
-        ).result(TIMEOUT)
+        received = endpoint.messages.get(timeout=TIMEOUT)
+        endpoint.send(received.incoming.sender, "Nhan tin: HS <ma ho so>", Journal(), via="fake")
         (sms,) = phone.wait(1, TIMEOUT)
         assert (sms.kind, sms.text) == ("text", "Nhan tin: HS <ma ho so>")
 
@@ -148,14 +172,12 @@ def test_a_failing_store_makes_kannel_ask_again_and_never_text_the_citizen(
     endpoint.failures = 2
     calls = endpoint.calls
     with kannel.phone("+84912345670 8077 text HS 38.98.H29-210519-0013") as phone:
-        received = endpoint.received.get(timeout=TIMEOUT)
+        received = endpoint.messages.get(timeout=TIMEOUT)
         assert endpoint.calls - calls == 3
-        endpoint.transport.send(
-            received.incoming.sender, "Ho so 38.98.H29-210519-0013: Da xong", journal=Journal()
-        ).result(TIMEOUT)
+        endpoint.send(received.incoming.sender, "Ho so 38.98.H29-210519-0013: Da xong", Journal())
         sms = phone.wait(1, TIMEOUT)
         assert [s.text for s in sms] == ["Ho so 38.98.H29-210519-0013: Da xong"]
-    assert endpoint.received.empty()
+    assert endpoint.messages.empty()
     assert "Could not fetch" not in kannel.logs()
 
 
@@ -177,15 +199,13 @@ def test_a_daemon_that_is_down_gets_the_message_when_it_is_back() -> None:
                 endpoint = Endpoint(port, kannel)
                 endpoint.transport.start()
                 try:
-                    received = endpoint.received.get(timeout=TIMEOUT)
+                    received = endpoint.messages.get(timeout=TIMEOUT)
                     assert received.incoming.text == "HS 000.00.20.H30-240115-0001"
-                    endpoint.transport.send(
-                        received.incoming.sender, "Ho so: dang xu ly", journal=Journal()
-                    ).result(TIMEOUT)
+                    endpoint.send(received.incoming.sender, "Ho so: dang xu ly", Journal())
                     assert [s.text for s in phone.wait(1, TIMEOUT)] == ["Ho so: dang xu ly"]
                 finally:
                     endpoint.transport.stop()
-            assert endpoint.received.empty()
+            assert endpoint.messages.empty()
         finally:
             kannel.stop()
 
@@ -193,7 +213,7 @@ def test_a_daemon_that_is_down_gets_the_message_when_it_is_back() -> None:
 def test_sendsms_refusing_the_credentials_is_a_refusal_for_good(
     rig: tuple[Kannel, Endpoint],
 ) -> None:
-    kannel, _ = rig
+    kannel, endpoint = rig
     wrong = KannelTransport(
         KannelSettings(
             listen=("127.0.0.1", 0),
@@ -201,12 +221,13 @@ def test_sendsms_refusing_the_credentials_is_a_refusal_for_good(
             username="onestop",
             password="wrong",
         ),
-        on_message=lambda _received: None,
-    ).start()
+        endpoint,
+    )
+    wrong.start()
     try:
         journal = Journal()
-        with pytest.raises(Exception, match="403"):
-            wrong.send("+84912345678", "x", journal=journal).result(TIMEOUT)
+        with pytest.raises(SubmitRefused, match="403"):
+            wrong.send(Submission("+84912345678", "x"), journal).result(TIMEOUT)
         assert journal.entries == [("sending", 1), ("refused", 1, False)]
     finally:
         wrong.stop()
@@ -233,14 +254,12 @@ def test_kannels_at_driver_on_two_emulated_modems_replies_from_the_sim_texted() 
             second.deliver("+84912345602", "HS 38.98.H29-210519-0013")
             got = {}
             for _ in range(2):
-                received = endpoint.received.get(timeout=TIMEOUT)
+                received = endpoint.messages.get(timeout=TIMEOUT)
                 got[received.incoming.sender] = received
             assert got["+84912345601"].via == "sim1"
             assert got["+84912345602"].via == "sim2"
             for number, received in got.items():
-                endpoint.transport.send(
-                    number, f"Tra loi {number}", journal=Journal(), via=received.via
-                ).result(TIMEOUT)
+                endpoint.send(number, f"Tra loi {number}", Journal(), via=received.via)
             (to_first,) = first.wait_replies(1, TIMEOUT)
             (to_second,) = second.wait_replies(1, TIMEOUT)
             assert (to_first.destination, to_first.text) == (
