@@ -62,9 +62,11 @@ log = logging.getLogger(__name__)
 
 THROTTLE_PAUSE = 1.0
 """Seconds without submitting after ``ESME_RTHROTTLED`` (the SMSC asks us to slow down)."""
-ACK_DOUBT = 2.0
+ACK_DOUBT = 10.0
 """Seconds of ``deliver_sm_resp`` before the last PDU read from a link that then broke (or
-before a crash) that the SMSC may never have read."""
+before the last acknowledgement of a run that crashed) that the SMSC may never have read.
+Generous: putting a message in doubt costs only this, that the citizen's own identical
+message, if one comes, is taken for the SMSC's re-delivery of it once."""
 
 _ESM_UDHI = 0x40
 _ESM_TYPE = 0x3C

@@ -3,6 +3,7 @@ the demo status API over HTTP on 127.0.0.1."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import signal
@@ -46,14 +47,7 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
 def fast_config(api_url: str, port: str, database: Path, **smsd: Any) -> Config:
     """The defaults, with the patience of a test."""
     return Config(
-        backend=BackendSection(
-            url=api_url,
-            retries=0,
-            connect_timeout=0.5,
-            read_timeout=2.0,
-            total_timeout=3.0,
-            cache_ttl=0.0,
-        ),
+        backend=backend(api_url),
         modem=ModemSection(port=port, command_timeout=2.0, send_timeout=10.0),
         smsd=dataclasses.replace(
             SmsdSection(
@@ -62,6 +56,34 @@ def fast_config(api_url: str, port: str, database: Path, **smsd: Any) -> Config:
             **smsd,
         ),
     )
+
+
+def backend(api_url: str) -> BackendSection:
+    """The status API with the patience of a test."""
+    return BackendSection(
+        url=api_url,
+        retries=0,
+        connect_timeout=0.5,
+        read_timeout=2.0,
+        total_timeout=3.0,
+        cache_ttl=0.0,
+    )
+
+
+@contextlib.contextmanager
+def running(config: Config) -> Iterator[SmsDaemon]:
+    """A daemon on ``config``'s transport in a thread, ready; stopped cleanly at the end."""
+    daemon = SmsDaemon(config)
+    codes: list[int] = []
+    thread = threading.Thread(target=lambda: codes.append(daemon.run()), name="smsd-under-test")
+    thread.start()
+    try:
+        assert daemon.ready.wait(15), "the daemon did not become ready"
+        yield daemon
+    finally:
+        daemon.request_stop()
+        thread.join(60)
+    assert codes == [0]
 
 
 class SmsService:
