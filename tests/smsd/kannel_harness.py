@@ -23,6 +23,7 @@ from provision._kannel import FakeSmsc, KannelLayout, Smsc, render
 
 FAKESMSC = Path("/usr/lib/kannel/test/fakesmsc")
 _GOT = re.compile(r"Got message \d+: <(\S+) (\S+) (\S+) ?(.*)>")
+_UDH = re.compile(r"(\S+) data (\S*)")
 
 
 def free_port() -> int:
@@ -160,12 +161,32 @@ class Phone:
 
     def _read(self) -> None:
         assert self._process.stdout is not None
+        partial: dict[tuple[str, str, int, int], dict[int, bytes]] = {}
         for raw in self._process.stdout:
             line = raw.decode("utf-8", "replace")
             match = _GOT.search(line)
-            if match:
-                sender, recipient, kind, data = match.groups()
+            if not match:
+                continue
+            sender, recipient, kind, data = match.groups()
+            udh = _UDH.fullmatch(data) if kind == "udh" else None
+            if udh is None:
                 self.received.put(PhoneSms(sender, recipient, kind, _decode(kind, data)))
+                continue
+            # One part of a concatenated SMS (Kannel split a long reply): join them, the way a
+            # phone does, by the reference, count and number of the header (IEI 0). fakesmsc
+            # does not print a part's coding; the long replies these tests send are UCS2.
+            header = _octets(udh.group(1))
+            reference, total, number = header[3], header[4], header[5]
+            parts = partial.setdefault((sender, recipient, reference, total), {})
+            parts[number] = _octets(udh.group(2))
+            if len(parts) == total:
+                del partial[sender, recipient, reference, total]
+                joined = b"".join(parts[n] for n in sorted(parts))
+                self.received.put(
+                    PhoneSms(
+                        sender, recipient, "ucs-2 parts", joined.decode("utf-16-be", "replace")
+                    )
+                )
 
     def wait(self, count: int, timeout: float = 30.0) -> list[PhoneSms]:
         got: list[PhoneSms] = []
@@ -191,9 +212,13 @@ class Phone:
             self._process.stdout.close()
 
 
+def _octets(data: str) -> bytes:
+    return urllib.parse.unquote_to_bytes(data.replace("+", "%20"))
+
+
 def _decode(kind: str, data: str) -> str:
     """fakesmsc's rendering of a delivered message back into text."""
-    octets = urllib.parse.unquote_to_bytes(data.replace("+", "%20"))
+    octets = _octets(data)
     if kind == "ucs-2":
         return octets.decode("utf-16-be", "replace")
     return octets.decode("utf-8" if kind == "text" else "latin-1", "replace")

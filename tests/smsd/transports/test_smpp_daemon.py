@@ -46,7 +46,9 @@ def rows(database: Path, sql: str) -> list[tuple[Any, ...]]:
 def settled(daemon: SmsDaemon) -> bool:
     """Nothing left to answer or to send."""
     counts = daemon.store.counts()
-    return not any(counts.get(key) for key in ("messages_new", "replies_pending", "replies_sending"))
+    return not any(
+        counts.get(key) for key in ("messages_new", "replies_pending", "replies_sending")
+    )
 
 
 @pytest.fixture
@@ -56,9 +58,7 @@ def smsc() -> Iterator[SmscSimulator]:
 
 
 @pytest.fixture
-def daemon(
-    smsc: SmscSimulator, demo_api: DemoStatusServer, tmp_path: Path
-) -> Iterator[SmsDaemon]:
+def daemon(smsc: SmscSimulator, demo_api: DemoStatusServer, tmp_path: Path) -> Iterator[SmsDaemon]:
     with running(smpp_config(smsc, demo_api.url, tmp_path / "smsd.sqlite3")) as daemon:
         yield daemon
 
