@@ -111,7 +111,8 @@ class Faults:
     bind_status: int = 0
     """Answer every bind with this status (0: accept binds with the right credentials)."""
     response_delay: float = 0.0
-    """Seconds before each ``submit_sm_resp``."""
+    """Seconds before each ``submit_sm_resp``; submits in the window wait side by side, as a
+    real SMSC answers them, each after its own delay."""
     receipt_stat: str = "DELIVRD"
     """The ``stat`` of delivery receipts (DELIVRD, UNDELIV, EXPIRED, REJECTD)."""
     ignore_deliver_resp: bool = False
@@ -484,6 +485,8 @@ class _Session:
         self.smsc._ended(self)
 
     def _send(self, pdu: Pdu) -> None:
+        if self.closed.is_set():
+            return
         with self._write_lock:
             try:
                 self.connection.sendall(pdu.encode())
@@ -569,10 +572,15 @@ class _Session:
         if drop:
             self.close()
             return
-        if self.smsc.faults.response_delay:
-            self.closed.wait(self.smsc.faults.response_delay)
         body = message_id_body(submitted.message_id) if status == Status.ROK else b""
-        self._send(Pdu(Command.SUBMIT_SM_RESP, status, pdu.sequence, body))
+        response = Pdu(Command.SUBMIT_SM_RESP, status, pdu.sequence, body)
+        delay = self.smsc.faults.response_delay
+        if delay:
+            timer = threading.Timer(delay, self._send, (response,))
+            timer.daemon = True
+            timer.start()
+        else:
+            self._send(response)
 
     def _push(self) -> None:
         while not self.closed.is_set():

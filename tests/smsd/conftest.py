@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -135,6 +135,10 @@ class Daemon:
         self.notify.bind(str(self.socket_path))
         self.notify.settimeout(20)
         env = dict(os.environ, NOTIFY_SOCKET=str(self.socket_path), PYTHONWARNINGS="ignore")
+        self._log: IO[bytes] | None = None
+        if stderr is subprocess.DEVNULL and os.environ.get("ONESTOP_TEST_DAEMON_LOG"):
+            # Chasing a failing process test: every daemon's log, appended to one file.
+            stderr = self._log = Path(os.environ["ONESTOP_TEST_DAEMON_LOG"]).open("ab")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "smsd.cli", "--config", str(config)],
             cwd=ROOT,
@@ -151,13 +155,18 @@ class Daemon:
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
-        self.notify.close()
+        self._close()
 
     def terminate(self) -> int:
         self.process.send_signal(signal.SIGTERM)
         code = self.process.wait(30)
-        self.notify.close()
+        self._close()
         return code
+
+    def _close(self) -> None:
+        self.notify.close()
+        if self._log is not None:
+            self._log.close()
 
 
 @pytest.fixture(scope="session")

@@ -125,10 +125,15 @@ class Kannel:
 
     @contextlib.contextmanager
     def phone(
-        self, *messages: str, randomize: int = 0, count: int | None = None
+        self,
+        *messages: str,
+        randomize: int = 0,
+        count: int | None = None,
+        interval: float = 0.002,
     ) -> Iterator[Phone]:
-        """``fakesmsc`` sending ``messages`` ("from to text words"), then listening."""
-        phone = Phone(self, messages, randomize, count or len(messages))
+        """``fakesmsc`` sending ``count`` of ``messages`` ("from to text words", picked at
+        random when there are several), ``interval`` seconds apart, then listening."""
+        phone = Phone(self, messages, randomize, count or len(messages), interval)
         try:
             yield phone
         finally:
@@ -138,7 +143,14 @@ class Kannel:
 class Phone:
     """One ``fakesmsc`` process: what it sent, and every message Kannel delivered to it."""
 
-    def __init__(self, kannel: Kannel, messages: tuple[str, ...], randomize: int, count: int):
+    def __init__(
+        self,
+        kannel: Kannel,
+        messages: tuple[str, ...],
+        randomize: int,
+        count: int,
+        interval: float,
+    ) -> None:
         argv = [
             str(FAKESMSC),
             "-H",
@@ -146,7 +158,7 @@ class Phone:
             "-r",
             str(kannel.fake_port),
             "-i",
-            "0.002" if count > 1 else "0",
+            f"{interval:g}" if count > 1 else "0",
             "-m",
             str(count),
         ]
