@@ -1,7 +1,9 @@
 """``onestop-usage-report``: the SMS service's usage figures for the office's six-monthly report.
 
 Reads the anonymous lookup events in the daemon's database (``[smsd] database``) without
-changing it; run it with ``sudo`` on the SMS box.
+changing it; run it with ``sudo`` on the SMS box. Month by month; when lookups came in more
+than one way (the SIMs of a pool, Kannel, a short code over SMPP) the table splits them by
+transport and SIM too, and ``--csv --by-route`` gives one row per month, transport and SIM.
 """
 
 from __future__ import annotations
