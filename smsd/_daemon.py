@@ -36,6 +36,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from backend_client import (
     BackendError,
@@ -180,6 +181,9 @@ class _DaemonInbox:
 
     def route_changed(self, route: str, state: RouteState, detail: str) -> None:
         self._daemon.route_changed(route, state, detail)
+
+    def batch(self) -> AbstractContextManager[None]:
+        return self._daemon.store.batch()
 
 
 class SmsDaemon:

@@ -357,6 +357,7 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self._batched = False
         self._db = sqlite3.connect(
             self.path, check_same_thread=False, isolation_level=None, timeout=30
         )
@@ -371,6 +372,17 @@ class Store:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
+            if self._batched:
+                # Inside batch(): a savepoint, so that one step can fail alone.
+                self._db.execute("SAVEPOINT step")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK TO step")
+                    self._db.execute("RELEASE step")
+                    raise
+                self._db.execute("RELEASE step")
+                return
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -378,6 +390,35 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make everything the calling thread writes in here one commit (a group commit).
+
+        A transport that reads or sends many messages at once (an SMPP link under load) keeps
+        each, marks each part ``sending`` or writes down each outcome inside one batch, and
+        acts on none of them (no acknowledgement, no submit) before the batch has returned:
+        the promises hold as for single commits, at the cost of one disk flush for the lot.
+        A step that raises is undone alone; other threads wait for the batch to end.
+        """
+        with self._lock:
+            if self._batched:
+                yield
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            self._batched = True
+            try:
+                yield
+            except BaseException:
+                self._batched = False
+                self._db.execute("ROLLBACK")
+                raise
+            self._batched = False
+            try:
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
 
     # -- receiving ---------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ import concurrent.futures
 import enum
 import threading
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -123,6 +124,10 @@ class Inbox(Protocol):
 
     def route_changed(self, route: str, state: RouteState, detail: str) -> None:
         """A route came up, went down or was set aside (for the status line and logs)."""
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Make what the calling thread writes next (messages kept, parts journalled) one
+        commit: a transport that handles many at once acts on none before it returns."""
 
 
 class Transport(Protocol):

@@ -23,6 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from hardware.modem import ModemSettings, SendJournal
@@ -111,6 +112,9 @@ class _MemberInbox:
 
     def receipt(self, receipt: object) -> None:  # modems do not read status reports
         pass
+
+    def batch(self) -> AbstractContextManager[None]:
+        return self._pool.inbox.batch()
 
     def route_changed(self, route: str, state: RouteState, detail: str) -> None:
         if state is RouteState.READY:

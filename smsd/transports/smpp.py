@@ -6,22 +6,25 @@ sends and wake it through a socket pair.
 
 Receiving: each ``deliver_sm`` is decoded (GSM-7, Latin-1, UCS2 or binary; a user data
 header or SAR parameters make it one part of a long message) and handed to the inbox, which
-keeps it durably before it returns; smpplib answers ``deliver_sm_resp`` only after that. If
-keeping it fails the answer is ``ESME_RX_T_APPN`` and the SMSC delivers it again later; if
-the daemon dies before answering, the SMSC delivers it again after the next bind. Once the
-response has gone out the inbox hears of it (:meth:`Inbox.acknowledged`), so that the store
-can tell a re-delivery (never acknowledged) from a citizen sending the same text again; when
-the link breaks, the acknowledgements of its last seconds are put in doubt
+keeps it durably before its ``deliver_sm_resp`` goes out. Every PDU waiting on the socket is
+read at once and what they bring (messages, receipts, submit outcomes) is committed together
+(:meth:`Inbox.batch`), before any of them is answered: under load, one disk flush serves
+many. If keeping one fails the answer is ``ESME_RX_T_APPN`` and the SMSC delivers it again
+later; if the daemon dies before answering, the SMSC delivers it again after the next bind.
+Once the response has gone out the inbox hears of it (:meth:`Inbox.acknowledged`), so that
+the store can tell a re-delivery (never acknowledged) from a citizen sending the same text
+again; when the link breaks, the acknowledgements of its last seconds are put in doubt
 (:meth:`Inbox.acknowledgements_in_doubt`: the SMSC may not have read them and may deliver
 those messages again). Delivery receipts are matched by the ``message_id`` the SMSC gave
 each part.
 
 Sending: parts of one message go one after another (each ``submit_sm`` journalled before
 it leaves and its ``submit_sm_resp`` journalled the moment it is read), several messages
-at a time up to the contract's ``window``, no faster than ``submit_rate``. ``ESME_RTHROTTLED``
-pauses submitting and sends the same part again; other refusals are journalled as refused
-(transient or not). A link that breaks with parts in flight journals them as interrupted
-(they may have left), then reconnects with a doubling backoff.
+at a time up to the contract's ``window`` (marked ``sending`` in one commit before the first
+leaves), no faster than ``submit_rate``. ``ESME_RTHROTTLED`` pauses submitting and sends the
+same part again; other refusals are journalled as refused (transient or not). A link that
+breaks with parts in flight journals them as interrupted (they may have left), then
+reconnects with a doubling backoff.
 """
 
 from __future__ import annotations
@@ -62,6 +65,8 @@ log = logging.getLogger(__name__)
 
 THROTTLE_PAUSE = 1.0
 """Seconds without submitting after ``ESME_RTHROTTLED`` (the SMSC asks us to slow down)."""
+READ_BATCH = 64
+"""Most PDUs read before what they bring is committed and answered."""
 ACK_DOUBT = 10.0
 """Seconds of ``deliver_sm_resp`` before the last PDU read from a link that then broke (or
 before the last acknowledgement of a run that crashed) that the SMSC may never have read.
@@ -151,7 +156,6 @@ class SmppLink:
         self._queue: collections.deque[_Send] = collections.deque()
         self._ready: collections.deque[_Send] = collections.deque()
         self._in_flight: dict[int, _InFlight] = {}
-        self._acked: list[object] = []
         self._last_read = time.time()
         self._stopping = threading.Event()
         self._wake_r, self._wake_w = socket.socketpair()
@@ -268,9 +272,6 @@ class SmppLink:
             allow_unknown_opt_params=True,
             logger_name="smsd.transports.smpp.wire",
         )
-        client.set_message_received_handler(self._received)
-        client.set_message_sent_handler(self._submitted)
-        client.set_error_pdu_handler(self._error_pdu)
         self._client = client
         client.connect()
         client._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -309,13 +310,68 @@ class SmppLink:
                 with contextlib.suppress(BlockingIOError):
                     self._wake_r.recv(4096)
             if client._socket in readable:
-                try:
-                    client.read_once(auto_send_enquire_link=False)
-                except TimeoutError as exc:
-                    raise _LinkLost("a PDU arrived only in part") from exc
-                self._last_io = time.monotonic()
-                self._last_read = time.time()
-                self._report_acknowledged()
+                self._read_available(client)
+
+    def _read_available(self, client: smpplib.client.Client) -> None:
+        """Read every PDU waiting (up to :data:`READ_BATCH`), keep what they bring in one
+        commit, then answer the ``deliver_sm`` among them and note the answers."""
+        pdus: list[Any] = []
+        while len(pdus) < READ_BATCH:
+            try:
+                pdus.append(client.read_pdu())
+            except TimeoutError as exc:
+                raise _LinkLost("a PDU arrived only in part") from exc
+            if not select.select([client._socket], [], [], 0)[0]:
+                break
+        self._last_io = time.monotonic()
+        self._last_read = time.time()
+        answers: list[tuple[Any, int, object]] = []
+        try:
+            with self._inbox.batch():
+                for pdu in pdus:
+                    answer = self._handle(client, pdu)
+                    if answer is not None:
+                        answers.append((pdu, *answer))
+        except _LinkLost:
+            raise
+        except Exception:
+            log.exception("smpp: what was read could not be stored; the SMSC will deliver it again")
+            answers = [(pdu, _TEMPORARY_APP_ERROR, None) for pdu, _, _ in answers]
+        for pdu, status, _ in answers:
+            response = smpplib.smpp.make_pdu("deliver_sm_resp", client=client, status=status)
+            response.sequence = pdu.sequence
+            client.send_pdu(response)
+        tokens = [token for _, status, token in answers if status == _ROK and token is not None]
+        if tokens:
+            try:
+                with self._inbox.batch():
+                    for token in tokens:
+                        self._inbox.acknowledged(token)
+            except Exception:
+                log.exception("smpp: could not note the acknowledged messages")
+
+    def _handle(self, client: smpplib.client.Client, pdu: Any) -> tuple[int, object] | None:
+        """Act on one PDU read; for a ``deliver_sm``, the status to answer and its token."""
+        command = pdu.command
+        if pdu.is_error():
+            self._error_pdu(pdu)
+        if command == "submit_sm_resp":
+            self._submitted(pdu)
+        elif command == "deliver_sm":
+            return self._received(pdu)
+        elif command == "enquire_link":
+            response = smpplib.smpp.make_pdu("enquire_link_resp", client=client)
+            response.sequence = pdu.sequence
+            client.send_pdu(response)
+        elif command == "unbind":
+            response = smpplib.smpp.make_pdu("unbind_resp", client=client)
+            response.sequence = pdu.sequence
+            with contextlib.suppress(Exception):
+                client.send_pdu(response)
+            raise _LinkLost("the SMSC unbound")
+        elif command not in ("enquire_link_resp", "generic_nack", "unbind_resp"):
+            log.info("smpp: ignored a %s from the SMSC", command)
+        return None
 
     def _draining(self) -> bool:
         """While stopping: are parts still awaiting their response (given a little time)?"""
@@ -364,28 +420,45 @@ class SmppLink:
         return None
 
     def _submit_ready(self) -> None:
+        """Submit what the window and the rate allow, all marked ``sending`` in one commit
+        before the first leaves."""
         if self._stopping.is_set():
             return
-        while len(self._in_flight) < self.settings.window:
+        chosen: list[_Send] = []
+        while len(self._in_flight) + len(chosen) < self.settings.window:
             if time.monotonic() < self._paused_until or self._token_wait() > 0:
-                return
+                break
             item = self._next_send()
             if item is None:
-                return
+                break
             self._tokens -= 1.0
+            chosen.append(item)
+        if not chosen:
+            return
+        marked: list[_Send] = []
+        try:
+            with self._inbox.batch():
+                for item in chosen:
+                    try:
+                        item.journal.sending(item.next_part, len(item.segments))
+                    except Exception as exc:
+                        log.exception("smpp: a send's journal failed; the message stays unsent")
+                        item.future.set_exception(exc)
+                    else:
+                        marked.append(item)
+        except Exception as exc:  # the commit failed: none of them is marked
+            log.exception("smpp: the sends could not be journalled; they stay unsent")
+            for item in marked:
+                item.future.set_exception(exc)
+            return
+        for item in marked:
             self._submit(item)
 
     def _submit(self, item: _Send) -> None:
+        """Put the part in hand on the wire (its ``sending`` is already committed)."""
         client = self._require()
-        total = len(item.segments)
         part = item.next_part
         segment = item.segments[part - 1]
-        try:
-            item.journal.sending(part, total)
-        except Exception as exc:
-            log.exception("smpp: a send's journal failed; the message stays unsent")
-            item.future.set_exception(exc)
-            return
         international = item.number.startswith("+")
         pdu = client.send_message(
             source_addr_ton=self.settings.source_ton,
@@ -402,7 +475,7 @@ class SmppLink:
         self._in_flight[int(pdu.sequence)] = _InFlight(item, part, time.monotonic())
         self._last_io = time.monotonic()
 
-    def _submitted(self, pdu: Any, **_: Any) -> None:
+    def _submitted(self, pdu: Any) -> None:
         """``submit_sm_resp`` read (on this thread): write the outcome down at once."""
         flight = self._in_flight.pop(int(pdu.sequence), None)
         if flight is None:
@@ -477,7 +550,6 @@ class SmppLink:
             self._ready.clear()
         for item in ready:
             self._interrupt(item, item.next_part, reason, maybe_sent=False)
-        self._acked.clear()
 
     def _interrupt(self, item: _Send, part: int, reason: str, *, maybe_sent: bool) -> None:
         try:
@@ -495,34 +567,22 @@ class SmppLink:
 
     # -- receiving -----------------------------------------------------------------------------
 
-    def _received(self, pdu: Any, **_: Any) -> int:
-        """``deliver_sm`` read (on this thread): store it, then smpplib answers."""
-        if pdu.command != "deliver_sm":
-            return _ROK
+    def _received(self, pdu: Any) -> tuple[int, object]:
+        """``deliver_sm`` read (on this thread): keep it; the status to answer, and the token
+        to note once the answer went out."""
         try:
             if int(pdu.esm_class) & _ESM_TYPE in _ESM_RECEIPT_TYPES:
                 receipt = _receipt(pdu)
                 if receipt is not None:
                     self._inbox.receipt(receipt)
-                return _ROK
+                return _ROK, None
             received = Received(
                 _incoming(pdu), via=_text(pdu.destination_addr), acknowledged_later=True
             )
-            token = self._inbox.received(received)
+            return _ROK, self._inbox.received(received)
         except Exception:
             log.exception("smpp: a received message could not be stored; the SMSC will retry")
-            return _TEMPORARY_APP_ERROR
-        self._acked.append(token)
-        return _ROK
-
-    def _report_acknowledged(self) -> None:
-        """After a read: the responses to what it delivered went out; note them."""
-        acked, self._acked = self._acked, []
-        for token in acked:
-            try:
-                self._inbox.acknowledged(token)
-            except Exception:
-                log.exception("smpp: could not note an acknowledged message")
+            return _TEMPORARY_APP_ERROR, None
 
 
 def _text(value: Any) -> str:

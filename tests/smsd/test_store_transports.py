@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hardware.modem import Incoming, PartInfo
-from smsd import Note, Origin, Outcome, Store, UsageEvent
+from smsd import Kept, Note, Origin, Outcome, Store, UsageEvent
 from smsd._store import _SCHEMA_1, _SCHEMA_2, REDELIVERY_WINDOW, Holder
 
 CITIZEN = "+84912000501"
@@ -159,3 +159,22 @@ def test_a_file_from_before_the_transports_is_upgraded(tmp_path: Path) -> None:
         assert db.execute("SELECT acked_at, transport FROM messages").fetchall() == [
             (100.0, "modem")
         ]
+
+
+def test_a_batch_is_one_commit_and_a_failing_step_is_undone_alone(
+    store: Store, tmp_path: Path
+) -> None:
+    reader = sqlite3.connect(f"file:{tmp_path / 'smsd.sqlite3'}?mode=ro", uri=True)
+
+    def kept() -> int:
+        return int(reader.execute("SELECT COUNT(*) FROM messages").fetchone()[0])
+
+    with store.batch():
+        store.receive(_sms("HS 6"), now=100, origin=SMPP)
+        nowhere = Kept(True, "no_such_table", 1)  # type: ignore[arg-type]
+        with pytest.raises(sqlite3.OperationalError):  # a step that fails
+            store.acknowledge(nowhere)
+        store.receive(_sms("HS 8"), now=100, origin=SMPP)
+        assert kept() == 0  # nothing is visible before the batch commits
+    assert kept() == 2
+    reader.close()

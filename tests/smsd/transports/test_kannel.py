@@ -4,6 +4,7 @@ with UCS2, delivery reports and a daemon that is down for a while."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import queue
 import shutil
@@ -98,6 +99,9 @@ class Endpoint:
 
     def route_changed(self, route: str, state: RouteState, detail: str) -> None:
         pass
+
+    def batch(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ a dropped link and reconnection."""
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -88,6 +89,9 @@ class Link:
 
     def route_changed(self, route: str, state: RouteState, detail: str) -> None:
         self.states.put(state)
+
+    def batch(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()
 
     def send(self, number: str, text: str, journal: Journal, **fields: Any) -> Any:
         return self.link.send(Submission(number, text, route="8077", **fields), journal)
