@@ -187,7 +187,8 @@ def render(layout: KannelLayout) -> str:
         ("dlr-storage", "internal"),
     ]
     if layout.log_dir is not None:
-        core.append(("log-file", str(layout.log_dir / "bearerbox.log")))
+        # Info, not Kannel's default of debug: a busy box would write gigabytes a day.
+        core += [("log-file", str(layout.log_dir / "bearerbox.log")), ("log-level", 1)]
     lines += _group("core", core)
     for smsc in layout.smscs:
         lines += _smsc(smsc)
@@ -208,7 +209,7 @@ def render(layout: KannelLayout) -> str:
         ("mo-recode", "true"),
     ]
     if layout.log_dir is not None:
-        smsbox.append(("log-file", str(layout.log_dir / "smsbox.log")))
+        smsbox += [("log-file", str(layout.log_dir / "smsbox.log")), ("log-level", 1)]
     lines += _group("smsbox", smsbox)
     lines += _group(
         "sendsms-user",

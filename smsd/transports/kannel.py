@@ -6,10 +6,14 @@ Receiving: smsbox calls ``GET /kannel/mo?...`` (an ``sms-service`` with ``get-ur
 own message id (``%I``), and answers at once with an empty body; the lookup and the reply
 happen later, never inside that request (smsbox gives up after its HTTP timeout, and a
 reply in the body would bypass the daemon's journal). If storing fails the answer is 503 and
-smsbox asks again after ``http-queue-delay``; the same id is kept once.
+smsbox asks again after ``http-queue-delay``; the same id is kept once. smsbox calls for a
+burst all at once: one thread keeps every request waiting in one commit, then lets them all
+answer (delivery reports too).
 
-Sending: each reply is one ``sendsms`` request, on a worker thread that journals it before
-and after: ``smsc=`` the Kannel SMSC that received the message, so that the answer leaves
+Sending: each reply is one ``sendsms`` request, journalled before and after; the replies
+waiting are taken together (up to :data:`SEND_BATCH`), marked ``sending`` in one commit, requested
+side by side, and their outcomes written in one commit before anyone hears of them. Each
+request has ``smsc=`` the Kannel SMSC that received the message, so that the answer leaves
 from the number the citizen texted; ``coding=2&charset=utf-8`` when the text is not GSM-7
 (without it Vietnamese arrives as ``H? s?``); a ``dlr-url`` back to ``/kannel/dlr`` so that
 delivery reports reach the store. Kannel splits long texts itself (``concatenation``), so
@@ -22,9 +26,10 @@ import concurrent.futures
 import contextlib
 import http.server
 import logging
+import queue
 import threading
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,9 +72,104 @@ class KannelSettings:
     password: str
     sender: str = ""
     """The ``from`` of replies when Kannel's own default should not be used."""
-    workers: int = 4
+    workers: int = 8
     """sendsms requests at the same time."""
     timeout: float = 10.0
+
+
+_Outgoing = tuple[Submission, SendJournal, "concurrent.futures.Future[Sent]"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """How one sendsms went: written down first, then told to the caller."""
+
+    reference: str
+    refused: str | None = None
+    transient: bool = False
+    code: int | None = None
+    interrupted: str | None = None
+    maybe_sent: bool = False
+
+    def record(self, journal: SendJournal) -> None:
+        if self.interrupted is not None:
+            journal.interrupted(1, self.interrupted, maybe_sent=self.maybe_sent)
+        elif self.refused is not None:
+            journal.refused(1, self.refused, transient=self.transient)
+        else:
+            journal.accepted(1, 1, self.reference)
+
+    def settle(self, future: concurrent.futures.Future[Sent]) -> None:
+        if self.interrupted is not None:
+            future.set_exception(TransportUnavailable(self.interrupted))
+        elif self.refused is not None:
+            error = SubmitRefused(self.refused, code=self.code, transient=self.transient)
+            future.set_exception(error)
+        else:
+            future.set_result(Sent((self.reference,)))
+
+
+SEND_BATCH = 32
+"""Most replies taken together: marked in one commit, their outcomes written in one."""
+KEEP_BATCH = 64
+"""Most requests kept in one commit."""
+KEEP_PATIENCE = 30.0
+"""Seconds a request waits to be kept before smsbox is told to ask again (503)."""
+
+
+class _Keeper:
+    """One thread that keeps what the HTTP threads hand it, every waiting one in one commit."""
+
+    def __init__(self, inbox: Inbox) -> None:
+        self._inbox = inbox
+        self._queue: queue.Queue[
+            tuple[Callable[[], object], concurrent.futures.Future[None]] | None
+        ] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="kannel-keeper", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join(KEEP_PATIENCE)
+
+    def keep(self, action: Callable[[], object]) -> None:
+        """Run ``action`` (a write to the inbox) on the keeper; raises what it raised, or
+        TimeoutError; returns once it is committed."""
+        done: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self._queue.put((action, done))
+        done.result(KEEP_PATIENCE)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            items = [item]
+            with contextlib.suppress(queue.Empty):
+                while len(items) < KEEP_BATCH:
+                    following = self._queue.get_nowait()
+                    if following is None:
+                        self._queue.put(None)  # stop after this batch
+                        break
+                    items.append(following)
+            kept: list[concurrent.futures.Future[None]] = []
+            try:
+                with self._inbox.batch():
+                    for action, done in items:
+                        try:
+                            action()
+                        except Exception as exc:
+                            done.set_exception(exc)
+                        else:
+                            kept.append(done)
+            except Exception as exc:  # the commit failed: none of them is kept
+                for done in kept:
+                    done.set_exception(exc)
+                continue
+            for done in kept:
+                done.set_result(None)
 
 
 class KannelTransport:
@@ -84,12 +184,15 @@ class KannelTransport:
         self.ready = threading.Event()
         self.finished = threading.Event()
         self.failure: str | None = None
+        self._keeper = _Keeper(inbox)
         self._server = _Server(settings.listen, _Handler, self)
         self.address: tuple[str, int] = self._server.server_address[:2]  # type: ignore[assignment]
         self._http = requests.Session()
-        self._senders = concurrent.futures.ThreadPoolExecutor(
+        self._outbox: queue.Queue[_Outgoing | None] = queue.Queue()
+        self._requests = concurrent.futures.ThreadPoolExecutor(
             settings.workers, thread_name_prefix="sendsms"
         )
+        self._sender = threading.Thread(target=self._send_loop, name="kannel-send", daemon=True)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="kannel-http", daemon=True
         )
@@ -100,13 +203,25 @@ class KannelTransport:
         return f"http://{host}:{port}"
 
     def start(self) -> None:
+        self._keeper.start()
+        self._sender.start()
         self._thread.start()
         self._set_state(RouteState.READY, f"listening for Kannel on {self.base_url}")
 
     def stop(self, timeout: float = 10.0) -> None:
         self._server.shutdown()
         self._server.server_close()
-        self._senders.shutdown(wait=True, cancel_futures=True)
+        self._keeper.stop()
+        self._outbox.put(None)
+        self._sender.join(timeout)
+        self._requests.shutdown(wait=True, cancel_futures=True)
+        while True:  # what was never taken stays pending in the store
+            try:
+                item = self._outbox.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                item[2].cancel()
         self._http.close()
         self._set_state(RouteState.STOPPED, "stopped")
 
@@ -126,11 +241,68 @@ class KannelTransport:
 
     def send(self, submission: Submission, journal: SendJournal) -> concurrent.futures.Future[Sent]:
         """Queue one ``sendsms`` through the Kannel SMSC ``submission.route`` ("": any)."""
-        return self._senders.submit(self._sendsms, submission, journal)
+        future: concurrent.futures.Future[Sent] = concurrent.futures.Future()
+        self._outbox.put((submission, journal, future))
+        return future
 
     # -- sending (worker threads) ------------------------------------------------------------
 
-    def _sendsms(self, submission: Submission, journal: SendJournal) -> Sent:
+    def _send_loop(self) -> None:
+        """Take every reply waiting (up to :data:`SEND_BATCH`): mark them all ``sending`` in one
+        commit, ask sendsms for each side by side, write every outcome in one commit, then
+        let the callers know."""
+        while True:
+            item = self._outbox.get()
+            if item is None:
+                return
+            items = [item]
+            with contextlib.suppress(queue.Empty):
+                while len(items) < SEND_BATCH:
+                    following = self._outbox.get_nowait()
+                    if following is None:
+                        self._outbox.put(None)  # stop after this round
+                        break
+                    items.append(following)
+            marked = self._mark_sending(items)
+            outcomes = list(self._requests.map(self._sendsms, [sub for sub, _, _ in marked]))
+            try:
+                with self._inbox.batch():
+                    for (_, journal, _), outcome in zip(marked, outcomes, strict=True):
+                        try:
+                            outcome.record(journal)
+                        except Exception:
+                            log.exception("kannel: a send's journal failed")
+            except Exception as exc:
+                log.exception("kannel: the outcomes of sendsms could not be written down")
+                for _, _, future in marked:
+                    future.set_exception(exc)
+                continue
+            for (_, _, future), outcome in zip(marked, outcomes, strict=True):
+                outcome.settle(future)
+
+    def _mark_sending(self, items: list[_Outgoing]) -> list[_Outgoing]:
+        marked: list[_Outgoing] = []
+        try:
+            with self._inbox.batch():
+                for submission, journal, future in items:
+                    if not future.set_running_or_notify_cancel():
+                        continue
+                    try:
+                        journal.sending(1, 1)
+                    except Exception as exc:
+                        log.exception("kannel: a send's journal failed; the reply stays unsent")
+                        future.set_exception(exc)
+                    else:
+                        marked.append((submission, journal, future))
+        except Exception as exc:  # the commit failed: none of them is marked
+            log.exception("kannel: the sends could not be journalled; they stay unsent")
+            for _, _, future in marked:
+                future.set_exception(exc)
+            return []
+        return marked
+
+    def _sendsms(self, submission: Submission) -> _Outcome:
+        """One sendsms request (on a request thread; it writes nothing down itself)."""
         text = submission.text
         params = {
             "username": self.settings.username,
@@ -150,7 +322,6 @@ class KannelTransport:
             params["dlr-mask"] = str(DLR_MASK)
             query = urllib.parse.urlencode({"reply": submission.key})
             params["dlr-url"] = f"{self.base_url}{DLR_PATH}?{query}&{DLR_QUERY}"
-        journal.sending(1, 1)
         try:
             answer = self._http.get(
                 self.settings.sendsms_url, params=params, timeout=self.settings.timeout
@@ -159,20 +330,15 @@ class KannelTransport:
             # Nothing reached Kannel unless the connection broke after the request went out.
             maybe_sent = not isinstance(exc, requests.ConnectTimeout) and "refused" not in str(exc)
             reason = f"Kannel's sendsms cannot be reached: {exc.__class__.__name__}"
-            journal.interrupted(1, reason, maybe_sent=maybe_sent)
-            raise TransportUnavailable(reason) from exc
-        except requests.Timeout as exc:
+            return _Outcome(reference, interrupted=reason, maybe_sent=maybe_sent)
+        except requests.Timeout:
             reason = "Kannel's sendsms did not answer in time"
-            journal.interrupted(1, reason, maybe_sent=True)
-            raise TransportUnavailable(reason) from exc
-        body = answer.text.strip()[:200]
+            return _Outcome(reference, interrupted=reason, maybe_sent=True)
         if answer.status_code in (200, 202):
-            journal.accepted(1, 1, reference)
-            return Sent((reference,))
+            return _Outcome(reference)
         transient = answer.status_code >= 500 or answer.status_code in (408, 429)
-        reason = f"Kannel's sendsms answered {answer.status_code}: {body}"
-        journal.refused(1, reason, transient=transient)
-        raise SubmitRefused(reason, code=answer.status_code, transient=transient)
+        reason = f"Kannel's sendsms answered {answer.status_code}: {answer.text.strip()[:200]}"
+        return _Outcome(reference, refused=reason, code=answer.status_code, transient=transient)
 
     # -- receiving (HTTP threads) --------------------------------------------------------------
 
@@ -185,7 +351,7 @@ class KannelTransport:
             return 400
         received = Received(_incoming(query), via=query.get("smsc", ""), key=key)
         try:
-            self._inbox.received(received)
+            self._keeper.keep(lambda: self._inbox.received(received))
         except Exception:
             log.exception("kannel: a received message could not be stored; Kannel will retry")
             return 503
@@ -200,8 +366,9 @@ class KannelTransport:
         if kind not in (_DLR_DELIVERED, _DLR_FAILED, _DLR_SMSC_REJECTED) or not reply:
             return 200  # queued and SMSC acknowledgements change nothing for the citizen
         state = {_DLR_DELIVERED: "DELIVRD", _DLR_FAILED: "UNDELIV"}.get(kind, "REJECTD")
+        receipt = Receipt(f"kannel:{reply}", kind == _DLR_DELIVERED, state)
         try:
-            self._inbox.receipt(Receipt(f"kannel:{reply}", kind == _DLR_DELIVERED, state))
+            self._keeper.keep(lambda: self._inbox.receipt(receipt))
         except Exception:
             log.exception("kannel: a delivery report could not be stored")
             return 503
@@ -231,6 +398,9 @@ def _incoming(query: dict[str, str]) -> Incoming:
 
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256
+    """smsbox opens a connection per message in a burst: the default backlog of 5 resets them
+    (and smsbox waits ``http-queue-delay`` before asking again)."""
 
     def __init__(
         self, address: tuple[str, int], handler: type[_Handler], transport: KannelTransport
@@ -259,6 +429,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         else:
             status = 404
         self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", "0")
         self.end_headers()
 

@@ -24,6 +24,7 @@ from provision._kannel import FakeSmsc, KannelLayout, Smsc, render
 FAKESMSC = Path("/usr/lib/kannel/test/fakesmsc")
 _GOT = re.compile(r"Got message \d+: <(\S+) (\S+) (\S+) ?(.*)>")
 _UDH = re.compile(r"(\S+) data (\S*)")
+_SENT = re.compile(r"fakesmsc: sent message \d+")
 
 
 def free_port() -> int:
@@ -47,12 +48,14 @@ def wait_port(port: int, process: subprocess.Popen[bytes], log: Path, timeout: f
 
 @dataclasses.dataclass(frozen=True)
 class PhoneSms:
-    """A message Kannel delivered to the fake phone: sender, recipient and decoded text."""
+    """A message Kannel delivered to the fake phone: sender, recipient and decoded text, and
+    when it was read (``time.perf_counter()``)."""
 
     sender: str
     recipient: str
     kind: str
     text: str
+    at: float = dataclasses.field(default_factory=time.perf_counter, compare=False)
 
 
 class Kannel:
@@ -83,8 +86,12 @@ class Kannel:
     def sendsms_url(self) -> str:
         return f"http://127.0.0.1:{self.layout.sendsms_port}/cgi-bin/sendsms"
 
+    def render(self) -> str:
+        """The configuration the boxes run on: the template ``onestop-provision`` writes."""
+        return render(self.layout)
+
     def start(self) -> Kannel:
-        self.config.write_text(render(self.layout))
+        self.config.write_text(self.render())
         self._boxes()
         return self
 
@@ -165,6 +172,8 @@ class Phone:
         if randomize:
             argv += ["-z", str(randomize)]
         self.received: queue.Queue[PhoneSms] = queue.Queue()
+        self.sent: list[float] = []
+        """When fakesmsc said it sent each message (``time.perf_counter()``)."""
         self._process = subprocess.Popen(
             [*argv, *messages], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
@@ -176,6 +185,9 @@ class Phone:
         partial: dict[tuple[str, str, int, int], dict[int, bytes]] = {}
         for raw in self._process.stdout:
             line = raw.decode("utf-8", "replace")
+            if _SENT.search(line):
+                self.sent.append(time.perf_counter())
+                continue
             match = _GOT.search(line)
             if not match:
                 continue
