@@ -66,7 +66,6 @@ from smsd.transports import (
     Transport,
     TransportKind,
     build_transport,
-    transport_problems,
 )
 
 log = logging.getLogger(__name__)
@@ -197,7 +196,7 @@ class SmsDaemon:
         client_factory: Callable[[Config, LastKnownStore], StatusClient] | None = None,
         transport_factory: Callable[[Config, Inbox], Transport] = build_transport,
     ) -> None:
-        if problems := transport_problems(config):
+        if problems := config.check():  # a Config built in code is checked here too
             raise ConfigError(str(config.path or "(defaults)"), problems)
         self.config = config
         self._notifier = notifier or Notifier()

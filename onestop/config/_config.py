@@ -76,6 +76,22 @@ class Config:
     path: Path | None = None
     warnings: tuple[str, ...] = ()
 
+    def check(self) -> list[str]:
+        """Problems between sections: what ``[smsd] transport`` needs of the others."""
+        transport = self.smsd.transport
+        if transport == "modem-pool" and not self.modems:
+            return ["[smsd] transport = modem-pool needs [modem.NAME] sections, one per modem"]
+        if transport == "smpp":
+            needed = ("host", "system_id", "source_addr")
+            return [
+                f"[smpp] {key}: needed by [smsd] transport = smpp"
+                for key in needed
+                if not getattr(self.smpp, key)
+            ]
+        if transport == "kannel" and not self.kannel.password:
+            return ["[kannel] password: needed by [smsd] transport = kannel (its sendsms-user's)"]
+        return []
+
 
 _NOT_SECTIONS = frozenset({"path", "warnings"})
 

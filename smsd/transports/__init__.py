@@ -26,7 +26,7 @@ from smsd.transports._base import (
     Transport,
     TransportKind,
 )
-from smsd.transports._build import build_transport, modem_settings, transport_problems
+from smsd.transports._build import build_transport, modem_settings
 from smsd.transports._errors import SubmitRefused, TransportError, TransportUnavailable
 from smsd.transports._segments import Segment, segments
 from smsd.transports.kannel import KannelSettings, KannelTransport
@@ -60,5 +60,4 @@ __all__ = [
     "build_transport",
     "modem_settings",
     "segments",
-    "transport_problems",
 ]

@@ -27,24 +27,9 @@ def modem_settings(modem: ModemSection) -> ModemSettings:
     )
 
 
-def transport_problems(config: Config) -> list[str]:
-    """What the chosen transport is missing, one line each, naming the key to set."""
-    kind = TransportKind(config.smsd.transport)
-    if kind is TransportKind.MODEM_POOL and not config.modems:
-        return ["[smsd] transport = modem-pool needs [modem.NAME] sections, one per modem"]
-    if kind is TransportKind.SMPP:
-        smpp = config.smpp
-        missing = [key for key in ("host", "system_id", "source_addr") if not getattr(smpp, key)]
-        if missing:
-            return [f"[smpp] {key}: needed by [smsd] transport = smpp" for key in missing]
-    if kind is TransportKind.KANNEL and not config.kannel.password:
-        return ["[kannel] password: needed by [smsd] transport = kannel (its sendsms-user's)"]
-    return []
-
-
 def build_transport(config: Config, inbox: Inbox) -> Transport:
     """The transport of ``config``; :class:`ConfigError` when its sections are incomplete."""
-    problems = transport_problems(config)
+    problems = config.check()
     if problems:
         raise ConfigError(str(config.path or "(defaults)"), problems)
     kind = TransportKind(config.smsd.transport)
