@@ -135,6 +135,11 @@ def _restart_needed(old: Config, new: Config) -> bool:
     )
 
 
+def _traffic_logged(config: Config) -> bool:
+    """Whether raw AT traffic is logged: asked for in [modem] or any [modem.NAME]."""
+    return config.modem.log_traffic or any(m.log_traffic for m in config.modems.values())
+
+
 class _DaemonInbox:
     """What the transport tells the daemon (see ``smsd.transports.Inbox``)."""
 
@@ -234,7 +239,7 @@ class SmsDaemon:
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> SmsDaemon:
-        set_traffic_logging(self.config.modem.log_traffic)
+        set_traffic_logging(_traffic_logged(self.config))
         if not self.store.started() and self.transport_kind is TransportKind.SMPP:
             # Killed: the SMSC may not have read the last deliver_sm_resp it was sent.
             last = self.store.last_acknowledgement(self.transport_kind)
@@ -312,7 +317,8 @@ class SmsDaemon:
             self._pipeline.join(30)
         # Lookups in flight end by their deadline; those not started stay for the next start.
         self._workers.shutdown(wait=True, cancel_futures=True)
-        self.transport.stop(self.config.modem.send_timeout + 5)
+        modems = [self.config.modem, *self.config.modems.values()]
+        self.transport.stop(max(modem.send_timeout for modem in modems) + 5)
         self._client.close()
         self._known.close()
         self.store.stopped()
@@ -348,7 +354,7 @@ class SmsDaemon:
             smpp=self.config.smpp,
             kannel=self.config.kannel,
         )
-        set_traffic_logging(config.modem.log_traffic)
+        set_traffic_logging(_traffic_logged(config))
         old_client.close()
         log.info("configuration reloaded from %s", path)
         self._notifier.ready(self.status_text())
