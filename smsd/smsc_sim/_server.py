@@ -259,14 +259,11 @@ class SmscSimulator:
 
     def wait_delivered(self, timeout: float = 10.0) -> bool:
         """Block until the client acknowledged everything queued for it."""
-        deadline = time.monotonic() + timeout
         with self._lock:
-            while self._outbox or any(s.in_flight for s in self._sessions):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._lock.wait(left)
-        return True
+            return self._lock.wait_for(
+                lambda: not self._outbox and not any(s.in_flight for s in self._sessions),
+                timeout,
+            )
 
     @property
     def submits(self) -> list[Submitted]:
@@ -280,24 +277,13 @@ class SmscSimulator:
 
     def wait_replies(self, count: int, timeout: float = 10.0) -> list[Reply]:
         """Block until at least ``count`` complete replies were accepted; return them all."""
-        deadline = time.monotonic() + timeout
         with self._lock:
-            while len(self._replies) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._lock.wait(left)
+            self._lock.wait_for(lambda: len(self._replies) >= count, timeout)
             return list(self._replies)
 
     def wait_binds(self, count: int, timeout: float = 10.0) -> bool:
-        deadline = time.monotonic() + timeout
         with self._lock:
-            while self.binds < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._lock.wait(left)
-        return True
+            return self._lock.wait_for(lambda: self.binds >= count, timeout)
 
     # -- connections -------------------------------------------------------------------------
 
