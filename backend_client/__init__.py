@@ -4,6 +4,9 @@ Exceptions::
 
     BackendError              no usable answer; ``last_known`` may hold the last status
     ├── DossierNotFound       404: no dossier has this code
+    │   └── OfficeRetired     410: its office's system is retired (the province's message)
+    ├── LookupKeyRequired     403: the dossier is shown only with the receipt's lookup key
+    ├── LookupKeyRejected     403: the lookup key does not match the dossier
     ├── CodeRejected          400: the API considers the code malformed
     ├── Unauthorized          401/403: the unit's token is missing or wrong
     ├── BackendUnavailable    unreachable, too slow, or a server error after the retries
@@ -18,6 +21,9 @@ from backend_client._errors import (
     BadResponse,
     CodeRejected,
     DossierNotFound,
+    LookupKeyRejected,
+    LookupKeyRequired,
+    OfficeRetired,
     RateLimited,
     Unauthorized,
 )
@@ -32,6 +38,9 @@ __all__ = [
     "DossierNotFound",
     "KnownStatus",
     "LastKnownStore",
+    "LookupKeyRejected",
+    "LookupKeyRequired",
+    "OfficeRetired",
     "RateLimited",
     "StatusClient",
     "Timeouts",

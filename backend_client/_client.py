@@ -36,6 +36,9 @@ from backend_client._errors import (
     BadResponse,
     CodeRejected,
     DossierNotFound,
+    LookupKeyRejected,
+    LookupKeyRequired,
+    OfficeRetired,
     RateLimited,
     Unauthorized,
 )
@@ -43,10 +46,12 @@ from backend_client._last_known import KnownStatus, LastKnownStore
 from backend_client._retry import RETRY_STATUSES, RetryPlan
 from dossier import (
     ICT,
+    Channel,
     CodeError,
     Dossier,
     DossierCode,
     DossierFormatError,
+    Rating,
     dossier_from_json,
     parse_code,
 )
@@ -201,6 +206,31 @@ class StatusClient:
             raise BadResponse("health: expected a JSON object")
         return data
 
+    def rate(self, code: DossierCode, rating: Rating, *, channel: Channel, lookup_id: str) -> bool:
+        """Send a citizen's rating of one lookup (``lookup_id``, made by the caller for that
+        lookup, 8 to 64 letters, digits, '-' or '_').
+
+        True when the API took it now; False when it already had this lookup's rating (a
+        resend after the unit was offline; the API keeps the first). One attempt, within
+        ``timeouts.total``; raises like :meth:`lookup`, without a last known status: a caller
+        that queues ratings keeps them on :class:`BackendUnavailable` and drops them on other
+        errors.
+        """
+        url = f"{self.base_url}{API_PREFIX}/dossiers/{quote(str(code), safe='')}/ratings"
+        body = {"rating": str(rating), "channel": str(channel), "lookup_id": lookup_id}
+        try:
+            status, headers, content = self._exchange(
+                url, {}, Deadline(self.timeouts.total), json_body=body
+            )
+        except _Retryable as failure:
+            raise failure.error from failure.__cause__
+        if status == 409:
+            return False
+        if status not in (200, 201):
+            raise _error_for(status, headers, content)
+        _parse_json(content)
+        return status == 201
+
     def _fetch(self, code: DossierCode, lookup_key: str | None) -> Dossier:
         params = {"lookup_key": lookup_key} if lookup_key else {}
         data = self._get_json(f"{API_PREFIX}/dossiers/{quote(str(code), safe='')}", params)
@@ -246,19 +276,27 @@ class StatusClient:
             time.sleep(pause)
 
     def _exchange(
-        self, url: str, params: dict[str, str], deadline: Deadline
+        self,
+        url: str,
+        params: dict[str, str],
+        deadline: Deadline,
+        *,
+        json_body: dict[str, str] | None = None,
     ) -> tuple[int, Any, bytes]:
         """One attempt: status, headers and body, or an error (:class:`_Retryable` when another
-        attempt may fare better). Each wait is cut to what is left before the deadline."""
+        attempt may fare better). Each wait is cut to what is left before the deadline. A GET,
+        or a POST of ``json_body``."""
         remaining = deadline.remaining()
         if remaining <= 0:
             raise self._too_slow()
         timeout = (min(self.timeouts.connect, remaining), min(self.timeouts.read, remaining))
         with watching(deadline) as watch:
             try:
-                response = self._session.get(
+                response = self._session.request(
+                    "GET" if json_body is None else "POST",
                     url,
                     params=params,
+                    json=json_body,
                     timeout=timeout,
                     stream=True,
                     allow_redirects=False,
@@ -324,11 +362,17 @@ class StatusClient:
 
 def _error_for(status: int, headers: Any, body: bytes) -> BackendError:
     """The typed error for an answer other than 200."""
-    detail = _error_message(body)
+    code, detail, detail_vi = _error_document(body)
+    if status == 410 and code == "retired":
+        return OfficeRetired(detail_vi, detail)
     if status == 404:
         return DossierNotFound(detail or "no dossier has this code")
     if status == 400:
         return CodeRejected(detail or "the API rejected the code")
+    if status == 403 and code == "key_required":
+        return LookupKeyRequired(detail or "the dossier is shown only with its lookup key")
+    if status == 403 and code == "key_rejected":
+        return LookupKeyRejected(detail or "the lookup key does not match")
     if status in (401, 403):
         return Unauthorized(detail or f"the API refused the token (HTTP {status})")
     if status == 429:
@@ -366,15 +410,19 @@ def _reason(exc: Exception) -> str:
     return next((words for marker, words in _REASONS if marker in text), "connection failed")
 
 
-def _error_message(body: bytes) -> str:
-    """The ``error.message`` of an error document, when the body is one."""
+def _error_document(body: bytes) -> tuple[str, str, str]:
+    """The ``error``'s ``code``, ``message`` and ``message_vi``, when the body is an error
+    document (each at most 200 characters; empty when missing)."""
     try:
         data = _parse_json(body)
     except BadResponse:
-        return ""
+        return "", "", ""
     error = data.get("error") if isinstance(data, dict) else None
-    message = error.get("message") if isinstance(error, dict) else None
-    return message[:200] if isinstance(message, str) else ""
+    if not isinstance(error, dict):
+        return "", "", ""
+    found = (error.get(name) for name in ("code", "message", "message_vi"))
+    code, message, message_vi = (value[:200] if isinstance(value, str) else "" for value in found)
+    return code, message, message_vi
 
 
 _MAX_DEPTH = 16

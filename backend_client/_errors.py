@@ -22,6 +22,27 @@ class DossierNotFound(BackendError):
     """The API has no dossier with this code (HTTP 404)."""
 
 
+class OfficeRetired(DossierNotFound):
+    """The code belongs to an office whose system no longer answers (HTTP 410 ``retired``).
+
+    ``message_vi`` and ``message_en`` are the province's words for citizens, to show instead of
+    "not found" (a channel that does not know this class still says "not found").
+    """
+
+    def __init__(self, message_vi: str, message_en: str) -> None:
+        super().__init__(message_en or message_vi)
+        self.message_vi = message_vi or message_en
+        self.message_en = message_en or message_vi
+
+
+class LookupKeyRequired(BackendError):
+    """The dossier's system shows it only with the receipt's lookup key (HTTP 403)."""
+
+
+class LookupKeyRejected(BackendError):
+    """The lookup key given does not match the dossier (HTTP 403)."""
+
+
 class CodeRejected(BackendError):
     """The API considers the code malformed (HTTP 400)."""
 

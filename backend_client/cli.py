@@ -1,6 +1,7 @@
 """``onestop-lookup``: a technician's check that a unit can reach the status API.
 
-Exit status: 0 found, 1 not found, 2 invalid code or usage (including a bad configuration),
+Exit status: 0 found, 1 not found (or its office retired, or its lookup key missing or wrong),
+2 invalid code or usage (including a bad configuration),
 3 the API is unavailable, refuses the unit's token or answers outside the contract.
 """
 
@@ -20,6 +21,9 @@ from backend_client._errors import (
     BackendError,
     CodeRejected,
     DossierNotFound,
+    LookupKeyRejected,
+    LookupKeyRequired,
+    OfficeRetired,
     Unauthorized,
 )
 from dossier import ICT, CodeError, Dossier, due_phrase, format_date, format_moment, parse_query
@@ -67,6 +71,8 @@ _LABELS = {
         "applicant": "Người nộp",
         "updated": "Cập nhật lúc",
         "not_found": "Không tìm thấy hồ sơ {code}. Hãy kiểm tra lại mã in trên biên nhận.",
+        "key_required": "Hồ sơ {code} cần mã tra cứu in trên biên nhận (thêm nó sau mã hồ sơ).",
+        "key_rejected": "Mã tra cứu không đúng với hồ sơ {code}.",
         "unavailable": "Không hỏi được máy chủ tra cứu: {reason}",
         "unauthorized": "Máy chủ tra cứu từ chối mã truy cập (token) của thiết bị: {reason}",
         "last_known": "Tình trạng gần nhất đã biết, lúc {moment}:",
@@ -83,6 +89,8 @@ _LABELS = {
         "applicant": "Applicant",
         "updated": "Updated at",
         "not_found": "No dossier {code}. Check the code printed on the receipt.",
+        "key_required": "Dossier {code} needs the receipt's lookup key (add it after the code).",
+        "key_rejected": "The lookup key does not match dossier {code}.",
         "unavailable": "The status API cannot be asked: {reason}",
         "unauthorized": "The status API refused this unit's token: {reason}",
         "last_known": "Last known status, as of {moment}:",
@@ -152,8 +160,15 @@ def main(argv: list[str] | None = None) -> int:
     with client:
         try:
             dossier = client.lookup(query.code, query.lookup_key)
+        except OfficeRetired as exc:
+            print(exc.message_en if args.lang == "en" else exc.message_vi, file=sys.stderr)
+            return EXIT_NOT_FOUND
         except DossierNotFound:
             print(labels["not_found"].format(code=query.code), file=sys.stderr)
+            return EXIT_NOT_FOUND
+        except (LookupKeyRequired, LookupKeyRejected) as exc:
+            label = "key_required" if isinstance(exc, LookupKeyRequired) else "key_rejected"
+            print(labels[label].format(code=query.code), file=sys.stderr)
             return EXIT_NOT_FOUND
         except CodeRejected as exc:
             print(printable(str(exc)), file=sys.stderr)

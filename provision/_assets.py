@@ -18,15 +18,18 @@ from provision._errors import ProvisionError
 
 
 class Role(enum.Enum):
-    """What a unit is for; a machine may be both."""
+    """What a unit is for; a machine may be several (a small office's SMS box is often its
+    status gateway too)."""
 
     KIOSK = "kiosk"
     SMSD = "smsd"
+    GATEWAY = "gateway"
 
 
-BOTH = frozenset(Role)
+ANY = frozenset(Role)
 KIOSK = frozenset({Role.KIOSK})
 SMSD = frozenset({Role.SMSD})
+GATEWAY = frozenset({Role.GATEWAY})
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,16 +54,23 @@ def _asset(source: str, target_dir: str, roles: frozenset[Role]) -> Asset:
 ASSETS = (
     _asset("system/onestop-smsd.service", "/usr/local/lib/systemd/system", SMSD),
     _asset("system/onestop-kiosk.service", "/usr/local/lib/systemd/system", KIOSK),
+    _asset("system/onestop-gateway.service", "/usr/local/lib/systemd/system", GATEWAY),
     _asset("udev/70-onestop-gsm-modem.rules", "/usr/local/lib/udev/rules.d", SMSD),
     Asset(f"udev/{LOCAL_MODEM_RULE.name}", LOCAL_MODEM_RULE, SMSD, once=True),
-    _asset("sysusers.d/onestop.conf", "/usr/local/lib/sysusers.d", BOTH),
+    _asset("sysusers.d/onestop.conf", "/usr/local/lib/sysusers.d", ANY),
     _asset("sysusers.d/onestop-smsd.conf", "/usr/local/lib/sysusers.d", SMSD),
     _asset("sysusers.d/onestop-kiosk.conf", "/usr/local/lib/sysusers.d", KIOSK),
-    _asset("tmpfiles.d/onestop.conf", "/usr/local/lib/tmpfiles.d", BOTH),
+    _asset("sysusers.d/onestop-gateway.conf", "/usr/local/lib/sysusers.d", GATEWAY),
+    _asset("tmpfiles.d/onestop.conf", "/usr/local/lib/tmpfiles.d", ANY),
     _asset("tmpfiles.d/onestop-smsd.conf", "/usr/local/lib/tmpfiles.d", SMSD),
+    _asset("tmpfiles.d/onestop-gateway.conf", "/usr/local/lib/tmpfiles.d", GATEWAY),
 )
 
-UNITS = {Role.SMSD: "onestop-smsd.service", Role.KIOSK: "onestop-kiosk.service"}
+UNITS = {
+    Role.SMSD: "onestop-smsd.service",
+    Role.KIOSK: "onestop-kiosk.service",
+    Role.GATEWAY: "onestop-gateway.service",
+}
 
 DATA_NAME = "onestop-appliance"
 """``share/<DATA_NAME>/systemd`` holds the files in an installed package."""

@@ -41,6 +41,8 @@ from provision._steps import (
 
 CONFIG = PurePosixPath("/etc/onestop/onestop.conf")
 TOKEN = PurePosixPath("/etc/onestop/backend-token")
+GATEWAY_CLIENTS = PurePosixPath("/etc/onestop/gateway-clients")
+GATEWAY_SECRETS = PurePosixPath("/etc/onestop/gateway-secrets")
 
 APT_PACKAGES: dict[Role | None, tuple[str, ...]] = {
     None: ("python3", "python3-venv"),
@@ -57,9 +59,16 @@ APT_PACKAGES: dict[Role | None, tuple[str, ...]] = {
     ),
     # Switches Huawei sticks from their USB-storage mode to modem mode when plugged in.
     Role.SMSD: ("usb-modeswitch",),
+    # Its Python packages come as wheels (httptools and uvloop included, for aarch64 too).
+    Role.GATEWAY: (),
 }
 
-EXTRAS = {Role.KIOSK: "kiosk", Role.SMSD: "smsd"}
+EXTRAS = {
+    # The kiosk's and the SMS daemon's --demo run the status gateway in-process.
+    Role.KIOSK: ("kiosk", "gateway"),
+    Role.SMSD: ("smsd", "gateway"),
+    Role.GATEWAY: ("gateway",),
+}
 
 CONFIG_HEADER = """\
 # The configuration of this onestop unit, read by every onestop program on it.
@@ -173,7 +182,7 @@ def plan(options: Options) -> list[Step]:
     steps: list[Step] = []
     if not options.staged:
         steps.append(AptPackages(_apt_packages(options.roles)))
-    extras = tuple(EXTRAS[role] for role in roles)
+    extras = tuple(dict.fromkeys(extra for role in roles for extra in EXTRAS[role]))
     steps.append(Venv(options.python, options.source, extras, options.pip_options))
     steps.append(LinkCommands())
     for asset in assets:
@@ -207,10 +216,20 @@ def still_to_do(options: Options) -> list[str]:
     if options.staged:
         packages = " ".join(_apt_packages(options.roles))
         todo.append(f"In the image, install the Debian packages: apt-get install {packages}")
-    todo.append(
-        f"Set the status API in {CONFIG}: [backend] url; if the API needs a token, write it "
-        f"into {TOKEN} (sudo nano {TOKEN}) and set [backend] token_file = {TOKEN}."
-    )
+    if Role.GATEWAY in options.roles:
+        todo.append(
+            f"Describe the province's systems in {CONFIG}: one [upstream.NAME] section each "
+            "(type, url, agencies; see the example file); put their passwords and client "
+            f"secrets into {GATEWAY_SECRETS} and set [gateway] secrets_file = {GATEWAY_SECRETS}. "
+            f"For tokens per kiosk and SMS box, set [gateway] clients_file = {GATEWAY_CLIENTS} "
+            "and add each: sudo onestop-gateway client add NAME."
+        )
+    if options.roles - {Role.GATEWAY}:
+        todo.append(
+            f"Set the status API in {CONFIG}: [backend] url (this machine's gateway: "
+            f"http://127.0.0.1:8080); if the API needs a token, write it into {TOKEN} "
+            f"(sudo nano {TOKEN}) and set [backend] token_file = {TOKEN}."
+        )
     if Role.SMSD in options.roles:
         todo.append(
             "Insert the SIM (with its PIN disabled, or [modem] pin set), plug in the modem and "
@@ -219,11 +238,16 @@ def still_to_do(options: Options) -> list[str]:
         )
     if Role.KIOSK in options.roles:
         todo.append(
-            f"Set the kiosk's texts in {CONFIG}: [kiosk] lookup_url and sms_number; for the "
-            "technicians' page, [kiosk] diagnostics_pin_hash (onestop-kiosk --hash-pin)."
+            f"Set the kiosk's texts in {CONFIG}: [gateway] public_url and [kiosk] sms_number; "
+            "for the technicians' page, [kiosk] diagnostics_pin_hash (onestop-kiosk --hash-pin)."
         )
     todo.append("Check the file: sudo onestop-config check")
     todo.append("Check the status API from this unit: sudo onestop-lookup <a dossier code>")
+    if Role.GATEWAY in options.roles:
+        todo.append(
+            "Check the gateway's systems: curl -s http://127.0.0.1:8080/api/v1/health "
+            "(each upstream's state, and its last error)"
+        )
     for role in _in_order(options.roles):
         unit = UNITS[role]
         todo.append(

@@ -1,7 +1,8 @@
-"""``onestop-provision kiosk|smsd|all``: turn a fresh Debian or Raspberry Pi OS machine (or a
-staging tree for an image) into a lobby kiosk, an SMS box or both, in one command.
-``onestop-provision kannel`` adds Kannel in front of the SMS daemon, configured from the
-unit's ``[kannel]``, ``[smpp]`` and ``[modem.NAME]`` sections.
+"""``onestop-provision kiosk|smsd|gateway|all ...``: turn a fresh Debian or Raspberry Pi OS
+machine (or a staging tree for an image) into a lobby kiosk, an SMS box, a status gateway, or
+several of them, in one command. ``onestop-provision kannel`` (on its own) adds Kannel in
+front of the SMS daemon, configured from the unit's ``[kannel]``, ``[smpp]`` and
+``[modem.NAME]`` sections.
 
 Exit status: 0 done (or nothing to do), 1 refused or a step failed, 2 usage.
 """
@@ -25,7 +26,8 @@ from provision._steps import Run, Step
 ROLES = {
     "kiosk": {Role.KIOSK},
     "smsd": {Role.SMSD},
-    "all": {Role.KIOSK, Role.SMSD},
+    "gateway": {Role.GATEWAY},
+    "all": set(Role),
     "kannel": set(),
 }
 
@@ -33,12 +35,18 @@ ROLES = {
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="onestop-provision",
-        description="Install the onestop kiosk and/or SMS daemon on this machine: a virtual "
+        description="Install the onestop kiosk, SMS daemon and/or status gateway on this "
+        "machine: a virtual "
         "environment in /opt/onestop, system users, systemd units, udev rules and an example "
         "configuration. Safe to run again: it changes only what is missing or outdated, and "
         "never replaces an edited configuration.",
     )
-    parser.add_argument("role", choices=ROLES, help="what this machine is for")
+    parser.add_argument(
+        "role",
+        choices=ROLES,
+        nargs="+",
+        help="what this machine is for; several at once, such as: smsd gateway",
+    )
     parser.add_argument(
         "--root",
         type=Path,
@@ -89,7 +97,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def options_from(args: argparse.Namespace) -> Options:
     options = Options(
-        roles=frozenset(ROLES[args.role]),
+        roles=frozenset().union(*(ROLES[role] for role in args.role)),
         root=args.root,
         config_from=args.config_from,
         python=args.python,
@@ -152,7 +160,10 @@ def provision_kannel(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.role == "kannel":
+    if "kannel" in args.role:
+        if len(args.role) > 1:
+            print("onestop-provision: kannel is provisioned on its own", file=sys.stderr)
+            return 2
         return provision_kannel(args)
     options = options_from(args)
     where = f"into the staging tree {options.root}" if options.staged else "on this machine"
@@ -163,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         if options.config_from is not None and not options.config_from.is_file():
             raise ProvisionError(f"--config-from {options.config_from}: no such file")
         check_system(options, dry_run=args.dry_run, euid=os.geteuid(), release=os_release())
-        print(f"{'Checking' if args.dry_run else 'Provisioning'} {args.role} {where}")
+        roles = " and ".join(args.role)
+        print(f"{'Checking' if args.dry_run else 'Provisioning'} {roles} {where}")
         changed = provision(options, dry_run=args.dry_run, out=lines)
     except ProvisionError as exc:
         print("\n".join(lines))

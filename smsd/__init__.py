@@ -11,6 +11,7 @@ transports' ``smsd.transports.TransportError``, status API failures
 ``backend_client.BackendError``, configuration problems ``onestop.config.ConfigError``.
 """
 
+from onestop.notify import Notifier
 from smsd._compose import (
     Answer,
     Composer,
@@ -24,7 +25,6 @@ from smsd._compose import (
 )
 from smsd._daemon import EXIT_MODEM, EXIT_OK, SmsDaemon
 from smsd._logging import MaskNumbers, mask_number, setup_logging
-from smsd._notify import Notifier
 from smsd._parse import MAX_CODES, Intent, Request, parse_message
 from smsd._policy import Decision, Policy, Verdict, national
 from smsd._sending import ReplyJournal, RetryPolicy

@@ -48,8 +48,9 @@ from backend_client import (
 from dossier import CodeFamilies
 from hardware.modem import set_traffic_logging
 from onestop.config import Config, ConfigError, load_config
+from onestop.links import lookup_page
+from onestop.notify import Notifier
 from smsd._compose import Answer, Composer, Found, Invalid, NotFound, Stale, Unavailable
-from smsd._notify import Notifier
 from smsd._parse import Intent, parse_message
 from smsd._policy import Policy, Verdict
 from smsd._sending import ReplyJournal, RetryPolicy
@@ -104,6 +105,7 @@ class _Settings:
                 keyword=smsd.keywords[0] if smsd.keywords else "HS",
                 example=smsd.example_code,
                 guide=config.guidance.guide(hotline=smsd.hotline),
+                web=lookup_page(config),
             ),
             policy=Policy(
                 sender_limit=smsd.sender_limit,

@@ -25,7 +25,7 @@ from typing import ClassVar
 
 import httpx
 
-from dossier import Dossier, DossierCode
+from dossier import Dossier, DossierCode, Rating
 from onestop.config import UpstreamSection
 
 
@@ -74,8 +74,9 @@ class Upstream(abc.ABC):
     """One configured upstream system; built once per ``[upstream.NAME]`` section.
 
     ``http`` is the gateway's client for this upstream (its base URL, limits and time-outs
-    already set from the section); adapters must read bodies through the size cap the gateway
-    gives them and never log a lookup key.
+    already set from the section). It refuses an answer larger than the section's ``max_body``
+    by raising :class:`BadAnswer` while the body is read, so an adapter reads bodies with it as
+    usual; adapters never log a lookup key.
     """
 
     kind: ClassVar[str]
@@ -90,8 +91,13 @@ class Upstream(abc.ABC):
     async def lookup(self, code: DossierCode, lookup_key: str | None) -> Answer:
         """The dossier's status, or one of the :class:`UpstreamError` subclasses."""
 
-    async def rate(self, code: DossierCode, rating: str) -> bool:
-        """Forward a citizen's satisfaction rating; False when this system takes none."""
+    async def rate(self, code: DossierCode, rating: Rating) -> bool:
+        """Pass a citizen's satisfaction rating of this dossier on to the system.
+
+        True once the system has it; False when the system has no rating API (the default),
+        and the gateway keeps the rating itself. Raises :class:`Unavailable` when the system
+        should be asked again later.
+        """
         return False
 
     @property

@@ -20,11 +20,13 @@ from onestop.config._sections import (
     BackendSection,
     CameraSection,
     CodesSection,
+    GatewaySection,
     GuidanceSection,
     KannelSection,
     KioskSection,
     ModemSection,
     PoolModemSection,
+    PrinterSection,
     ScannerSection,
     SmppSection,
     SmsdSection,
@@ -64,10 +66,12 @@ class Config:
     backend: BackendSection = dataclasses.field(default_factory=BackendSection)
     kiosk: KioskSection = dataclasses.field(default_factory=KioskSection)
     camera: CameraSection = dataclasses.field(default_factory=CameraSection)
+    printer: PrinterSection = dataclasses.field(default_factory=PrinterSection)
     scanner: ScannerSection = dataclasses.field(default_factory=ScannerSection)
     modem: ModemSection = dataclasses.field(default_factory=ModemSection)
     smsd: SmsdSection = dataclasses.field(default_factory=SmsdSection)
     codes: CodesSection = dataclasses.field(default_factory=CodesSection)
+    gateway: GatewaySection = dataclasses.field(default_factory=GatewaySection)
     guidance: GuidanceSection = dataclasses.field(default_factory=GuidanceSection)
     upstream: dict[str, UpstreamSection] = named("upstream")
     smpp: SmppSection = dataclasses.field(default_factory=SmppSection)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from dossier import (
     EXAMPLE_CODE,
@@ -23,10 +24,12 @@ from dossier import (
     unknown_placeholders,
 )
 from onestop.config._types import (
+    Retired,
     boolean,
     choice,
     integer,
     names,
+    number,
     option,
     option_map,
     path,
@@ -83,9 +86,10 @@ class KioskSection:
 
     language: str = option("vi", choice("vi", "en"), "Language of the idle screen: vi or en.")
     lookup_url: str = option(
-        "https://dichvucong.haugiang.gov.vn/tra-cuu",
-        url(),
-        "The province's lookup web page; a result's QR code adds ?mahs=<code> to it.",
+        "",
+        url(optional=True),
+        "A province portal's lookup page, for QR codes and links (?mahs=<code> is added); "
+        "empty: the gateway's own /tra-cuu page at [gateway] public_url, else [backend] url.",
     )
     sms_number: str = option(
         "", text(), "Published number citizens text codes to; empty hides the SMS hint."
@@ -97,7 +101,6 @@ class KioskSection:
     idle_timeout: float = option(
         90.0, seconds(1, 3600), "Seconds without a touch before any other screen resets."
     )
-    history_steps: int = option(3, integer(0, 10), "Last processing steps shown on a result.")
     show_applicant: bool = option(
         False, boolean(), "Show the applicant's name when the API returns it (needs a lookup key)."
     )
@@ -117,6 +120,57 @@ class KioskSection:
     repeat_window: float = option(
         3.0, seconds(0.5, 60), "The same code read again within this many seconds is ignored."
     )
+    screen_inches: float = option(
+        0.0,
+        number(0, 120, "inches"),
+        "Diagonal of the kiosk's screen, to size text in millimetres; 0: from the display's DPI.",
+    )
+    key_sound: bool = option(False, boolean(), "A short click on every keypad key.")
+    speech: str = option(
+        "off",
+        choice("off", "espeak", "recordings"),
+        "Read-aloud button: off; espeak (espeak-ng's voice); recordings (speech_prompts folder).",
+    )
+    speech_prompts: Path | None = option(
+        None,
+        path(optional=True),
+        "Folder of the office's recorded prompts (WAV); onestop-kiosk --list-prompts names them.",
+    )
+    speech_player: str = option(
+        "aplay -q", text(), "Command that plays a WAV file, the file's path added at the end."
+    )
+
+    OLD_KEYS: ClassVar[dict[str, Retired]] = {
+        "history_steps": Retired("the result's details page shows every step")
+    }
+
+
+@dataclass(frozen=True)
+class PrinterSection:
+    """The kiosk's thermal receipt printer (ESC/POS), for a slip with the result."""
+
+    connection: str = option(
+        "none", choice("none", "usb", "serial", "network"), "How the printer is attached."
+    )
+    usb_vendor: str = option("", text(), "usb: the vendor id, such as 0x0416.")
+    usb_product: str = option("", text(), "usb: the product id, such as 0x5011.")
+    serial_port: str = option("", text(), "serial: the port, such as /dev/ttyUSB0.")
+    baudrate: int = option(19200, integer(1200, 921600), "serial: the printer's speed.")
+    host: str = option("", text(), "network: the printer's address.")
+    port: int = option(9100, integer(1, 65535), "network: the printer's TCP port.")
+    width: int = option(
+        384, integer(200, 1024), "Dots across the paper: 384 for 58 mm paper, 576 for 80 mm."
+    )
+
+    def check(self) -> list[str]:
+        problems = []
+        if self.connection == "usb" and not (self.usb_vendor and self.usb_product):
+            problems.append("usb_vendor, usb_product: a usb printer needs both ids")
+        if self.connection == "serial" and not self.serial_port:
+            problems.append("serial_port: a serial printer needs its port")
+        if self.connection == "network" and not self.host:
+            problems.append("host: a network printer needs its address")
+        return problems
 
 
 @dataclass(frozen=True)
@@ -386,9 +440,19 @@ class UpstreamSection:
         text(),
         "When set, the office's old system no longer answers: citizens are shown this message.",
     )
+    retired_en: str = option(
+        "",
+        text(),
+        "The retired message in English; empty: a general sentence saying the system is retired.",
+    )
     timeout: float = option(5.0, seconds(0.1, 120), "Longest wait for one answer of the system.")
     concurrency: int = option(
         16, integer(1, 1000), "Most lookups sent to the system at the same time."
+    )
+    max_body: int = option(
+        1_048_576,
+        integer(1024, 64 * 1_048_576),
+        "Largest answer, in bytes, read from the system; a larger one is refused as broken.",
     )
     data: Path | None = option(
         None, path(optional=True), "demo: a JSON file of dossiers (the demo API's format)."
@@ -416,6 +480,8 @@ class UpstreamSection:
         problems = []
         if not self.type:
             problems.append("type: missing; expected one of " + ", ".join(UPSTREAM_TYPES))
+        if self.retired:
+            return problems  # a retired system is never asked: its address no longer matters
         if self.type not in ("", "demo") and not self.url:
             problems.append(f"url: a {self.type} upstream needs the system's root URL")
         if self.type == "opencps" and not self.group_id:
@@ -496,4 +562,107 @@ class KannelSection:
         _host, colon, port = self.listen.rpartition(":")
         if not colon or not port.isdigit() or not 0 < int(port) < 65536:
             return [f"listen: expected host:port, got {self.listen!r}"]
+        return []
+
+
+@dataclass(frozen=True)
+class GatewaySection:
+    """The status gateway (onestop-gateway), in front of the systems of [upstream.NAME]."""
+
+    host: str = option("127.0.0.1", text(), "Address to listen on (0.0.0.0 or :: for all).")
+    port: int = option(8080, integer(1, 65535), "Port to listen on.")
+    public_url: str = option(
+        "", text(), "The gateway's address as citizens' phones reach it (for links and QR codes)."
+    )
+    clients_file: Path | None = option(
+        None,
+        path(optional=True),
+        "File of client tokens (onestop-gateway client add NAME); unset: lookups are open to all.",
+    )
+    secrets_file: Path | None = option(
+        None,
+        path(optional=True),
+        "Root-only INI file of upstream secrets, [NAME] password/client_secret, kept out of here.",
+    )
+    database: Path = option(
+        Path("/var/lib/onestop-gateway/gateway.sqlite3"),
+        path(),
+        "SQLite database of the citizens' satisfaction ratings.",
+    )
+    rate_limit: int = option(
+        600, integer(0, 1_000_000), "Requests a minute one client (token) may make; 0: no limit."
+    )
+    anonymous_rate_limit: int = option(
+        60,
+        integer(0, 1_000_000),
+        "Requests a minute one address may make without a token; 0: no limit.",
+    )
+    not_found_limit: int = option(
+        200,
+        integer(0, 1_000_000),
+        "Not-found answers an hour one client may get, then it must wait (against enumeration).",
+    )
+    anonymous_not_found_limit: int = option(
+        20,
+        integer(0, 1_000_000),
+        "Not-found answers an hour one address may get without a token; 0: no limit.",
+    )
+    key_failure_limit: int = option(
+        10,
+        integer(0, 1_000_000),
+        "Wrong lookup keys an hour for one dossier before keys for it are refused; 0: no limit.",
+    )
+    cache_ttl: float = option(
+        60.0, seconds(0, 86400), "Seconds an upstream's answer is reused without asking again."
+    )
+    cache_size: int = option(
+        100_000, integer(0, 10_000_000), "Answers kept in the cache (the oldest go first)."
+    )
+    stale_max_age: float = option(
+        86400.0,
+        seconds(0, 30 * 86400),
+        "How old a last good answer may be and still be served, marked, while its system is down.",
+    )
+    breaker_failures: int = option(
+        5,
+        integer(1, 1000),
+        "Failures in a row after which a system is not asked for breaker_cooldown seconds.",
+    )
+    breaker_cooldown: float = option(
+        30.0, seconds(1, 3600), "Seconds a failing system is left alone before one trial lookup."
+    )
+    max_connections: int = option(
+        1000,
+        integer(1, 100_000),
+        "Open client connections; more are answered 503 and closed (keep below LimitNOFILE).",
+    )
+    header_timeout: float = option(
+        10.0, seconds(0.1, 600), "Time a client has to send its request's first line and headers."
+    )
+    idle_timeout: float = option(
+        5.0, seconds(0.1, 600), "An idle kept-alive client connection is closed after this long."
+    )
+    max_head_size: int = option(
+        8192,
+        integer(1024, 1_048_576),
+        "Largest request line and headers, in bytes; a longer request is refused at once.",
+    )
+    trusted_proxies: tuple[str, ...] = option(
+        (),
+        names(),
+        "Addresses of reverse proxies whose X-Forwarded-For names the real client; empty: none.",
+    )
+    tls_cert: Path | None = option(
+        None, path(optional=True), "TLS certificate chain (PEM) to serve HTTPS itself; unset: HTTP."
+    )
+    tls_key: Path | None = option(
+        None, path(optional=True), "The private key (PEM) of tls_cert, readable by root only."
+    )
+    access_log: bool = option(
+        True, boolean(), "Log one line per request (never the query string or a lookup key)."
+    )
+
+    def check(self) -> list[str]:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            return ["tls_cert, tls_key: HTTPS needs both, or neither for plain HTTP"]
         return []

@@ -1,17 +1,17 @@
-"""The reference status API: the contract of docs/status-api.md, served from demo data.
+"""The demo status API: the gateway (``gateway``) with one demo upstream, under the names and
+the command (``onestop-demo-api``) it had before the gateway existed.
 
 Exceptions::
 
     Exception
-    └── DemoDataError   a ``--data`` file cannot be served (names the entry and field)
+    └── GatewayError
+        └── DemoDataError   a ``--data`` file cannot be served (names the entry and field)
 """
 
-from onestop.demo_api._data import DemoDataError, DemoRecord, bundled_records, load_records
-from onestop.demo_api._server import DOSSIER_PATH, HEALTH_PATH, DemoStatusServer
+from gateway.demo import DemoStatusServer
+from gateway.upstreams.demo import DemoDataError, DemoRecord, bundled_records, load_records
 
 __all__ = [
-    "DOSSIER_PATH",
-    "HEALTH_PATH",
     "DemoDataError",
     "DemoRecord",
     "DemoStatusServer",

@@ -1,22 +1,26 @@
-"""``onestop-demo-api``: run the reference status API on the bundled demo data or a file."""
+"""``onestop-demo-api``: the status gateway on the bundled demo dossiers or a file.
+
+A thin alias of ``onestop-gateway --demo`` that keeps the demo API's flags: a single bearer
+token instead of a clients file, and one rate limit for every caller.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
-import signal
+import os
 import sys
 from pathlib import Path
-from types import FrameType
 
-from onestop.demo_api._data import DemoDataError, bundled_records, load_records
-from onestop.demo_api._server import DemoStatusServer
+from gateway import DemoStatusServer, GatewayError
+from gateway.upstreams.demo import DemoDataError, DemoRecord, bundled_records, load_records
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="onestop-demo-api",
-        description="Serve the onestop status API contract from demo dossiers.",
+        description="Serve the onestop status API contract from demo dossiers "
+        "(the status gateway with one demo upstream).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (0: any)")
@@ -43,32 +47,31 @@ def main(argv: list[str] | None = None) -> int:
         print(f"onestop-demo-api: {exc}", file=sys.stderr)
         return 2
     if args.list:
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        for record in records:
-            print(f"{record.dossier.code}\t{record.dossier.status}\t{record.dossier.procedure}")
-        return 0
+        return _list(records)
     try:
         server = DemoStatusServer(
             records, host=args.host, port=args.port, token=token, rate_limit=args.rate_limit
         )
-    except OSError as exc:
-        print(f"onestop-demo-api: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+    except GatewayError as exc:
+        print(f"onestop-demo-api: {exc}", file=sys.stderr)
         return 1
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
     print(
         f"demo status API on {server.url} with {len(records)} dossiers "
         f"(list them: onestop-demo-api --list)",
         file=sys.stderr,
         flush=True,
     )
+    server.serve()
+    return 0
+
+
+def _list(records: list[DemoRecord]) -> int:
+    """Print the codes; a reader that stops early (``| head``) ends the listing quietly."""
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+        for record in records:
+            print(f"{record.dossier.code}\t{record.dossier.status}\t{record.dossier.procedure}")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # What Python's documentation advises: no traceback, and no second error at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

@@ -353,12 +353,9 @@ def test_concurrent_lookups_share_one_client(demo_api: DemoStatusServer, tmp_pat
 
 def test_tls_is_verified_against_the_configured_bundle(certificate: tuple[Path, Path]) -> None:
     cert, key = certificate
-    server = DemoStatusServer(RECORDS, port=0)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    with server.start():
-        url = server.url.replace("http://", "https://")
+    with DemoStatusServer(RECORDS, port=0, tls=(cert, key)).start() as server:
+        url = server.url
+        assert url.startswith("https://")
         with client(url) as api, pytest.raises(BackendUnavailable, match="TLS"):
             api.lookup(CODE)
         with client(url, ca_bundle=cert) as api:

@@ -5,6 +5,7 @@ import signal
 import urllib.error
 import urllib.parse
 import urllib.request
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +24,15 @@ from onestop.demo_api import DemoDataError, DemoStatusServer, bundled_records, l
 from onestop.demo_api.cli import main as demo_api_main
 
 
-def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, Message, Any]:
+    """Status, headers (names in any case, as HTTP has them) and the decoded JSON body."""
     request = urllib.request.Request(url, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, dict(response.headers), json.loads(response.read())
+            return response.status, response.headers, json.loads(response.read())
     except urllib.error.HTTPError as error:
         with error:
-            return error.code, dict(error.headers), json.loads(error.read())
+            return error.code, error.headers, json.loads(error.read())
 
 
 def test_bundled_set_is_realistic() -> None:

@@ -57,6 +57,7 @@ def test_users_and_group(staged: Staged) -> None:
     for user, home in (
         ("onestop-smsd", "/var/lib/onestop"),
         ("onestop-kiosk", "/var/lib/onestop/kiosk"),
+        ("onestop-gateway", "/var/lib/onestop-gateway"),
     ):
         _name, _x, uid, gid, _gecos, home_dir, shell = passwd[user]
         assert 0 < int(uid) < 1000 and home_dir == home and shell == "/usr/sbin/nologin"
@@ -75,9 +76,10 @@ def test_configuration_and_secrets(staged: Staged) -> None:
     assert config.read_text() == example_config()
     assert (mode(config), owner(config, staged.root)) == (0o640, ("root", "onestop"))
     assert load_config(config) == Config(path=config)
-    token = inside(staged.root, TOKEN)
-    assert (mode(token), owner(token, staged.root)) == (0o600, ("root", "root"))
-    assert token.read_bytes() == b""
+    for secret in (TOKEN, "/etc/onestop/gateway-clients", "/etc/onestop/gateway-secrets"):
+        path = inside(staged.root, secret)
+        assert (mode(path), owner(path, staged.root)) == (0o600, ("root", "root"))
+        assert path.read_bytes() == b""
     example = inside(staged.root, "/etc/onestop/onestop.conf.example")
     assert (example.read_text(), mode(example)) == (example_config(), 0o644)
     state = staged.root / "var/lib/onestop"
@@ -129,8 +131,9 @@ def test_installed_copy_upgrades_nothing_without_a_source(staged: Staged, tmp_pa
         capture_output=True, text=True, check=False, cwd=tmp_path, env=alone,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "ok     virtual environment /opt/onestop with onestop-appliance[kiosk,smsd]\n" in (
-        done.stdout
+    assert (
+        "ok     virtual environment /opt/onestop with onestop-appliance[gateway,kiosk,smsd]\n"
+        in (done.stdout)
     )
 
 
@@ -207,4 +210,4 @@ def test_python_m_provision_is_the_command() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "provision", "--help"], capture_output=True, text=True, check=False
     )
-    assert done.returncode == 0 and "kiosk,smsd,all" in done.stdout
+    assert done.returncode == 0 and "kiosk,smsd,gateway,all" in done.stdout

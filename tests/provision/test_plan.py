@@ -10,9 +10,18 @@ import pytest
 
 import provision
 import provision.poster
-from provision import CONFIG, Options, ProvisionError, Role, Run, check_system, plan
+from provision import (
+    CONFIG,
+    Options,
+    ProvisionError,
+    Role,
+    Run,
+    check_system,
+    plan,
+    still_to_do,
+)
 from provision._root import Root
-from provision._steps import DisableUnit, EnableUnit, InstallFile, InstallOnce
+from provision._steps import DisableUnit, EnableUnit, InstallFile, InstallOnce, Venv
 
 RASPBERRY_PI_OS_32 = {"ID": "raspbian", "ID_LIKE": "debian", "PRETTY_NAME": "Raspbian 12"}
 FEDORA = {"ID": "fedora", "PRETTY_NAME": "Fedora Linux 40 (Workstation Edition)"}
@@ -101,3 +110,23 @@ def test_kiosk_disables_the_console_login_on_its_screen(tmp_path: Path) -> None:
 def test_public_names(module: object) -> None:
     for name in module.__all__:  # type: ignore[attr-defined]
         assert getattr(module, name) is not None, name
+
+
+def test_a_gateway_gets_its_unit_user_and_secrets_and_shares_a_box_with_smsd(
+    tmp_path: Path,
+) -> None:
+    gateway = Options(frozenset({Role.GATEWAY}), root=tmp_path)
+    small_office = Options(frozenset({Role.SMSD, Role.GATEWAY}), root=tmp_path)
+    units = PurePosixPath("/usr/local/lib/systemd/system")
+    assert units / "onestop-gateway.service" in _targets(gateway)
+    assert units / "onestop-smsd.service" not in _targets(gateway)
+    assert PurePosixPath("/usr/local/lib/sysusers.d/onestop-gateway.conf") in _targets(gateway)
+    assert [step.unit for step in plan(small_office) if isinstance(step, EnableUnit)] == [
+        "onestop-gateway.service",
+        "onestop-smsd.service",
+    ]
+    venv = next(step for step in plan(small_office) if isinstance(step, Venv))
+    assert venv.extras == ("gateway", "smsd")
+    todo = "\n".join(still_to_do(gateway))
+    assert "[upstream.NAME]" in todo and "onestop-gateway client add" in todo
+    assert "[backend] url" not in todo  # a gateway alone is no client of a status API

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from onestop.config import GatewaySection
 from provision import UNITS, Role, assets_dir
 from tests.systemd.staging import analyze
 
 SMSD = UNITS[Role.SMSD]
 KIOSK = UNITS[Role.KIOSK]
+GATEWAY = UNITS[Role.GATEWAY]
 
 TARGET = 2.0
 """The highest exposure allowed: systemd-analyze rates up to 2.0 "OK"."""
@@ -43,7 +45,8 @@ SANDBOX = [
     "SystemCallFilter=@system-service",
     "UMask=0077",
 ]
-"""The sandbox lines both units carry."""
+"""The sandbox lines every unit carries (the gateway, which needs no device, has
+PrivateDevices= instead of DevicePolicy=)."""
 
 HARDENING = {
     SMSD: [
@@ -53,6 +56,15 @@ HARDENING = {
         "MemoryDenyWriteExecute=yes",
         "SystemCallFilter=~@privileged @resources",
         *SANDBOX,
+    ],
+    GATEWAY: [
+        "User=onestop-gateway",
+        "PrivateDevices=yes",
+        "ProcSubset=pid",
+        "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+        "MemoryDenyWriteExecute=yes",
+        "SystemCallFilter=~@privileged @resources",
+        *(line for line in SANDBOX if line != "DevicePolicy=closed"),  # PrivateDevices= has it
     ],
     KIOSK: [
         "User=onestop-kiosk",
@@ -96,7 +108,7 @@ def failing(root: Path, unit: str) -> dict[str, float]:
     }
 
 
-@pytest.mark.parametrize("unit", [SMSD, KIOSK])
+@pytest.mark.parametrize("unit", [SMSD, KIOSK, GATEWAY])
 def test_verify_has_nothing_to_say(units: Path, unit: str) -> None:
     done = analyze("verify", "--man=no", f"--root={units}", unit)
     assert (done.returncode, done.stdout + done.stderr) == (0, "")
@@ -124,6 +136,28 @@ def test_sms_daemon_meets_the_exposure_target(units: Path) -> None:
 
 def test_kiosk_stays_within_the_same_target(units: Path) -> None:
     assert exposure(units, KIOSK) <= TARGET
+
+
+def test_gateway_meets_the_exposure_target(units: Path) -> None:
+    assert exposure(units, GATEWAY) <= TARGET
+
+
+def test_gateway_unit_matches_the_gateway() -> None:
+    """It sends READY and WATCHDOG itself (only its main process), exits 2 for a configuration
+    it cannot use, keeps its ratings in its own state directory, and gets the root-only files
+    its configuration may name as private copies."""
+    text = shipped(GATEWAY)
+    settings = dict(line.split("=", 1) for line in text.splitlines() if re.match(r"^\w+=", line))
+    assert settings["Type"] == "notify"
+    assert settings["NotifyAccess"] == "main"
+    assert settings["ExecStart"] == "/opt/onestop/bin/onestop-gateway"
+    assert settings["StateDirectory"] == "onestop-gateway"
+    assert settings["RestartPreventExitStatus"] == "2"
+    assert int(settings["LimitNOFILE"]) > GatewaySection().max_connections + 256
+    for secret in ("gateway-clients", "gateway-secrets"):
+        assert f"LoadCredential={secret}:/etc/onestop/{secret}" in text
+        assert f"BindReadOnlyPaths=%d/{secret}:/etc/onestop/{secret}" in text
+    assert str(GatewaySection().database).startswith("/var/lib/onestop-gateway/")
 
 
 @pytest.mark.parametrize(

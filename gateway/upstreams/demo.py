@@ -1,37 +1,48 @@
-"""The dossiers the demo status API serves: the bundled Hậu Giang set, or a JSON file.
+"""The demo system: today's bundled Hậu Giang dossiers (or a JSON file of status records)
+served in-process, behind the same :class:`Upstream` interface as a province's real systems.
 
+``onestop-gateway --demo``, ``[upstream.NAME] type = demo`` and ``onestop-demo-api`` serve it.
 The bundled set is written relative to today (received so many days ago, due so many days
-later), so that whenever the demo runs it shows dossiers received this morning, due
-tomorrow, overdue by a week and delivered last month, and their codes carry real dates.
-Their codes are of every built-in family (``format`` spells the others), so that each
-channel's demo shows each kind of receipt; the OpenCPS one also has the internal id that
-OpenCPS's kiosk payloads carry (``D-{key}-{id}``).
+later), so that whenever the demo runs it shows dossiers received this morning, due tomorrow,
+overdue by a week and delivered last month, and their codes carry real dates. Their codes are
+of every built-in family (``format`` spells the others), so that each channel's demo shows each
+kind of receipt; the OpenCPS one also has the internal id that OpenCPS's kiosk payloads carry
+(``D-{key}-{id}``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from dossier import (
     ICT,
     Applicant,
     CodeError,
     Dossier,
+    DossierCode,
     DossierFormatError,
     HistoryEntry,
     Status,
     dossier_from_json,
     normalize_code,
+    parse_code,
 )
+from gateway.errors import GatewayError
+from gateway.upstreams._base import Answer, NotFound, Upstream
+from onestop.config import UpstreamSection
 
 
-class DemoDataError(Exception):
-    """A ``--data`` file cannot be served; names the entry and the field."""
+class DemoDataError(GatewayError):
+    """A demo data file cannot be served; names the entry and the field."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +105,7 @@ def _materialize(entry: dict[str, Any], pickups: dict[str, str], now: dt.datetim
 def bundled_records(now: dt.datetime | None = None) -> list[DemoRecord]:
     """The bundled Hậu Giang dossiers, dated relative to ``now`` (default: this moment)."""
     now = now or dt.datetime.now(ICT)
-    source = resources.files("onestop.demo_api").joinpath("demo_dossiers.json")
+    source = resources.files("gateway.upstreams").joinpath("demo_dossiers.json")
     data = json.loads(source.read_text(encoding="utf-8"))
     return [_materialize(entry, data["pickup"], now) for entry in data["dossiers"]]
 
@@ -120,3 +131,46 @@ def load_records(path: Path) -> list[DemoRecord]:
             raise DemoDataError(f"{path}: entry {index}: 'lookup_key' must be a string")
         records.append(DemoRecord(dossier, key))
     return records
+
+
+class DemoUpstream(Upstream):
+    """Answers from demo records held in memory; the applicant only for the record's key.
+
+    The records are the section's ``data`` file, else the bundled set; ``records`` overrides
+    both (the demo API's ``--data`` and tests pass their own). A record with an OpenCPS
+    dossier id is found by ``D-{id}`` too, as OpenCPS finds it.
+    """
+
+    kind = "demo"
+
+    def __init__(
+        self,
+        name: str,
+        settings: UpstreamSection,
+        http: httpx.AsyncClient,
+        *,
+        records: Iterable[DemoRecord] | None = None,
+    ) -> None:
+        super().__init__(name, settings, http)
+        if records is None:
+            records = load_records(settings.data) if settings.data else bundled_records()
+        self.records: dict[DossierCode, DemoRecord] = {}
+        self.dossier_count = 0
+        for record in records:
+            self.dossier_count += 1
+            self.records[parse_code(record.dossier.code)] = record
+            if record.dossier_id is not None:
+                self.records[parse_code(f"D-{record.dossier_id}")] = record
+
+    async def lookup(self, code: DossierCode, lookup_key: str | None) -> Answer:
+        record = self.records.get(code)
+        if record is None:
+            raise NotFound(f"no demo dossier {code}")
+        if lookup_key and record.lookup_key and _same_key(lookup_key, record.lookup_key):
+            return Answer(record.dossier, key_verified=True)
+        return Answer(record.dossier.without_applicant())
+
+
+def _same_key(given: str, expected: str) -> bool:
+    """Receipts print keys in capitals; citizens type them as they like."""
+    return hmac.compare_digest(given.strip().upper().encode(), expected.upper().encode())
