@@ -132,7 +132,9 @@ class EchoEsme:
     """The baseline: an ESME that answers every ``deliver_sm`` at once with a ``submit_sm``."""
 
     def __init__(self, smsc: SmscSimulator) -> None:
-        self._client = smpplib.client.Client("127.0.0.1", smsc.port, timeout=30)
+        self._client = smpplib.client.Client(
+            "127.0.0.1", smsc.port, timeout=30, allow_unknown_opt_params=True
+        )
         self._client.set_message_received_handler(self._echo)
         self._client.connect()
         self._client._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

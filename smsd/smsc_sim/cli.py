@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
 
     printed = [0]
     smsc.add_listener(heard)
+    stop = threading.Event()
+    # Before the port is printed: whoever reads it may stop us at once.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with smsc:
         print(
             f"SMSC simulator on 127.0.0.1:{smsc.port} (system_id {smsc.system_id}, "
@@ -51,8 +54,6 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         if not sys.stdin.isatty():
-            stop = threading.Event()
-            signal.signal(signal.SIGTERM, lambda *_: stop.set())
             with contextlib.suppress(KeyboardInterrupt):
                 stop.wait()
             return 0
