@@ -482,7 +482,9 @@ class SmsDaemon:
                 reference=reply.concat_ref,
                 first_part=reply.parts_sent + 1,
                 key=str(reply.id),
-                via=reply.via,
+                # A route of this transport; a message from before a change of transport
+                # leaves by whichever route this one picks.
+                via=reply.via if reply.transport == self.transport_kind else "",
             )
             route = self.transport.route_for(submission, usage)
             if route is None:

@@ -184,6 +184,7 @@ class KannelTransport:
         self.ready = threading.Event()
         self.finished = threading.Event()
         self.failure: str | None = None
+        self.stopping = threading.Event()
         self._keeper = _Keeper(inbox)
         self._server = _Server(settings.listen, _Handler, self)
         self.address: tuple[str, int] = self._server.server_address[:2]  # type: ignore[assignment]
@@ -209,6 +210,7 @@ class KannelTransport:
         self._set_state(RouteState.READY, f"listening for Kannel on {self.base_url}")
 
     def stop(self, timeout: float = 10.0) -> None:
+        self.stopping.set()
         self._server.shutdown()
         self._server.server_close()
         self._keeper.stop()
@@ -422,7 +424,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             ).items()
         }
         transport = self.server.transport
-        if parts.path == MO_PATH:
+        if transport.stopping.is_set():
+            # A kept-alive connection outlives the server's shutdown: send smsbox elsewhere
+            # (it asks again, on a new connection, after http-queue-delay).
+            status = 503
+            self.close_connection = True
+        elif parts.path == MO_PATH:
             status = transport._mo(query)
         elif parts.path == DLR_PATH:
             status = transport._dlr(query)

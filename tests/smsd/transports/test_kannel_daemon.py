@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 
+from hardware.modem import Incoming
 from onestop.config import Config, KannelSection, SmsdSection
 from onestop.demo_api import DemoRecord, DemoStatusServer
+from smsd import Note, Store
 from tests.smsd.conftest import Daemon, backend, running, wait_until
 from tests.smsd.kannel_harness import FAKESMSC, Kannel, free_port
 
@@ -112,3 +114,24 @@ def test_a_reply_with_diacritics_reaches_the_phone_in_ucs2(
     assert sms.kind in ("ucs-2", "ucs-2 parts")  # a long one is split by Kannel
     assert record.dossier.code in sms.text and record.dossier.status.vi in sms.text
     assert "Could not fetch" not in rig.kannel.logs()
+
+
+def test_a_reply_owed_from_before_the_switch_to_kannel_still_goes_out(
+    rig: Rig, demo_api: DemoStatusServer, records: list[DemoRecord], tmp_path: Path
+) -> None:
+    """A unit moved from its modem to Kannel with a reply still waiting: it leaves through
+    whichever SMSC Kannel picks (the modem's name means nothing to Kannel)."""
+    database = tmp_path / "smsd.sqlite3"
+    store = Store(database)
+    store.receive(Incoming("00", "+84912000704", "HS", None))
+    (message,) = store.due_messages()
+    store.answer(message, "Ho so: tra loi tu truoc", [], note=Note.HELP)
+    store.close()
+    config = kannel_config(rig, demo_api.url, database)
+    with (
+        running(config),
+        rig.kannel.phone(f"+84912000705 8077 text HS {records[0].dossier.code}") as phone,
+    ):
+        got = {sms.recipient: sms.text for sms in phone.wait(2, TIMEOUT)}
+    assert got["+84912000704"] == "Ho so: tra loi tu truoc"
+    assert records[0].dossier.code in got["+84912000705"]
