@@ -31,7 +31,7 @@ import threading
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
@@ -117,6 +117,23 @@ KEEP_PATIENCE = 30.0
 """Seconds a request waits to be kept before smsbox is told to ask again (503)."""
 
 
+_T = TypeVar("_T")
+
+
+def _waiting(waiting: queue.Queue[_T | None], first: _T, limit: int) -> list[_T]:
+    """``first`` and what else waits in the queue, up to ``limit`` items; a stop (None) met
+    on the way is put back, for after this round."""
+    items = [first]
+    with contextlib.suppress(queue.Empty):
+        while len(items) < limit:
+            following = waiting.get_nowait()
+            if following is None:
+                waiting.put(None)
+                break
+            items.append(following)
+    return items
+
+
 class _Keeper:
     """One thread that keeps what the HTTP threads hand it, every waiting one in one commit."""
 
@@ -146,14 +163,7 @@ class _Keeper:
             item = self._queue.get()
             if item is None:
                 return
-            items = [item]
-            with contextlib.suppress(queue.Empty):
-                while len(items) < KEEP_BATCH:
-                    following = self._queue.get_nowait()
-                    if following is None:
-                        self._queue.put(None)  # stop after this batch
-                        break
-                    items.append(following)
+            items = _waiting(self._queue, item, KEEP_BATCH)
             kept: list[concurrent.futures.Future[None]] = []
             try:
                 with self._inbox.batch():
@@ -257,14 +267,7 @@ class KannelTransport:
             item = self._outbox.get()
             if item is None:
                 return
-            items = [item]
-            with contextlib.suppress(queue.Empty):
-                while len(items) < SEND_BATCH:
-                    following = self._outbox.get_nowait()
-                    if following is None:
-                        self._outbox.put(None)  # stop after this round
-                        break
-                    items.append(following)
+            items = _waiting(self._outbox, item, SEND_BATCH)
             marked = self._mark_sending(items)
             outcomes = list(self._requests.map(self._sendsms, [sub for sub, _, _ in marked]))
             try:
