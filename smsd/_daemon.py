@@ -44,13 +44,17 @@ from backend_client import (
     DossierNotFound,
     LastKnownStore,
     StatusClient,
+    fleet_reporter,
 )
 from dossier import CodeFamilies
 from hardware.modem import set_traffic_logging
 from onestop.config import Config, ConfigError, load_config
+from onestop.fleet import Role
 from onestop.links import lookup_page
 from onestop.notify import Notifier
 from smsd._compose import Answer, Composer, Found, Invalid, NotFound, Stale, Unavailable
+from smsd._fleet import SOURCE as FLEET_SOURCE
+from smsd._fleet import SmsFigures
 from smsd._parse import Intent, parse_message
 from smsd._policy import Policy, Verdict
 from smsd._sending import ReplyJournal, RetryPolicy
@@ -237,6 +241,23 @@ class SmsDaemon:
         self.ready = threading.Event()
         """Set once the transport can move messages and the pipeline runs."""
         self.transport = transport_factory(config, _DaemonInbox(self))
+        figures = SmsFigures(
+            self.store,
+            self.transport,
+            kind=self.transport_kind,
+            hourly_cap=lambda: self._settings.hourly_cap,
+        )
+        database = config.smsd.database
+        self.fleet = fleet_reporter(
+            config,
+            role=Role.SMS,
+            default_outbox=database.with_name(f"{database.stem}-fleet.sqlite3"),
+            collect=figures,
+            api_figures=lambda: self._client.stats.figures(),  # noqa: PLW0108 (replaced on reload)
+            usage_source=(FLEET_SOURCE, figures.usage_after),
+            on_alerts=figures.take_alerts,
+        )
+        """Heartbeats and usage events for the gateway's fleet page ([fleet] enabled)."""
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -264,6 +285,8 @@ class SmsDaemon:
             )
         self._pipeline.start()
         self.transport.start()
+        if self.fleet is not None:
+            self.fleet.start()
         return self
 
     def request_stop(self) -> None:
@@ -321,6 +344,8 @@ class SmsDaemon:
         self._workers.shutdown(wait=True, cancel_futures=True)
         modems = [self.config.modem, *self.config.modems.values()]
         self.transport.stop(max(modem.send_timeout for modem in modems) + 5)
+        if self.fleet is not None:
+            self.fleet.stop()
         self._client.close()
         self._known.close()
         self.store.stopped()

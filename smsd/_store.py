@@ -103,6 +103,11 @@ INSERT OR IGNORE INTO counters (name, value) SELECT 'concat_ref', COALESCE(MAX(i
 """Sends journalled part by part, and concatenation references that survive restarts."""
 
 _SCHEMA_3 = """
+CREATE TABLE IF NOT EXISTS fleet_alerts (id INTEGER PRIMARY KEY, outbox_id INTEGER NOT NULL);
+"""
+"""Alert SMS the gateway handed over for technicians, each put in the outbox once."""
+
+_SCHEMA_4 = """
 ALTER TABLE messages ADD COLUMN transport TEXT NOT NULL DEFAULT 'modem';
 ALTER TABLE messages ADD COLUMN sim TEXT NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN gateway_id TEXT;
@@ -143,7 +148,7 @@ to whoever delivered it (an SMPP SMSC delivers again what it did not hear acknow
 a gateway's own id of it (Kannel's); every SMS part sent with the network's id for it, its
 delivery receipt, and the SIM it counts against."""
 
-MIGRATIONS: tuple[Migration, ...] = (_SCHEMA_1, _SCHEMA_2, _SCHEMA_3)
+MIGRATIONS: tuple[Migration, ...] = (_SCHEMA_1, _SCHEMA_2, _SCHEMA_3, _SCHEMA_4)
 SCHEMA_NAME = "sms messages"
 
 
@@ -230,6 +235,11 @@ _LOOKUPS = frozenset(
         Outcome.INCOMPLETE,
     }
 )
+
+
+EventRow = tuple[int, str, str, str | None, int, str]
+"""A usage event as the store keeps it, with its number: id, UTC hour, outcome, status,
+latency, transport."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,6 +336,15 @@ def _hour(now: float) -> str:
     """The UTC hour of ``now``: usage events are kept no finer than that."""
     at = dt.datetime.fromtimestamp(now, dt.UTC).replace(minute=0, second=0, microsecond=0)
     return at.isoformat()
+
+
+def _next_reference(db: sqlite3.Connection) -> int:
+    """The next concatenation reference, from a counter kept in the file."""
+    row = db.execute(
+        "INSERT INTO counters (name, value) VALUES ('concat_ref', 1) ON CONFLICT (name)"
+        " DO UPDATE SET value = value + 1 RETURNING value"
+    ).fetchone()
+    return int(row[0])
 
 
 def _add_events(
@@ -716,10 +735,7 @@ class Store:
             )
             if cursor.rowcount == 0:
                 return False
-            reference = db.execute(
-                "INSERT INTO counters (name, value) VALUES ('concat_ref', 1) ON CONFLICT (name)"
-                " DO UPDATE SET value = value + 1 RETURNING value"
-            ).fetchone()[0]
+            reference = _next_reference(db)
             transport, sim = db.execute(
                 "SELECT transport, sim FROM messages WHERE id = ?", (message.id,)
             ).fetchone()
@@ -986,17 +1002,69 @@ class Store:
         result.update({f"replies_{state}": count for state, count in replies})
         return result
 
-    def events(self) -> list[EventRow]:
+    def events(self) -> list[UsageRow]:
         with self._lock:
             return read_events(self._db)
 
+    # -- the fleet (heartbeats, usage events and alert SMS for the gateway) --------------------
 
-EventRow = tuple[str, str, str, "str | None", int, str, str]
-"""A usage event: UTC hour (ISO), channel, outcome, status, latency (ms), transport, SIM."""
+    def events_after(self, position: int, limit: int = 5000) -> list[EventRow]:
+        """Usage events numbered above ``position``, in order: (id, UTC hour as ISO text,
+        outcome, status, latency, transport)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, at, outcome, status, latency_ms, transport FROM events WHERE id > ?"
+                " ORDER BY id LIMIT ?",
+                (position, limit),
+            ).fetchall()
+        return [tuple(row) for row in rows]
+
+    def oldest_unanswered(self) -> float | None:
+        """When the oldest message still waiting for its answer was received."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT MIN(received_at) FROM messages WHERE state = ?", (MessageState.NEW,)
+            ).fetchone()
+        return None if row[0] is None else float(row[0])
+
+    def reply_times(self, since: float) -> list[float]:
+        """Seconds from receiving a message to its reply leaving, for replies sent since
+        ``since``."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT o.sent_at - m.received_at FROM outbox o JOIN messages m"
+                " ON m.id = o.message_id WHERE o.sent_at >= ?",
+                (since,),
+            ).fetchall()
+        return [max(float(row[0]), 0.0) for row in rows]
+
+    def queue_alert(
+        self, alert_id: int, recipient: str, text: str, now: float | None = None
+    ) -> None:
+        """Put an alert SMS for a technician in the outbox, once whatever the retries."""
+        now = time.time() if now is None else now
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM fleet_alerts WHERE id = ?", (alert_id,)).fetchone():
+                return
+            reference = _next_reference(db)
+            cursor = db.execute(
+                "INSERT INTO outbox (recipient, text, state, next_at, created_at, concat_ref)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (recipient, text, OutboxState.PENDING, now, now, reference % 256),
+            )
+            db.execute(
+                "INSERT INTO fleet_alerts (id, outbox_id) VALUES (?, ?)",
+                (alert_id, cursor.lastrowid),
+            )
 
 
-def read_events(db: sqlite3.Connection) -> list[EventRow]:
-    """Every usage event, oldest first (see :data:`EventRow`).
+UsageRow = tuple[str, str, str, "str | None", int, str, str]
+"""A usage event for the report: UTC hour (ISO), channel, outcome, status, latency (ms),
+transport, SIM."""
+
+
+def read_events(db: sqlite3.Connection) -> list[UsageRow]:
+    """Every usage event, oldest first (see :data:`UsageRow`).
 
     A function of the connection, so that the usage report can read a database it opened
     read-only, without the schema set-up :class:`Store` does: a file no daemon of this release

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dossier import ICT, Language, Status, format_date
-from smsd._store import EventRow, Outcome
+from smsd._store import Outcome, UsageRow
 
 ANSWERED = frozenset({Outcome.FOUND, Outcome.LAST_KNOWN})
 
@@ -142,7 +142,7 @@ class UsageReport:
         return total
 
 
-def build_report(rows: Iterable[EventRow], start: dt.date, end: dt.date) -> UsageReport:
+def build_report(rows: Iterable[UsageRow], start: dt.date, end: dt.date) -> UsageReport:
     """Group events from ``start`` to ``end`` (both included, Vietnam dates) by month, and by
     transport and SIM."""
     months: dict[str, Month] = defaultdict(Month)

@@ -54,6 +54,8 @@ class Route:
     daily_cap: int | None = None
     aside_until: float | None = None
     """While ``ASIDE``: when it is tried again (``time.time()``)."""
+    signal: int | None = None
+    """A modem's signal quality (``AT+CSQ``, 0 to 31), when known."""
 
 
 @dataclass(frozen=True, slots=True)

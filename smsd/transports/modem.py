@@ -112,7 +112,12 @@ class ModemTransport:
 
     def route(self) -> Route:
         signal = "?" if self.modem.signal is None else f"{self.modem.signal}/31"
-        return Route(self.name, self.state, f"modem {self.modem.state.value}, signal {signal}")
+        return Route(
+            self.name,
+            self.state,
+            f"modem {self.modem.state.value}, signal {signal}",
+            signal=self.modem.signal,
+        )
 
     def routes(self) -> list[Route]:
         return [self.route()]

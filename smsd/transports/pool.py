@@ -91,6 +91,7 @@ class _Member:
             hourly_cap=self.sim.hourly_cap,
             daily_cap=self.sim.daily_cap,
             aside_until=self.aside_until if state is RouteState.ASIDE else None,
+            signal=route.signal,
         )
 
 

@@ -46,8 +46,7 @@ def test_a_database_of_the_first_release_is_upgraded_with_its_rows(tmp_path: Pat
     old.close()
     store = Store(path)
     with sqlite3.connect(path) as db:
-        # The file's own version: this is its first store.
-        assert schema_version(db) == len(MIGRATIONS)
+        assert schema_version(db) == len(MIGRATIONS)  # upgraded to the latest schema
     (waiting,) = store.due_replies(now=200)
     assert (waiting.id, waiting.text, waiting.parts_sent, waiting.concat_ref) == (
         9,

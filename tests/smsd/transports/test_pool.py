@@ -18,7 +18,8 @@ from hardware.modem_sim import ModemEmulator
 from onestop.config import Config, PoolModemSection, SmsdSection
 from onestop.demo_api import DemoRecord, DemoStatusServer, bundled_records
 from smsd import EXIT_MODEM, SmsDaemon
-from smsd.transports import RouteState
+from smsd._fleet import SmsFigures
+from smsd.transports import RouteState, TransportKind
 from tests.smsd.conftest import backend, free_port, running, wait_until
 
 TIMEOUT = 20.0
@@ -122,7 +123,17 @@ def test_a_capped_sim_spills_to_the_one_with_room(
         assert spilled.destination == citizen(2)
         usage = {"sim1": (1, 1), "sim2": (1, 1)}  # each part counts against its SIM's caps
         assert wait_until(lambda: daemon.store.sim_usage() == usage)
+        # What the fleet heartbeat says of the pool: each SIM against its own caps.
+        beat = SmsFigures(
+            daemon.store, daemon.transport, kind=TransportKind.MODEM_POOL, hourly_cap=lambda: 600
+        )()
     assert len(first.replies) == 1
+    assert beat["transport"] == "modem-pool"
+    assert [(m.name, m.state) for m in beat["modems"]] == [("sim1", "ready"), ("sim2", "ready")]
+    assert [(s.name, s.sent_hour, s.cap_hour, s.sent_day, s.cap_day) for s in beat["sims"]] == [
+        ("sim1", 1, 1, 1, 600),
+        ("sim2", 1, 60, 1, 600),
+    ]
 
 
 def test_a_sim_that_is_down_when_its_reply_is_due_spills_over(
