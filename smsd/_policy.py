@@ -68,7 +68,8 @@ class Policy:
     loop_repeats: int = 3
     loop_window: float = 3600.0
     deny: tuple[str, ...] = ()
-    own_number: str = ""
+    own_numbers: tuple[str, ...] = ()
+    """The SIM's (or the pool's SIMs') own numbers."""
 
     def decide(self, store: Store, message: Message, *, in_flight: int = 0) -> Decision:
         """What to do with ``message``; ``in_flight`` counts the sender's lookups under way."""
@@ -81,7 +82,7 @@ class Policy:
         if digits <= SHORT_CODE_DIGITS:
             return Decision(Verdict.IGNORE, Reason.SHORT_CODE)
         plain = national(sender)
-        if self.own_number and plain == national(self.own_number):
+        if plain in {national(number) for number in self.own_numbers}:
             return Decision(Verdict.IGNORE, Reason.OWN_NUMBER)
         if plain in {national(number) for number in self.deny}:
             return Decision(Verdict.IGNORE, Reason.DENY_LIST)

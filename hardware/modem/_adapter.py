@@ -104,8 +104,9 @@ class SendJournal(Protocol):
     def sending(self, part: int, total: int) -> None:
         """Part ``part`` of ``total`` goes to the network next; raising cancels the send."""
 
-    def accepted(self, part: int, total: int, reference: int) -> None:
-        """The network took the part and gave it ``reference``."""
+    def accepted(self, part: int, total: int, reference: int | str) -> None:
+        """The network took the part and gave it ``reference``: a modem's message reference
+        (0 to 255), or an SMSC's or gateway's message id (text)."""
 
     def refused(self, part: int, reason: str, *, transient: bool) -> None:
         """The network refused the part; ``transient`` when trying later may succeed."""
@@ -120,7 +121,7 @@ class _NoJournal:
     def sending(self, part: int, total: int) -> None:
         pass
 
-    def accepted(self, part: int, total: int, reference: int) -> None:
+    def accepted(self, part: int, total: int, reference: int | str) -> None:
         pass
 
     def refused(self, part: int, reason: str, *, transient: bool) -> None:

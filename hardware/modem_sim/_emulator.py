@@ -468,9 +468,16 @@ class ModemEmulator:
             self._buffer.append(byte)
 
     def _finish(self, lines: list[str]) -> None:
-        """Write an answer: information lines, then the final result."""
+        """Write an answer: information lines, then the final result.
+
+        The information lines go as one block, a single CR LF between them, as TS 27.005
+        shows ``+CMGR: <stat>,,<length><CR><LF><pdu>``: Kannel's AT driver reads the PDU
+        as the very next line and fails on an empty one.
+        """
         if lines:
-            self._write("".join(f"\r\n{line}\r\n" for line in lines).encode())
+            *info, final = lines
+            block = "\r\n" + "\r\n".join(info) + "\r\n" if info else ""
+            self._write(f"{block}\r\n{final}\r\n".encode())
         with self._lock:
             self._busy = False
         self._flush_pending()

@@ -56,14 +56,15 @@ def main(argv: list[str] | None = None) -> int:
     capacity = dict.fromkeys(profile.storages, args.capacity) if args.capacity else None
     emulator = ModemEmulator(profile, link=args.link, capacity=capacity)
     emulator.faults.send_delay = args.send_delay
+    stop = threading.Event()
+    # Before the path is printed: whoever reads it may stop us at once.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with emulator:
         print(
             f"modem emulator ({profile.manufacturer} {profile.model}) on {emulator.path}",
             flush=True,
         )
         if args.no_console or not sys.stdin.isatty():
-            stop = threading.Event()
-            signal.signal(signal.SIGTERM, lambda *_: stop.set())
             with contextlib.suppress(KeyboardInterrupt):
                 stop.wait()
             return 0

@@ -23,7 +23,8 @@ CODE = "000.00.20.H30-240115-0001"
 
 
 @pytest.mark.parametrize(
-    "profile", ["generic", "huawei-e173", "huawei-e3372", "sim800", "quectel-ec25"]
+    "profile",
+    ["generic", "huawei-e173", "huawei-e3372", "sim800", "quectel-ec25", "simcom-sim7600"],
 )
 def test_receives_and_replies_on_every_profile(
     profile: str, harness_factory: Callable[..., Harness]

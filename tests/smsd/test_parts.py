@@ -49,13 +49,13 @@ def _sms(
 
 def test_store_drops_redelivered_messages_and_parts(tmp_path: Path) -> None:
     store = Store(tmp_path / "db.sqlite3")
-    assert store.receive(_sms("+84912345678", "HS 1"))
-    assert not store.receive(_sms("+84912345678", "HS 1"))
-    assert store.receive(_sms("+84912345678", "HS 1", sent=SENT + dt.timedelta(seconds=1)))
+    assert store.receive(_sms("+84912345678", "HS 1")).fresh
+    assert not store.receive(_sms("+84912345678", "HS 1")).fresh
+    assert store.receive(_sms("+84912345678", "HS 1", sent=SENT + dt.timedelta(seconds=1))).fresh
     first = _sms("+84912345679", "Hồ sơ ", PartInfo(7, 2, 1))
     second = _sms("+84912345679", "của tôi", PartInfo(7, 2, 2))
-    assert store.receive(second) and store.receive(first)
-    assert not store.receive(first)  # the same part again, after assembly
+    assert store.receive(second).fresh and store.receive(first).fresh
+    assert not store.receive(first).fresh  # the same part again, after assembly
     texts = [message.text for message in store.due_messages()]
     assert texts == ["HS 1", "HS 1", "Hồ sơ của tôi"]
 
@@ -82,7 +82,7 @@ def test_store_times_out_missing_parts(tmp_path: Path) -> None:
 def test_store_keeps_undecodable_messages(tmp_path: Path) -> None:
     store = Store(tmp_path / "db.sqlite3")
     broken = Incoming(pdu="0791", sender="", text="", sent_at=None, error="cut short")
-    assert store.receive(broken) and not store.receive(broken)
+    assert store.receive(broken).fresh and not store.receive(broken).fresh
     assert store.counts() == {f"messages_{MessageState.UNDECODABLE}": 1}
 
 
@@ -108,7 +108,7 @@ def test_who_gets_no_answer(
     store = Store(tmp_path / "db.sqlite3")
     store.receive(_sms(sender, "HS"))
     (message,) = store.due_messages()
-    policy = Policy(own_number="0981234567", deny=("+84977000111",))
+    policy = Policy(own_numbers=("0981234567",), deny=("+84977000111",))
     decision = policy.decide(store, message)
     assert (decision.verdict, decision.why) == (verdict, why)
 
@@ -204,7 +204,7 @@ def test_store_prunes_handled_rows_but_keeps_events(tmp_path: Path) -> None:
     (reply,) = store.due_replies(now=1000)
     store.sending(reply.id, 1)
     store.accepted(reply.id, 1, 1, now=1001)
-    assert store.prune(older_than=5000) == 2
+    assert store.prune(older_than=5000) == 3  # the reply, its message, its one part sent
     assert [m.id for m in store.due_messages(now=6000)] == [waiting.id]
     assert len(store.events()) == 1
 

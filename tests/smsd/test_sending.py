@@ -55,7 +55,9 @@ def test_a_database_of_the_first_release_is_upgraded_with_its_rows(tmp_path: Pat
         9,
     )
     assert [m.text for m in store.due_messages(now=200)] == ["HS 3"]
-    assert store.events() == [("2026-01-01T02:00:00+00:00", "sms", "found", "processing", 12)]
+    assert store.events() == [
+        ("2026-01-01T02:00:00+00:00", "sms", "found", "processing", 12, "modem", "")
+    ]
     (message,) = store.due_messages(now=200)
     store.answer(message, "new reply", [], note=Note.LOOKUP, now=200)
     references = [reply.concat_ref for reply in store.due_replies(now=300)]
@@ -96,7 +98,7 @@ def test_a_reply_cut_off_inside_its_send_is_resent_once_and_counted(tmp_path: Pa
     store.sending(reply.id, 1)
     assert not store.interrupted(reply.id, "killed again", now=102)
     assert store.counts()[f"replies_{OutboxState.FAILED}"] == 1
-    outcomes = [outcome for _, _, outcome, _, _ in store.events()]
+    outcomes = [outcome for _, _, outcome, *_ in store.events()]
     assert outcomes == [Outcome.HELP, Outcome.RESENT, Outcome.UNSENT]
 
 
