@@ -50,7 +50,9 @@ def _printable_json(text: str) -> str:
 
 
 def _escape(text: str, escape: Callable[[str], str], keep: str = "") -> str:
-    if all(line.isprintable() for line in text.split(keep or None)):
+    # Split on ``keep`` alone: str.split() without it would also take away the carriage
+    # returns and line breaks that forge a line of the output.
+    if all(piece.isprintable() for piece in (text.split(keep) if keep else [text])):
         return text
     return "".join(
         escape(char) if unicodedata.category(char) in _UNSAFE and char not in keep else char

@@ -177,6 +177,23 @@ def test_server_text_is_printed_safely(capsys: pytest.CaptureFixture[str]) -> No
     assert len(out.splitlines()) == 8
 
 
+@pytest.mark.parametrize(
+    "text", [*HOSTILE_TEXT, "Đang xử lý\rĐã trả kết quả", "a\x1cb\x85c\u2029d\x0be\x0cf\tg"]
+)
+def test_each_hostile_text_alone_is_printed_safely(
+    text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Line breaks, carriage returns and other whitespace controls, with nothing else unsafe
+    # beside them, rewrite what the technician reads as surely as an escape sequence.
+    record = dataclasses.replace(bundled_records()[0].dossier, current_unit=text)
+    with fault_server() as server:
+        server.script = [Reply.json(dossier_to_json(record.without_applicant()))]
+        assert main([record.code, "--url", server.url]) == 0
+    out = capsys.readouterr().out
+    assert unsafe(out) == [] and "\r" not in out
+    assert len(out.splitlines()) == 8
+
+
 def test_server_error_text_is_printed_safely(capsys: pytest.CaptureFixture[str]) -> None:
     error = {"error": {"code": "down", "message": "b\x1b[31mảo trì\x1b[0m"}}
     with fault_server() as server:
