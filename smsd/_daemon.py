@@ -430,8 +430,8 @@ class SmsDaemon:
         def event(outcome: Outcome, status: str | None = None) -> UsageEvent:
             return UsageEvent(outcome, status, int((time.monotonic() - started) * 1000))
 
-        if request.intent is Intent.UNKNOWN and message.missing_parts:
-            # The part with the code never came: "wrong code" would mislead.
+        if message.missing_parts and not request.queries and request.intent is not Intent.HELP:
+            # The part with the code never came, or cut it short: "wrong code" would mislead.
             return composer.incomplete(), [event(Outcome.INCOMPLETE)], Note.INCOMPLETE
         if request.intent is Intent.HELP:
             return composer.usage(), [event(Outcome.HELP)], Note.HELP
