@@ -163,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             dossier = client.lookup(query.code, query.lookup_key)
         except OfficeRetired as exc:
-            print(exc.message_en if args.lang == "en" else exc.message_vi, file=sys.stderr)
+            words = exc.message_en if args.lang == "en" else exc.message_vi
+            print(printable(words), file=sys.stderr)
             return EXIT_NOT_FOUND
         except DossierNotFound:
             print(labels["not_found"].format(code=query.code), file=sys.stderr)

@@ -194,10 +194,18 @@ def test_each_hostile_text_alone_is_printed_safely(
     assert len(out.splitlines()) == 8
 
 
-def test_server_error_text_is_printed_safely(capsys: pytest.CaptureFixture[str]) -> None:
-    error = {"error": {"code": "down", "message": "b\x1b[31mảo trì\x1b[0m"}}
+@pytest.mark.parametrize(
+    ("status", "code", "exit_status", "lang"),
+    [(500, "down", 3, "vi"), (410, "retired", 1, "vi"), (410, "retired", 1, "en")],
+)
+def test_server_error_text_is_printed_safely(
+    status: int, code: str, exit_status: int, lang: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = "b\x1b[31mảo trì\x1b[0m"
+    error = {"error": {"code": code, "message": text, "message_vi": text}}
     with fault_server() as server:
-        server.script = [Reply.json(error, 500)]
-        assert main(["000.00.20.H30-240115-0001", "--url", server.url]) == 3
+        server.script = [Reply.json(error, status)]
+        argv = ["000.00.20.H30-240115-0001", "--url", server.url, "--lang", lang]
+        assert main(argv) == exit_status
     err = capsys.readouterr().err
     assert "\x1b" not in err and "b\\x1b[31mảo trì\\x1b[0m" in err
