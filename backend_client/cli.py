@@ -26,7 +26,16 @@ from backend_client._errors import (
     OfficeRetired,
     Unauthorized,
 )
-from dossier import ICT, CodeError, Dossier, due_phrase, format_date, format_moment, parse_query
+from dossier import (
+    ICT,
+    CodeError,
+    Dossier,
+    Language,
+    due_phrase,
+    format_date,
+    format_moment,
+    parse_query,
+)
 from dossier import dossier_to_json as to_json
 from onestop.config import ConfigError, load_config, parse_config
 
@@ -61,7 +70,7 @@ def _escape(text: str, escape: Callable[[str], str], keep: str = "") -> str:
 
 
 _LABELS = {
-    "vi": {
+    Language.VI: {
         "code": "Mã hồ sơ",
         "procedure": "Thủ tục",
         "agency": "Cơ quan",
@@ -79,7 +88,7 @@ _LABELS = {
         "unauthorized": "Máy chủ tra cứu từ chối mã truy cập (token) của thiết bị: {reason}",
         "last_known": "Tình trạng gần nhất đã biết, lúc {moment}:",
     },
-    "en": {
+    Language.EN: {
         "code": "Dossier code",
         "procedure": "Procedure",
         "agency": "Agency",
@@ -100,7 +109,7 @@ _LABELS = {
 }
 
 
-def render(dossier: Dossier, lang: str, now: dt.datetime) -> str:
+def render(dossier: Dossier, lang: Language, now: dt.datetime) -> str:
     """The record as aligned "label: value" lines in the chosen language."""
     labels = _LABELS[lang]
     due = format_date(dossier.effective_due)
@@ -135,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("code", nargs="+", help="the dossier code, optionally with its lookup key")
     parser.add_argument("--config", metavar="FILE", help="configuration file to read")
     parser.add_argument("--url", help="status API root URL, instead of [backend] url")
-    parser.add_argument("--lang", choices=("vi", "en"), default="vi", help="output language")
+    parser.add_argument(
+        "--lang", type=Language, choices=list(Language), default=Language.VI, help="output language"
+    )
     parser.add_argument("--json", action="store_true", help="print the status record as JSON")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
@@ -163,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             dossier = client.lookup(query.code, query.lookup_key)
         except OfficeRetired as exc:
-            words = exc.message_en if args.lang == "en" else exc.message_vi
+            words = exc.message_en if args.lang is Language.EN else exc.message_vi
             print(printable(words), file=sys.stderr)
             return EXIT_NOT_FOUND
         except DossierNotFound:

@@ -35,7 +35,7 @@ from kivy.uix.label import Label
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
 from backend_client import BackendError, StatusClient
-from dossier import ICT, CodeError, CodeQuery, Dossier, Stage, format_moment
+from dossier import ICT, CodeError, CodeQuery, Dossier, Language, Stage, format_moment
 from hardware.barcode import Reading, RepeatFilter
 from hardware.camera import CameraError, FrameSource, PlaybackSource, open_camera
 from hardware.scanner import SerialScanner, Typed, WedgeReader
@@ -295,7 +295,8 @@ class KioskApp(App):
     # -- strings ------------------------------------------------------------------------
 
     def tr(self, key: str, lang: str, **values: object) -> str:
-        return tr(key, lang, **values)
+        """For the .kv files, which pass :attr:`lang` as a Kivy string property holds it."""
+        return tr(key, Language(lang), **values)
 
     # -- mirroring the flow into properties ----------------------------------------------
 

@@ -27,6 +27,7 @@ from dossier import (
     CodeProgress,
     CodeQuery,
     Dossier,
+    Language,
     code_progress,
     parse_query,
 )
@@ -62,7 +63,7 @@ class KioskFlow:
         self,
         *,
         timeouts: Timeouts = Timeouts(),
-        language: str = "vi",
+        language: Language = Language.VI,
         clock: Callable[[], float] = time.monotonic,
         families: CodeFamilies = DEFAULT_FAMILIES,
     ) -> None:
@@ -88,7 +89,7 @@ class KioskFlow:
         self.last_activity = self._clock()
 
     def toggle_language(self) -> None:
-        self.language = "en" if self.language == "vi" else "vi"
+        self.language = Language.EN if self.language is Language.VI else Language.VI
 
     def open_entry(self) -> None:
         """The keypad, empty: a code shown before is typed afresh, not edited."""

@@ -6,7 +6,9 @@ languages and that switching language changes every visible string.
 
 from __future__ import annotations
 
-LANGUAGES = ("vi", "en")
+from dossier import Language
+
+LANGUAGES = tuple(Language)
 
 CATALOG: dict[str, tuple[str, str]] = {
     "title": ("Tra cứu hồ sơ", "Dossier status lookup"),
@@ -103,8 +105,8 @@ CATALOG: dict[str, tuple[str, str]] = {
 }
 
 
-def tr(key: str, lang: str, **values: object) -> str:
-    """The text of ``key`` in ``lang`` (``vi`` or ``en``), with ``values`` filled in."""
+def tr(key: str, lang: Language, **values: object) -> str:
+    """The text of ``key`` in ``lang``, with ``values`` filled in."""
     vi, en = CATALOG[key]
-    text = en if lang == "en" else vi
+    text = en if lang is Language.EN else vi
     return text.format(**values) if values else text

@@ -13,7 +13,7 @@ from functools import lru_cache
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from backend_client import KnownStatus
-from dossier import Dossier, Status, due_phrase, format_date, format_moment
+from dossier import Dossier, Language, Status, due_phrase, format_date, format_moment
 from kiosk._strings import tr
 
 Colour = tuple[float, float, float, float]
@@ -83,7 +83,7 @@ def result_view(
     dossier: Dossier,
     *,
     now: dt.datetime,
-    lang: str,
+    lang: Language,
     lookup_url: str,
     history_steps: int = 3,
     show_applicant: bool = False,

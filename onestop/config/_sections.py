@@ -17,6 +17,7 @@ from dossier import (
     CodeFamilies,
     CodeFamiliesError,
     Family,
+    Language,
     OfficeGuide,
     Status,
     parse_code,
@@ -81,7 +82,9 @@ class BackendSection:
 class KioskSection:
     """The lobby kiosk: what its screens say and how long they stay."""
 
-    language: str = option("vi", choice("vi", "en"), "Language of the idle screen: vi or en.")
+    language: Language = option(
+        Language.VI, choice(*Language), "Language of the idle screen: vi or en."
+    )
     lookup_url: str = option(
         "https://dichvucong.haugiang.gov.vn/tra-cuu",
         url(),
@@ -266,7 +269,7 @@ class SmsdSection:
         try:
             parse_code(self.example_code)
         except CodeError as exc:
-            return [f"example_code: {exc.message('en')}"]
+            return [f"example_code: {exc}"]
         return []
 
 

@@ -20,7 +20,7 @@ from backend_client import (
     DossierNotFound,
     KnownStatus,
 )
-from dossier import ICT, Applicant, Dossier, HistoryEntry, Status, parse_query
+from dossier import ICT, Applicant, Dossier, HistoryEntry, Language, Status, parse_query
 from kiosk import CATALOG, KioskFlow, Screen, Timeouts, check_pin, hash_pin, result_view, tr
 
 NOW = dt.datetime(2024, 1, 20, 10, 0, tzinfo=ICT)
@@ -68,7 +68,7 @@ def test_a_typed_code_goes_busy_then_result() -> None:
     for key in CODE + "9":
         flow.press_key(key)
     flow.press_key("BACKSPACE")
-    assert flow.progress.message("en") == "The code is complete: press Look up"
+    assert flow.progress.message(Language.EN) == "The code is complete: press Look up"
     query = flow.submit_entry()
     assert query is not None
     assert (flow.screen, flow.entry) == (Screen.BUSY, CODE)
@@ -90,7 +90,7 @@ def test_invalid_text_names_the_problem() -> None:
     assert flow.submit("000.00.20.H30-240230-0001") is None
     assert flow.screen is Screen.INVALID
     assert flow.problem is not None
-    assert "240230" in flow.problem.message("vi")
+    assert "240230" in flow.problem.message(Language.VI)
     other = KioskFlow()
     other.not_a_dossier_code()
     assert (other.screen, other.not_a_code, other.problem) == (Screen.INVALID, True, None)
@@ -120,7 +120,9 @@ def test_a_last_known_status_is_shown_when_the_api_is_down() -> None:
     flow.lookup_failed(flow.ticket, error)
     assert flow.screen is Screen.RESULT
     assert flow.dossier is not None
-    view = result_view(flow.dossier, now=NOW, lang="vi", lookup_url="https://x", known=flow.known)
+    view = result_view(
+        flow.dossier, now=NOW, lang=Language.VI, lookup_url="https://x", known=flow.known
+    )
     assert view.as_of == "Không kết nối được máy chủ. Tình trạng lúc 07:00 20/01:"
 
 
@@ -146,7 +148,12 @@ def test_inactivity_resets_and_forgets() -> None:
     clock.now += 1
     assert flow.expired()
     flow.reset()
-    assert (flow.screen, flow.language, flow.entry, flow.dossier) == (Screen.IDLE, "vi", "", None)
+    assert (flow.screen, flow.language, flow.entry, flow.dossier) == (
+        Screen.IDLE,
+        Language.VI,
+        "",
+        None,
+    )
     assert not flow.expired()  # idle never times out
     flow.open_entry()
     clock.now += 89
@@ -159,7 +166,9 @@ def test_inactivity_resets_and_forgets() -> None:
 
 
 def test_result_view_wording() -> None:
-    view = result_view(dossier(), now=NOW, lang="vi", lookup_url="https://dvc.vn/tra-cuu?x=1")
+    view = result_view(
+        dossier(), now=NOW, lang=Language.VI, lookup_url="https://dvc.vn/tra-cuu?x=1"
+    )
     assert (view.badge_text, view.overdue, view.due_note) == ("Đang xử lý", True, "Quá hạn 2 ngày")
     assert view.badge_icon == "⚠"
     assert view.follow_url == "https://dvc.vn/tra-cuu?x=1&mahs=000.00.20.H30-240115-0001"
@@ -170,13 +179,15 @@ def test_result_view_wording() -> None:
     assert len(view.history) == 3
     assert view.history[0].startswith("04:00 16/01 · Đang xử lý")
     assert "Nguyễn Văn An" not in str(view)
-    shown = result_view(dossier(), now=NOW, lang="en", lookup_url="https://x", show_applicant=True)
+    shown = result_view(
+        dossier(), now=NOW, lang=Language.EN, lookup_url="https://x", show_applicant=True
+    )
     assert ("Applicant", "Nguyễn Văn An") in shown.rows
     assert "079123456789" not in str(shown)
     ready = result_view(
         dataclasses.replace(dossier(Status.RESULT_READY), completed_at=NOW),
         now=NOW,
-        lang="en",
+        lang=Language.EN,
         lookup_url="https://x",
         history_steps=0,
     )
@@ -188,7 +199,7 @@ def test_the_catalog_has_both_languages_everywhere() -> None:
     for key, (vi, en) in CATALOG.items():
         assert vi.strip() and en.strip(), key
         assert vi != en or key == "diag_camera", key
-    assert tr("busy", "en", code="X") == "Looking up dossier X…"
+    assert tr("busy", Language.EN, code="X") == "Looking up dossier X…"
 
 
 def test_a_wrong_pin_is_cleared_and_said_until_the_next_key() -> None:
