@@ -16,7 +16,7 @@ from hardware.modem import (
     SendRejected,
     SimLocked,
 )
-from hardware.modem_sim import PROFILES, ModemEmulator
+from hardware.modem_sim import PROFILES, Hang, ModemEmulator
 from tests.hardware.conftest import Harness
 
 CODE = "000.00.20.H30-240115-0001"
@@ -187,7 +187,7 @@ def test_hung_modem_is_reset(
     emulator: ModemEmulator, harness_factory: Callable[..., Harness]
 ) -> None:
     harness = harness_factory(emulator, heartbeat_interval=0.2).start()
-    emulator.faults.hang = "reset"
+    emulator.faults.hang = Hang.RESET
     harness.wait_state(ModemState.REOPENING)
     harness.wait_state(ModemState.RESETTING)
     harness.wait_state(ModemState.READY)
@@ -200,7 +200,7 @@ def test_dead_modem_ends_with_modem_dead(
     emulator: ModemEmulator, harness_factory: Callable[..., Harness]
 ) -> None:
     harness = harness_factory(emulator, heartbeat_interval=0.2, reset_wait=1.0).start()
-    emulator.faults.hang = "forever"
+    emulator.faults.hang = Hang.FOREVER
     harness.wait_state(ModemState.DEAD)
     assert harness.modem.finished.wait(5)
     assert isinstance(harness.modem.failure, ModemDead)

@@ -10,7 +10,7 @@ import pytest
 
 from backend_client import LastKnownStore
 from dossier import ICT, Status, format_moment, parse_code, strip_diacritics
-from hardware.modem_sim import Alphabet
+from hardware.modem_sim import Alphabet, Heard
 from onestop.demo_api import DemoRecord, DemoStatusServer
 from smsd import MessageState
 from tests.smsd.conftest import SmsService, free_port, wait_until
@@ -210,8 +210,8 @@ def test_two_auto_responders_stop(service_factory: Callable[..., SmsService]) ->
         moment = sent_at + dt.timedelta(seconds=count)
         service.emulator.deliver(robot, "Tin nhan da duoc tiep nhan. Cam on!", timestamp=moment)
 
-    def other_responder(kind: str, text: str) -> None:
-        if kind == "reply" and text.startswith(robot):
+    def other_responder(kind: Heard, text: str) -> None:
+        if kind is Heard.REPLY and text.startswith(robot):
             answered.append(text)
             robot_says(len(answered))
 
@@ -233,8 +233,8 @@ def test_an_auto_responder_that_varies_its_text_stops_too(
         # Its words change every time (a counter, a time); its rhythm does not.
         service.emulator.deliver(robot, f"Cam on ban, yeu cau so {count} da duoc ghi nhan")
 
-    def other_responder(kind: str, text: str) -> None:
-        if kind == "reply" and text.startswith(robot):
+    def other_responder(kind: Heard, text: str) -> None:
+        if kind is Heard.REPLY and text.startswith(robot):
             answered.append(text)
             robot_says(len(answered))
 
