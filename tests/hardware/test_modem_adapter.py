@@ -12,6 +12,7 @@ from hardware.modem import (
     Incoming,
     ModemDead,
     ModemState,
+    ModemTimeout,
     ModemUnavailable,
     SendRejected,
     SimLocked,
@@ -141,6 +142,35 @@ def test_send_errors_are_typed(
     assert not second.value.transient
     harness.modem.send("+84912345678", "c").result(5)
     assert [reply.text for reply in emulator.wait_replies(1)] == ["c"]
+
+
+def test_a_pdu_the_network_never_answers_is_named_not_shown(
+    emulator: ModemEmulator, harness_factory: Callable[..., Harness]
+) -> None:
+    # The PDU spells the citizen's number (+84912345678 as 4819325476F8): errors and the
+    # journal's reasons, which end up in the logs, name the step instead.
+    harness = harness_factory(emulator, send_timeout=0.5).start()
+    emulator.faults.send_delay = 3.0
+    reasons: list[str] = []
+
+    class Journal:
+        def sending(self, part: int, total: int) -> None:
+            pass
+
+        def accepted(self, part: int, total: int, reference: int) -> None:
+            pass
+
+        def refused(self, part: int, reason: str, *, transient: bool) -> None:
+            reasons.append(reason)
+
+        def interrupted(self, part: int, reason: str, *, maybe_sent: bool) -> None:
+            reasons.append(reason)
+
+    with pytest.raises(ModemTimeout) as caught:
+        harness.modem.send("+84912345678", "Ho so: Dang xu ly", journal=Journal()).result(10)
+    emulator.faults.send_delay = 0.0  # let the modem come back in peace
+    assert "AT+CMGS PDU" in str(caught.value) and reasons == [str(caught.value)]
+    assert "4819325476" not in str(caught.value).upper()
 
 
 def test_sim_busy_at_start_then_ready(
