@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -15,12 +14,13 @@ from kiosk import BADGES
 from onestop.demo_api import DemoStatusServer
 from tests.kiosk.kiosk_support import (
     PIN,
+    TOURS,
     GateProxy,
     KioskProcess,
     dossiers_by_status,
     receipt_files,
     start_kiosk,
-    visit_every_screen,
+    visit_screens,
     write_config,
 )
 
@@ -225,8 +225,8 @@ def test_a_scan_on_the_diagnostics_page_is_noted_not_looked_up(
     assert kiosk.send("state")["screen"] == "diagnostics"
 
 
+@pytest.mark.parametrize("part", TOURS)
 def test_screenshots_of_every_screen_at_1024x600(
-    kiosk: KioskProcess, world: World, tmp_path: Path
+    kiosk: KioskProcess, world: World, part: str
 ) -> None:
-    overflow = visit_every_screen(kiosk, world.gate, world.samples, "1024x600")
-    assert overflow == {}
+    assert visit_screens(kiosk, world.gate, world.samples, "1024x600", part) == {}
