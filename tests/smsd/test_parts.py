@@ -123,6 +123,8 @@ def test_numbers_compare_in_national_form() -> None:
 def test_masking_phone_numbers_in_logs(caplog: pytest.LogCaptureFixture) -> None:
     assert mask_number("+84912345567") == "+8491****567"
     assert mask_number("0912345567") == "0912****567"
+    # A sender too long to be a subscriber gets no reply, but its digits are still somebody's.
+    assert mask_number("+8491234567890123") == "+8491****123"
     assert mask_number("000.00.20.H30-240115-0001") == "000.00.20.H30-240115-0001"
     pdu = "0011000B914819325476F80008AA0C0048006F00200073006F"  # to +84912345678, swapped
     assert mask_number(f"no answer to {pdu} from /dev/ttyUSB2") == (
