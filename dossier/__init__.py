@@ -8,6 +8,21 @@ Exceptions::
     └── DossierFormatError  a status record breaks the API contract (names the field)
 """
 
+from dossier._card import (
+    CARD_WORDS,
+    STEP_KEYS,
+    HistoryLine,
+    Step,
+    StepState,
+    Turn,
+    card_history,
+    card_rows,
+    card_steps,
+    card_word,
+    due_line,
+    status_words,
+    step_states,
+)
 from dossier._codes import (
     EXAMPLE_CODE,
     MAX_TEXT,
@@ -41,17 +56,20 @@ from dossier._model import (
 )
 from dossier._progress import CodeProgress, Stage, code_progress
 from dossier._rating import Channel, Rating
+from dossier._spoken import date_words, number_words, spell_code, time_words
 from dossier._status import Status
 from dossier._text import fold_text, strip_diacritics
 from dossier._wording import due_phrase, format_date, format_moment
 
 __all__ = [
+    "CARD_WORDS",
     "DEFAULT_FAMILIES",
     "EXAMPLE_CODE",
     "FIELDS",
     "ICT",
     "MAX_TEXT",
     "PLACEHOLDERS",
+    "STEP_KEYS",
     "Applicant",
     "Channel",
     "CodeError",
@@ -65,16 +83,26 @@ __all__ = [
     "DossierFormatError",
     "Family",
     "HistoryEntry",
+    "HistoryLine",
     "Language",
     "OfficeGuide",
     "Problem",
     "Rating",
     "Stage",
     "Status",
+    "Step",
+    "StepState",
+    "Turn",
+    "card_history",
+    "card_rows",
+    "card_steps",
+    "card_word",
     "citizens_turn",
     "code_progress",
+    "date_words",
     "dossier_from_json",
     "dossier_to_json",
+    "due_line",
     "due_phrase",
     "find_codes",
     "fold_text",
@@ -84,8 +112,13 @@ __all__ = [
     "hibc_encode",
     "next_step",
     "normalize_code",
+    "number_words",
     "parse_code",
     "parse_query",
+    "spell_code",
+    "status_words",
+    "step_states",
     "strip_diacritics",
+    "time_words",
     "unknown_placeholders",
 ]

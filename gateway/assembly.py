@@ -23,7 +23,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from dossier import CodeQuery, parse_query
+from dossier import CodeQuery, OfficeGuide, parse_query
 from gateway.access import HOUR, Access
 from gateway.app import StatusApi, build_app
 from gateway.breaker import CircuitBreaker
@@ -41,6 +41,7 @@ from gateway.server import ConnectionLimits, GatewayServer
 from gateway.service import LookupService, UpstreamSlot
 from gateway.upstream_client import upstream_client
 from gateway.upstreams import ADAPTERS, DemoUpstream, UpstreamFactory
+from gateway.web import LookupPages
 from onestop.config import Config, GatewaySection, UpstreamSection
 from onestop.sqlite import SchemaError
 
@@ -69,6 +70,7 @@ class Gateway:
         database: Path | None = None,
         parse: Callable[[str], CodeQuery] = parse_query,
         rating_retry: float = 300.0,
+        guide: OfficeGuide | None = None,
     ) -> None:
         self.settings = settings
         self.metrics = Metrics()
@@ -115,6 +117,10 @@ class Gateway:
             body_timeout=settings.header_timeout,
             dossier_count=self._demo_dossiers,
         )
+        # The page reads codes with the API's parse, and its memory of the spellings it read.
+        self.pages = LookupPages(
+            self.service, self.access, metrics=self.metrics, parse=self.api.parse, guide=guide
+        )
 
     @classmethod
     def from_config(cls, config: Config, *, demo: bool = False) -> Gateway:
@@ -123,7 +129,7 @@ class Gateway:
         settings = config.gateway
         parse = functools.partial(parse_query, families=config.codes.code_families())
         if demo:
-            return cls(settings, DEMO_UPSTREAMS, parse=parse)
+            return cls(settings, DEMO_UPSTREAMS, parse=parse, guide=config.guidance.guide())
         clients = None
         if settings.clients_file is not None:
             clients = ClientRegistry.load(settings.clients_file)
@@ -136,11 +142,19 @@ class Gateway:
         upstreams = dict(config.upstream)
         if settings.secrets_file is not None:
             upstreams = with_secrets(upstreams, settings.secrets_file)
-        return cls(settings, upstreams, clients=clients, database=settings.database, parse=parse)
+        return cls(
+            settings,
+            upstreams,
+            clients=clients,
+            database=settings.database,
+            parse=parse,
+            guide=config.guidance.guide(),
+        )
 
     def routes(self) -> list[BaseRoute]:
-        """The status API's routes; other pages mount theirs beside them with :meth:`app`."""
-        return self.api.routes()
+        """The status API's routes and the citizens' lookup page; other pages mount theirs
+        beside them with :meth:`app`."""
+        return [*self.api.routes(), *self.pages.routes()]
 
     def app(self, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
         return build_app(

@@ -2,9 +2,10 @@
 
 Subpackages, each with its own small public surface:
 
-- :mod:`hardware.barcode`: reading dossier codes out of camera frames (zbar-py).
+- :mod:`hardware.barcode`: reading dossier codes out of camera frames (zxing-cpp, zbar-py).
 - :mod:`hardware.camera`: frame sources (Kivy core camera, OpenCV, picamera2, image playback).
 - :mod:`hardware.scanner`: keyboard-wedge and serial barcode scanners.
+- :mod:`hardware.printer`: ESC/POS thermal receipt printers (python-escpos) and a virtual one.
 - :mod:`hardware.receipts`: realistic receipt images and camera-like photos of them, for tests,
   benchmarks and the demo.
 - :mod:`hardware.modem`: the GSM modem of the SMS daemon (python-gsmmodem-new, one thread).

@@ -10,7 +10,7 @@ catalog and the PIN hash.
 from kiosk._flow import KioskFlow, Screen, Timeouts
 from kiosk._pin import check_pin, hash_pin
 from kiosk._strings import CATALOG, LANGUAGES, tr
-from kiosk._view import BADGES, ResultView, follow_url, result_view
+from kiosk._view import BADGES, ResultView, result_view
 
 __all__ = [
     "BADGES",
@@ -21,7 +21,6 @@ __all__ = [
     "Screen",
     "Timeouts",
     "check_pin",
-    "follow_url",
     "hash_pin",
     "result_view",
     "tr",

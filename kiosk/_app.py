@@ -11,7 +11,9 @@ import collections
 import datetime as dt
 import gc
 import logging
+import math
 import time
+import wave
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,26 +31,43 @@ from kivy.properties import (
     ObjectProperty,
     StringProperty,
 )
-from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+from kivy.utils import escape_markup
 
 from backend_client import BackendError, StatusClient
-from dossier import ICT, CodeError, CodeQuery, Dossier, Language, Stage, format_moment
+from dossier import (
+    EXAMPLE_CODE,
+    ICT,
+    CodeError,
+    CodeQuery,
+    Dossier,
+    Language,
+    Rating,
+    Stage,
+    format_moment,
+)
 from hardware.barcode import Reading, RepeatFilter
 from hardware.camera import CameraError, FrameSource, PlaybackSource, open_camera
+from hardware.printer import PrinterError, open_printer
 from hardware.scanner import SerialScanner, Typed, WedgeReader
 from kiosk import _widgets  # noqa: F401  (registers the widget classes used in .kv files)
 from kiosk._flow import KioskFlow, Timeouts
 from kiosk._flow import Screen as Step
+from kiosk._mask import letters, shapes
 from kiosk._pin import check_pin
+from kiosk._ratings import RatingQueue, RatingSender, client_sender
+from kiosk._sizes import Sizes, sizes_for
+from kiosk._slip import slip_image
+from kiosk._speech import Speaker, utterance
 from kiosk._strings import tr
 from kiosk._theme import ICON_FONT, INK, WARNING
-from kiosk._view import ResultView, follow_url, qr_matrix, result_view
+from kiosk._view import LATE_COLOUR, LATE_ICON, ResultView, qr_matrix, result_view
 from kiosk._workers import CameraWorker, LookupWorker
 from onestop import __version__
 from onestop.config import Config
+from onestop.links import follow_url, lookup_page
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +81,41 @@ ENTER_KEYS = (13, 271)
 ESCAPE_KEY = 27
 BACKSPACE_KEY = 8
 NEXT_RECEIPT_KEY = 286  # F5: the demo's "show the next receipt to the camera"
+
+
+def load_click(folder: Path) -> Any:
+    """A short click (30 ms at 2 kHz, written once to ``folder``) for the keypad, or None
+    when Kivy finds no way to play sound."""
+    from kivy.core.audio import SoundLoader
+
+    path = folder / "click.wav"
+    if not path.exists():
+        rate = 22050
+        with wave.open(str(path), "wb") as out:
+            out.setparams((1, 2, rate, 0, "NONE", "not compressed"))
+            fade = [1.0 - index / (rate * 0.03) for index in range(int(rate * 0.03))]
+            samples = (
+                int(12000 * level * math.sin(2 * math.pi * 2000 * index / rate))
+                for index, level in enumerate(fade)
+            )
+            out.writeframes(
+                b"".join(sample.to_bytes(2, "little", signed=True) for sample in samples)
+            )
+    sound = SoundLoader.load(str(path))
+    if sound is None:
+        logger.warning("key_sound is on, but no sound can be played here")
+    return sound
+
+
+def escape(text: str) -> str:
+    """Text from the status API, safe inside Kivy markup."""
+    return str(escape_markup(text))
+
+
+def _with_cursor(text: str, cursor: int) -> str:
+    """The code being typed with a visible cursor, as Kivy markup."""
+    mark = "[color=0d47a1][b]|[/b][/color]"
+    return escape(text[:cursor]) + mark + escape(text[cursor:])
 
 
 class KioskRoot(FloatLayout):
@@ -81,6 +135,22 @@ class BusyScreen(Screen):
 
 
 class ResultScreen(Screen):
+    pass
+
+
+class DetailsScreen(Screen):
+    pass
+
+
+class SeenScreen(Screen):
+    pass
+
+
+class KeyScreen(Screen):
+    pass
+
+
+class RetiredScreen(Screen):
     pass
 
 
@@ -130,7 +200,29 @@ class KioskApp(App):
     hint_wrong = BooleanProperty(False)
     problem_text = StringProperty("")
     view = ObjectProperty(None, allownone=True)
-    scale = NumericProperty(1.0)
+    font = NumericProperty(24.0)
+    font_title = NumericProperty(30.0)
+    font_status = NumericProperty(48.0)
+    touch = NumericProperty(72.0)
+    gap = NumericProperty(10.0)
+    pad = NumericProperty(10.0)
+    portrait = BooleanProperty(False)
+    larger_text = BooleanProperty(False)
+    entry_markup = StringProperty("")
+    entry_shape = StringProperty(EXAMPLE_CODE)
+    letter_page = BooleanProperty(False)
+    keypad_letters = StringProperty("")
+    example_code = StringProperty(EXAMPLE_CODE)
+    warning_text = StringProperty("")
+    retry_text = StringProperty("")
+    offline_sms = StringProperty("")
+    offline_hotline = StringProperty("")
+    can_speak = BooleanProperty(False)
+    can_print = BooleanProperty(False)
+    print_text = StringProperty("")
+    can_rate = BooleanProperty(False)
+    rated = BooleanProperty(False)
+    key_wrong = BooleanProperty(False)
     camera_ok = BooleanProperty(False)
     demo = BooleanProperty(False)
     slow = BooleanProperty(False)
@@ -161,8 +253,24 @@ class KioskApp(App):
         self.lookups = LookupWorker(
             parts.client,
             self._post,
-            prepare=lambda dossier: qr_matrix(follow_url(self.kiosk.lookup_url, dossier.code)),
+            prepare=lambda dossier: qr_matrix(follow_url(parts.config, dossier.code)),
         )
+        self.speaker = Speaker(
+            mode=self.kiosk.speech,
+            player=self.kiosk.speech_player,
+            prompts=self.kiosk.speech_prompts,
+            on_spoken=lambda text: self._post(
+                lambda: self._record("spoken", text, time.monotonic())
+            ),
+        )
+        self.printer = open_printer(parts.config.printer)
+        self.guide = parts.config.guidance.guide()
+        self.ratings = RatingSender(
+            RatingQueue(self.kiosk.state_dir / "ratings.sqlite3"),
+            client_sender(parts.client.rate, self.flow.families),
+        )
+        self.click: Any = None
+        """The key-press sound, when ``[kiosk] key_sound`` is on and there is a sound card."""
         self._chores = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chores")
         """Slow technicians' work (the PIN's hash, the health check), off the UI thread."""
         self.camera_worker: CameraWorker | None = None
@@ -173,6 +281,7 @@ class KioskApp(App):
         self._draw_pending: str | None = None
         self._heap_frozen = False
         self._busy_since = 0.0
+        self.sizes: Sizes | None = None
         self.title = "onestop kiosk"
 
     # -- building -----------------------------------------------------------------------
@@ -180,14 +289,21 @@ class KioskApp(App):
     def build(self) -> KioskRoot:
         for name in ("widgets", *(step.value for step in Step)):
             Builder.load_file(str(KV_DIR / f"{name}.kv"))
-        self.lookup_url = self.kiosk.lookup_url
+        self.lookup_url = lookup_page(self.parts.config)
+        self.can_speak = self.speaker.available
+        self.can_print = self.printer is not None
+        if self.kiosk.key_sound:
+            self.click = load_click(self.kiosk.state_dir)
+        self.entry_shape = shapes(self.flow.families)
+        self.keypad_letters = letters(self.flow.families)
         self.demo = self.parts.demo
         root = KioskRoot()
         manager: ScreenManager = root.ids.screens
         manager.transition = NoTransition()
         classes = (
-            IdleScreen, EntryScreen, BusyScreen, ResultScreen, NotFoundScreen,
-            InvalidScreen, OfflineScreen, PinScreen, DiagnosticsScreen,
+            IdleScreen, EntryScreen, BusyScreen, ResultScreen, DetailsScreen, NotFoundScreen,
+            InvalidScreen, SeenScreen, KeyScreen, RetiredScreen, OfflineScreen, PinScreen,
+            DiagnosticsScreen,
         )  # fmt: skip
         for screen_class in classes:
             manager.add_widget(screen_class())
@@ -200,7 +316,7 @@ class KioskApp(App):
             on_resize=self._on_resize,
             on_flip=self._on_flip,
         )
-        self._on_resize(Window, *Window.size)
+        self._apply_sizes()
         self.refresh()
         return root
 
@@ -211,6 +327,7 @@ class KioskApp(App):
         self._draw_pending = "idle"
         self._start_camera()
         self._start_serial()
+        self.ratings.start()
         Clock.schedule_interval(self._tick, 0.5)
         Clock.schedule_interval(self._show_preview, 0.2)
 
@@ -220,6 +337,9 @@ class KioskApp(App):
         if self.serial is not None:
             self.serial.stop()
         self.lookups.shutdown()
+        self.ratings.stop()
+        self.ratings.queue.close()
+        self.speaker.close()
         self._chores.shutdown(wait=False, cancel_futures=True)
 
     def _cover_screen(self, _dt: float) -> None:
@@ -309,23 +429,38 @@ class KioskApp(App):
         """
         flow = self.flow
         self.lang = flow.language
+        if self.larger_text != flow.larger_text:
+            self.larger_text = flow.larger_text
+            self._apply_sizes()
         if flow.screen is Step.PIN:
             self.pin_dots = "●" * len(flow.entry)
             self.pin_wrong = flow.pin_wrong
-        elif flow.screen in (Step.BUSY, Step.NOT_FOUND, Step.INVALID):
+        elif flow.screen in (Step.BUSY, Step.NOT_FOUND, Step.INVALID, Step.OFFLINE):
             self.shown_code = flow.entry
+        if flow.screen in (Step.KEY, Step.RETIRED) and flow.query is not None:
+            self.shown_code = str(flow.query.code)
+        if flow.screen is Step.KEY:
+            self.key_wrong = flow.key_wrong
+            self.letter_page = flow.letter_page
+            self.entry_markup = _with_cursor(flow.entry, flow.cursor)
         if flow.screen is Step.ENTRY:
+            self.letter_page = flow.letter_page
             self.entry = flow.entry
+            self.entry_markup = _with_cursor(flow.entry, flow.cursor)
             progress = flow.progress
             self.hint = progress.message(flow.language)
             self.hint_wrong = progress.stage is Stage.WRONG
-        if flow.problem is not None:
+        if flow.retired is not None:
+            retired = flow.retired
+            self.problem_text = (
+                retired.message_en if flow.language is Language.EN else retired.message_vi
+            )
+        elif flow.problem is not None:
             self.problem_text = flow.problem.message(flow.language)
-        elif flow.not_a_code:
-            self.problem_text = tr("not_a_code", flow.language)
+        elif flow.seen is not None:
+            self.problem_text = flow.seen.message(flow.language)
         else:
             self.problem_text = ""
-        self.view = self._result_view(flow.dossier) if flow.dossier is not None else None
         self.sms_line = (
             tr(
                 "idle_sms",
@@ -336,8 +471,37 @@ class KioskApp(App):
             if self.kiosk.sms_number
             else ""
         )
-        if flow.screen is Step.RESULT:
-            self._fill_result()
+        if flow.screen is Step.OFFLINE:
+            hotline = self.guide.hotline
+            self.offline_hotline = (
+                tr("offline_hotline", flow.language, hotline=hotline) if hotline else ""
+            )
+            self.offline_sms = (
+                tr(
+                    "offline_sms",
+                    flow.language,
+                    keyword=self.kiosk.sms_keyword,
+                    code=flow.entry,
+                    number=self.kiosk.sms_number,
+                )
+                if self.kiosk.sms_number
+                else ""
+            )
+            self._update_retry()
+        if flow.screen in (Step.RESULT, Step.DETAILS):
+            dossier = flow.dossier
+            view = self.view
+            fresh = view is None or dossier is None or view.code != dossier.code
+            if dossier is not None and (fresh or view.status_text != self._status_words(dossier)):
+                self.view = self._result_view(dossier)
+                self._fill_result()
+            if flow.screen is Step.DETAILS:
+                self.shown_code = flow.entry
+            self.can_rate = flow.known is None
+            self.rated = flow.rated is not None
+        else:
+            self.view = None
+            self.print_text = ""
         shown = flow.screen.value
         if flow.screen is Step.BUSY and time.monotonic() - self._busy_since < BUSY_AFTER:
             shown = self.screen
@@ -348,6 +512,9 @@ class KioskApp(App):
             self._record("screen", shown, time.monotonic())
         self._draw_pending = shown
 
+    def _status_words(self, dossier: Dossier) -> str:
+        return tr(f"status_{dossier.status.value}", self.flow.language)
+
     def _show_busy(self, ticket: int) -> None:
         if self.flow.screen is Step.BUSY and self.flow.ticket == ticket:
             self.refresh()
@@ -357,94 +524,62 @@ class KioskApp(App):
             dossier,
             now=self.parts.now(),
             lang=self.flow.language,
-            lookup_url=self.kiosk.lookup_url,
-            history_steps=self.kiosk.history_steps,
+            follow_url=follow_url(self.parts.config, dossier.code),
+            guide=self.guide,
             show_applicant=self.kiosk.show_applicant,
             known=self.flow.known,
         )
 
     def _fill_result(self) -> None:
-        """Build the result's labels afresh for each result.
+        """Build the card's labels afresh for each result (and each language).
 
         New labels get new textures; rewriting the text of labels drawn before makes the
         graphics driver wait for the frames still using them (a third of a second with
         software rendering), which would show as lag between the scan and the result.
         """
-        screen = self.manager.get_screen("result")
-        ids = screen.ids
-        badge, rows, history, notice = ids.badge, ids.rows, ids.history, ids.notice
-        for box in (badge, rows, history, notice):
+        result = self.manager.get_screen("result").ids
+        history = self.manager.get_screen("details").ids.history
+        for box in (result.notice, result.card, history):
             box.clear_widgets()
         view = self.view
         if view is None:
             return
-        overdue = f" · {tr('overdue', self.flow.language)}" if view.overdue else ""
-        scale = self.scale
-        badge.add_widget(
-            Label(
-                text=view.badge_icon,
-                font_name=ICON_FONT,
-                font_size=48 * scale,
-                size_hint_x=None,
-                width=64 * scale,
-            )
-        )
-        for text, size, align, share in (
-            (view.badge_text + overdue, 32, "left", 1.0),
-            (view.due_note, 26, "right", 0.42),
-        ):
-            label = Label(text=text, font_size=size * scale, bold=True, halign=align)
-            label.valign = "middle"
-            label.size_hint_x = share
-            label.bind(size=lambda widget, size: setattr(widget, "text_size", size))
-            badge.add_widget(label)
-        for name, value in view.rows:
-            rows.add_widget(
-                self._row(self._label(name, bold=True, size_hint_x=0.34), self._label(value))
-            )
         if view.as_of:
-            notice.add_widget(self._row(self._label(view.as_of, font=20, color=WARNING)))
-        if view.history:
-            title = tr("result_history", self.flow.language)
-            history.add_widget(self._row(self._label(title, bold=True, font=20)))
+            result.notice.add_widget(self._label(view.as_of, color=WARNING, bold=True))
+        result.steps.show(
+            tuple((step.label, step.state.value) for step in view.steps), view.colour, self.font
+        )
+        if view.due:
+            text = escape(view.due)
+            if view.late:
+                text = f"[font={ICON_FONT}]{LATE_ICON}[/font] {text}"
+            result.card.add_widget(
+                self._label(text, bold=True, color=LATE_COLOUR if view.late else INK)
+            )
+        if view.next_step:
+            result.card.add_widget(self._label(view.next_step, bold=True))
+        for name, value in view.rows:
+            result.card.add_widget(self._label(f"[b]{escape(name)}:[/b] {escape(value)}"))
         for line in view.history:
-            history.add_widget(self._row(self._label(line, font=18)))
+            text = f"[b]{escape(line.when)} · {escape(line.status)}[/b]\n{escape(line.unit)}"
+            if line.note:
+                text += f"\n{escape(line.note)}"
+            history.add_widget(self._label(text))
 
-    def _label(
-        self,
-        text: str,
-        *,
-        bold: bool = False,
-        font: float = 21,
-        color: tuple[float, ...] = INK,
-        **kwargs: Any,
-    ) -> Label:
+    def _label(self, text: str, *, bold: bool = False, color: tuple[float, ...] = INK) -> Label:
+        """A paragraph of the card: wraps to its width, as tall as its text."""
         label = Label(
             text=text,
             bold=bold,
             color=color,
-            font_size=font * self.scale,
+            markup=True,
+            font_size=self.font,
             halign="left",
             size_hint_y=None,
-            pos_hint={"top": 1},
-            **kwargs,
         )
         label.bind(width=lambda widget, width: setattr(widget, "text_size", (width, None)))
         label.bind(texture_size=lambda widget, size: setattr(widget, "height", size[1]))
         return label
-
-    @staticmethod
-    def _row(*labels: Label) -> BoxLayout:
-        """Labels side by side, tops aligned, the row as tall as the tallest of them."""
-        row = BoxLayout(size_hint_y=None, spacing=10)
-
-        def fit(*_args: Any) -> None:
-            row.height = max(label.texture_size[1] for label in labels)
-
-        for label in labels:
-            label.bind(texture_size=fit)
-            row.add_widget(label)
-        return row
 
     # -- events from the citizen ---------------------------------------------------------
 
@@ -453,17 +588,98 @@ class KioskApp(App):
 
     def toggle_language(self) -> None:
         self.flow.toggle_language()
+        self.view = None  # the card is worded afresh in the other language
+        self.refresh()
+
+    def toggle_larger_text(self) -> None:
+        self.flow.toggle_larger_text()
+        self.view = None
         self.refresh()
 
     def open_entry(self) -> None:
         self.flow.open_entry()
         self.refresh()
 
-    def go_home(self) -> None:
-        self.flow.go_idle()
+    def correct_code(self) -> None:
+        """Back to the keypad with the code kept and the cursor on the part that was wrong."""
+        self.flow.open_entry(keep=True)
         self.refresh()
 
+    def go_home(self) -> None:
+        """Back to the start, as for the next citizen: Vietnamese, normal text."""
+        self.flow.reset()
+        self.view = None
+        self.refresh()
+
+    def show_details(self) -> None:
+        self.flow.show_details()
+        self.refresh()
+
+    def close_details(self) -> None:
+        self.flow.close_details()
+        self.refresh()
+
+    def read_aloud(self) -> None:
+        """Say the result (on the speaker's own thread; the screen goes on answering)."""
+        dossier, view = self.flow.dossier, self.view
+        if dossier is not None and view is not None:
+            lang = self.flow.language
+            self.speaker.say(utterance(dossier, lang=lang, next_step=view.next_step), lang)
+
+    def print_slip(self) -> None:
+        """Print the result on the slip printer, off the UI thread."""
+        printer, view = self.printer, self.view
+        if printer is None or view is None or self.print_text == tr("printing", self.flow.language):
+            return
+        lang = self.flow.language
+        self.print_text = tr("printing", lang)
+        printed_at = self.parts.now()
+
+        def run() -> None:
+            try:
+                printer.print_image(
+                    slip_image(view, printed_at=printed_at, width=printer.width, lang=lang)
+                )
+            except PrinterError as exc:
+                logger.warning("printing a slip failed: %s", exc)
+                text = tr("print_failed", lang, reason=str(exc))
+            else:
+                text = tr("printed", lang)
+            self._post(lambda: self._printed(view.code, text))
+
+        self._chores.submit(run)
+
+    def _printed(self, code: str, text: str) -> None:
+        self._record("printed", code, time.monotonic())
+        if self.view is not None and self.view.code == code:
+            self.print_text = text
+
+    def rating_text(self, rating: str, lang: str) -> str:
+        """For the .kv files, as :meth:`tr`."""
+        return Rating(rating).en if Language(lang) is Language.EN else Rating(rating).vi
+
+    def rate(self, rating: str) -> None:
+        """Queue the citizen's rating and send it in the background: never a wait."""
+        given = self.flow.rate(Rating(rating))
+        if given is None:
+            return
+        code, value, lookup_id = given
+        self.ratings.queue.add(code, value, lookup_id, time.time())
+        self.ratings.wake()
+        self._record("rated", value, time.monotonic())
+        self.refresh()
+
+    def submit_key(self) -> None:
+        self._after_submit(self.flow.submit_key())
+
+    def retry_now(self) -> None:
+        self._after_submit(self.flow.retry(asked=True))
+
     def press_key(self, key: str) -> None:
+        if self.click is not None:
+            self.click.seek(0)
+            self.click.play()
+            self._record("click", key, time.monotonic())
         self.flow.press_key(key)
         self.refresh()
 
@@ -516,10 +732,12 @@ class KioskApp(App):
                 self.submit_entry()
             elif self.flow.screen is Step.PIN:
                 self.check_pin()
+            elif self.flow.screen is Step.KEY:
+                self.submit_key()
             return True
         if key == ESCAPE_KEY:
             return True  # lock-down: Esc never leaves the kiosk
-        if key == BACKSPACE_KEY and self.flow.screen in (Step.ENTRY, Step.PIN):
+        if key == BACKSPACE_KEY and self.flow.screen in (Step.ENTRY, Step.PIN, Step.KEY):
             self.press_key("BACKSPACE")
             return True
         if key == NEXT_RECEIPT_KEY and self.parts.demo:
@@ -541,15 +759,17 @@ class KioskApp(App):
 
     def _route(self, typed: Typed | None) -> None:
         """A scan goes to :meth:`_on_scanner_text`; slow typing edits the code being typed, and
-        on the PIN screen any typing is the PIN."""
+        on the PIN and lookup-key screens any typing is the PIN or the key."""
         if typed is None:
             return
-        if typed.is_scan and self.flow.screen is not Step.PIN:
+        if typed.is_scan and self.flow.screen not in (Step.PIN, Step.KEY):
             self._on_scanner_text(typed.text)
-        elif self.flow.screen in (Step.ENTRY, Step.PIN):
+        elif self.flow.screen in (Step.ENTRY, Step.PIN, Step.KEY):
             for char in typed.text.upper():
                 self.flow.press_key(char)
             self.refresh()
+            if typed.entered and self.flow.screen is Step.KEY:
+                self.submit_key()
 
     def _on_scanner_text(self, text: str) -> None:
         """A scan from either scanner: noted for the diagnostics page (where a technician tests
@@ -571,7 +791,7 @@ class KioskApp(App):
         if isinstance(meaning, CodeQuery):
             self._after_submit(self.flow.start_lookup(meaning))
         else:
-            self.flow.not_a_dossier_code()
+            self.flow.not_a_dossier_code(reading.text)
             self.refresh()
 
     def show_next_receipt(self) -> None:
@@ -582,24 +802,43 @@ class KioskApp(App):
 
     def _show_preview(self, _dt: float) -> None:
         worker = self.camera_worker
-        if worker is None or worker.preview is None or self.flow.screen is not Step.IDLE:
+        shown_on = {Step.IDLE: "idle", Step.SEEN: "seen"}.get(self.flow.screen)
+        if worker is None or worker.preview is None or shown_on is None:
             return
         pixels = worker.preview
         height, width = pixels.shape[:2]
         texture = Texture.create(size=(width, height), colorfmt="rgb")
         texture.blit_buffer(pixels[::-1].tobytes(), colorfmt="rgb", bufferfmt="ubyte")
-        self.manager.get_screen("idle").ids.preview.texture = texture
+        self.manager.get_screen(shown_on).ids.preview.texture = texture
 
     # -- time ------------------------------------------------------------------------------
 
     def _tick(self, _dt: float) -> None:
-        if self.flow.screen is Step.BUSY:
+        flow = self.flow
+        if flow.screen is Step.BUSY:
             self.slow = time.monotonic() - self._busy_since > SLOW_AFTER
-        if self.flow.screen is Step.DIAGNOSTICS:
+        if flow.screen is Step.DIAGNOSTICS:
             self._update_diagnostics()
-        if self.flow.expired():
-            self.flow.reset()
+        if flow.expired():
+            flow.reset()
+            self.view = None
             self.refresh()
+        if flow.screen is Step.OFFLINE:
+            if flow.retry_in() == 0:
+                self._after_submit(flow.retry())
+            else:
+                self._update_retry()
+        seconds = flow.warning()
+        warning = tr("timeout_warning", flow.language, seconds=seconds) if seconds else ""
+        self.warning_text = warning
+
+    def _update_retry(self) -> None:
+        left = self.flow.retry_in()
+        self.retry_text = (
+            ""
+            if left is None
+            else tr("offline_retry_in", self.flow.language, seconds=math.ceil(left))
+        )
 
     def _on_flip(self, _window: Any) -> None:
         if self._draw_pending is not None:
@@ -624,8 +863,23 @@ class KioskApp(App):
             gc.freeze()
             self._heap_frozen = True
 
-    def _on_resize(self, _window: Any, width: int, height: int) -> None:
-        self.scale = min(width / 1024, height / 600)
+    def _on_resize(self, _window: Any, _width: int, _height: int) -> None:
+        self._apply_sizes()
+
+    def _apply_sizes(self) -> None:
+        """Fonts, buttons and gaps in millimetres of this screen (see :mod:`kiosk._sizes`)."""
+        width, height = Window.size
+        sizes = sizes_for(
+            width,
+            height,
+            inches=self.kiosk.screen_inches,
+            dpi=float(getattr(Window, "dpi", 96.0) or 96.0),
+            larger=self.flow.larger_text,
+        )
+        self.sizes = sizes
+        self.font, self.font_title, self.font_status = sizes.body, sizes.title, sizes.status
+        self.touch, self.gap, self.pad = sizes.touch, sizes.gap, sizes.pad
+        self.portrait = sizes.portrait
 
     # -- technicians -----------------------------------------------------------------------
 
@@ -669,9 +923,10 @@ class KioskApp(App):
         if self.serial is not None:
             scanner_text += "; " + tr("diag_serial", lang, status=self.serial.status)
         config_path = self.parts.config.path
-        self.diag_camera = camera_text
-        self.diag_scanner = scanner_text
-        self.diag_config = str(config_path) if config_path else tr("diag_defaults", lang)
+        # The diagnostics page is Kivy markup: what devices and servers say is escaped.
+        self.diag_camera = escape(camera_text)
+        self.diag_scanner = escape(scanner_text)
+        self.diag_config = escape(str(config_path)) if config_path else tr("diag_defaults", lang)
         if not self.diag_backend:
             self.diag_backend = tr("diag_checking", lang)
             self._post_health()
@@ -686,6 +941,6 @@ class KioskApp(App):
                 text = tr("diag_ok", lang, url=client.base_url)
             except BackendError as exc:
                 text = tr("diag_down", lang, reason=str(exc))
-            self._post(lambda: setattr(self, "diag_backend", text))
+            self._post(lambda: setattr(self, "diag_backend", escape(text)))
 
         self._chores.submit(check)

@@ -13,8 +13,8 @@ import numpy as np
 from dossier import Dossier, Status
 from hardware.camera import Pixels, PlaybackSource
 from hardware.receipts import Barcode, Conditions, ReceiptFields, Target, photograph, render_receipt
-from kiosk._view import follow_url
 from onestop.demo_api import DemoStatusServer, bundled_records
+from onestop.links import portal_link
 
 SHOWN_STATUSES = (
     Status.PROCESSING,
@@ -47,7 +47,7 @@ def receipt_photo(
 ) -> Pixels:
     """A fair photo of a receipt for ``dossier``: QR code (a lookup link or the bare code)."""
     rng = random.Random(seed)  # noqa: S311 -- picture geometry for a demo, not a secret
-    payload = follow_url(lookup_url, dossier.code) if seed % 2 == 0 else dossier.code
+    payload = portal_link(lookup_url, dossier.code) if seed % 2 == 0 else dossier.code
     barcode = Barcode.CODE128 if seed % 2 == 0 else Barcode.CODE39
     receipt = render_receipt(
         ReceiptFields.from_dossier(dossier), qr_payload=payload, barcode=barcode

@@ -1,20 +1,22 @@
 """Every word the kiosk shows, Vietnamese first, English second.
 
-One table means a translator reviews one file, and a test can check that every key has both
-languages and that switching language changes every visible string.
+One table means a translator reviews one file (with the result card's words, which live in
+:data:`dossier.CARD_WORDS` because the web page shows the same card), and a test can check
+that every key has both languages and that switching language changes every visible string.
 """
 
 from __future__ import annotations
 
-from dossier import Language
+from dossier import CARD_WORDS, Language
 
 LANGUAGES = tuple(Language)
 
 CATALOG: dict[str, tuple[str, str]] = {
+    **CARD_WORDS,  # the result card's words, which the web page shows too
     "title": ("Tra cứu hồ sơ", "Dossier status lookup"),
     "idle_what": (
-        "Xem tình trạng giải quyết hồ sơ của bạn",
-        "See where your dossier stands",
+        "Xem hồ sơ của bạn đang ở đâu và cần làm gì tiếp",
+        "See where your dossier stands and what to do next",
     ),
     "idle_show_qr": (
         "Đưa mã QR hoặc mã vạch trên biên nhận vào trước camera",
@@ -31,58 +33,124 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "idle_web": ("Tra cứu trên điện thoại:", "Look it up on your phone:"),
     "language_toggle": ("English", "Tiếng Việt"),
+    "larger_text": ("Chữ to", "Larger text"),
+    "smaller_text": ("Chữ vừa", "Normal text"),
     "demo_next": ("Đưa biên nhận mẫu vào camera", "Show a sample receipt to the camera"),
     "entry_title": ("Nhập mã hồ sơ in trên biên nhận", "Type the code printed on your receipt"),
     "entry_lookup": ("Tra cứu", "Look up"),
     "entry_clear": ("Xóa hết", "Clear"),
+    "entry_letters": ("Chữ cái", "Letters"),
+    "entry_digits": ("Chữ số", "Digits"),
+    "entry_shape": ("Mã có dạng: {shape}", "The code looks like: {shape}"),
     "back": ("Quay lại", "Back"),
-    "home": ("Về màn hình chính", "Start again"),
+    "home": ("Về trang đầu", "Home"),
+    "another": ("Tra hồ sơ khác", "Look up another"),
     "busy": ("Đang tra cứu hồ sơ {code}…", "Looking up dossier {code}…"),
     "busy_slow": (
         "Máy chủ đang trả lời chậm, vui lòng chờ",
         "The server is answering slowly, please wait",
     ),
-    "result_code": ("Mã hồ sơ", "Dossier code"),
-    "result_procedure": ("Thủ tục", "Procedure"),
-    "result_agency": ("Cơ quan", "Agency"),
-    "result_applicant": ("Người nộp", "Applicant"),
-    "result_received": ("Ngày nhận", "Received"),
-    "result_due": ("Ngày hẹn trả", "Appointment"),
-    "result_rescheduled": ("Hẹn lại: {date}", "Rescheduled: {date}"),
-    "result_completed": ("Ngày hoàn thành", "Completed"),
-    "result_unit": ("Đơn vị đang xử lý", "Handled by"),
-    "result_pickup": ("Nơi nhận kết quả", "Collect the result at"),
-    "result_history": ("Các bước gần nhất", "Latest steps"),
+    "result_details": ("Xem chi tiết", "Details"),
     "result_follow": ("Theo dõi trên điện thoại", "Follow it on your phone"),
     "result_as_of": (
         "Không kết nối được máy chủ. Tình trạng lúc {moment}:",
         "The server cannot be reached. Status as of {moment}:",
     ),
-    "overdue": ("Quá hạn", "Overdue"),
+    "read_aloud": ("Nghe đọc", "Read aloud"),
+    "speak_status": ("Tình trạng hồ sơ:", "Dossier status:"),
+    "speak_due": ("Hẹn trả kết quả", "Result due on"),
+    "speak_place": ("Nơi nhận kết quả:", "Collect the result at:"),
+    "speak_code": ("Mã hồ sơ:", "Dossier code:"),
+    "print_slip": ("In phiếu", "Print a slip"),
+    "slip_title": ("PHIẾU TRA CỨU HỒ SƠ", "DOSSIER STATUS"),
+    "slip_printed": ("In lúc {moment}", "Printed at {moment}"),
+    "printing": ("Đang in…", "Printing…"),
+    "printed": ("Đã in, mời lấy phiếu", "Printed: please take your slip"),
+    "print_failed": ("Không in được: {reason}", "Could not print: {reason}"),
+    "timeout_warning": (
+        "Màn hình sẽ trở về trang đầu sau {seconds} giây. Chạm vào màn hình để xem tiếp.",
+        "The screen goes back to the start in {seconds} seconds. Touch it to stay.",
+    ),
     "not_found_title": ("Không tìm thấy hồ sơ", "Dossier not found"),
     "not_found_body": (
-        "Không có hồ sơ nào mang mã {code}. Hãy kiểm tra lại mã trên biên nhận, "
+        "Không có hồ sơ nào mang mã {code}. Hãy so lại từng ký tự với mã trên biên nhận, "
         "hoặc hỏi cán bộ tại quầy tiếp nhận.",
-        "No dossier has the code {code}. Check the code on your receipt, "
-        "or ask the staff at the reception desk.",
+        "No dossier has the code {code}. Compare it character by character with the code on "
+        "your receipt, or ask the staff at the reception desk.",
     ),
+    "correct_code": ("Sửa mã", "Correct the code"),
     "invalid_title": ("Mã hồ sơ chưa đúng", "This code is not valid"),
     "invalid_hint": (
-        "Mã in trên biên nhận có dạng 000.00.20.H30-240115-0001. Hãy nhập lại.",
-        "The code on the receipt looks like 000.00.20.H30-240115-0001. Please try again.",
+        "Mã in trên biên nhận có dạng {example}. Bấm Sửa mã: mã bạn đã nhập vẫn còn đó.",
+        "The code on the receipt looks like {example}. Press Correct the code: what you typed "
+        "is kept.",
     ),
-    "not_a_code": (
-        "Mã QR này không phải mã hồ sơ. Hãy đưa mã QR trên biên nhận hồ sơ.",
-        "This QR code is not a dossier code. Please show the QR code on your dossier receipt.",
+    "seen_title": ("Đây không phải mã trên biên nhận", "This is not the code on a receipt"),
+    "seen_id_card": (
+        "Đây là mã QR của căn cước công dân. Hãy đưa mã QR in trên biên nhận hồ sơ.",
+        "This is the QR code of an ID card (CCCD). Show the QR code printed on the dossier "
+        "receipt.",
+    ),
+    "seen_link": (
+        "Đây là một đường dẫn trang web ({host}), không chứa mã hồ sơ. Hãy đưa mã QR in trên "
+        "biên nhận hồ sơ.",
+        "This is a web link ({host}) that holds no dossier code. Show the QR code printed on the "
+        "dossier receipt.",
+    ),
+    "seen_payment": (
+        "Đây là mã QR thanh toán. Hãy đưa mã QR in trên biên nhận hồ sơ.",
+        "This is a payment QR code. Show the QR code printed on the dossier receipt.",
+    ),
+    "seen_wifi": (
+        "Đây là mã QR của mạng Wi-Fi. Hãy đưa mã QR in trên biên nhận hồ sơ.",
+        "This is a Wi-Fi QR code. Show the QR code printed on the dossier receipt.",
+    ),
+    "seen_contact": (
+        "Đây là mã QR danh thiếp. Hãy đưa mã QR in trên biên nhận hồ sơ.",
+        "This is a contact card QR code. Show the QR code printed on the dossier receipt.",
+    ),
+    "seen_product": (
+        "Đây là mã vạch hàng hóa. Hãy đưa mã vạch hoặc mã QR in trên biên nhận hồ sơ.",
+        "This is a product barcode. Show the barcode or QR code printed on the dossier receipt.",
+    ),
+    "seen_text": (
+        'Mã này chứa "{text}", không phải mã hồ sơ. Hãy đưa mã QR in trên biên nhận hồ sơ.',
+        'This code holds "{text}", not a dossier code. Show the QR code printed on the '
+        "dossier receipt.",
+    ),
+    "seen_camera_on": (
+        "Camera vẫn đang bật: đưa biên nhận vào là được.",
+        "The camera is still on: just hold up the receipt.",
     ),
     "offline_title": ("Tạm thời không tra cứu được", "Lookups are not available right now"),
     "offline_body": (
-        "Không kết nối được máy chủ tra cứu. Vui lòng thử lại sau ít phút, "
-        "hoặc hỏi cán bộ tại quầy.",
-        "The lookup server cannot be reached. Please try again in a few minutes, "
-        "or ask the staff at the desk.",
+        "Không kết nối được máy chủ tra cứu. Mã {code} vẫn được giữ; máy sẽ tự thử lại.",
+        "The lookup server cannot be reached. The code {code} is kept; the kiosk tries again "
+        "by itself.",
     ),
-    "try_again": ("Nhập lại mã", "Type the code again"),
+    "offline_retry_in": ("Thử lại sau {seconds} giây…", "Trying again in {seconds} seconds…"),
+    "offline_retry_now": ("Thử lại ngay", "Try again now"),
+    "offline_sms": (
+        "Hoặc nhắn tin: {keyword} {code} gửi {number}",
+        "Or text: {keyword} {code} to {number}",
+    ),
+    "offline_hotline": ("Gọi hỗ trợ: {hotline}", "Call for help: {hotline}"),
+    "key_title": ("Nhập mã tra cứu in trên biên nhận", "Type the lookup key on your receipt"),
+    "key_why": (
+        "Hồ sơ {code} chỉ được xem khi có mã tra cứu (mã ngắn in trên biên nhận, gần mã hồ sơ).",
+        "Dossier {code} is shown only with its lookup key (the short key printed on the "
+        "receipt, near the dossier code).",
+    ),
+    "key_wrong": (
+        "Mã tra cứu chưa đúng với hồ sơ {code}. Hãy so lại với biên nhận và nhập lại.",
+        "That lookup key does not match dossier {code}. Check it on the receipt and type it again.",
+    ),
+    "retired_title": ("Hồ sơ thuộc hệ thống cũ", "This office's old system is closed"),
+    "rating_question": (
+        "Bạn có hài lòng với việc giải quyết hồ sơ?",
+        "Are you satisfied with how your dossier is handled?",
+    ),
+    "rating_thanks": ("Cảm ơn bạn đã đánh giá.", "Thank you for your rating."),
     "pin_title": ("Mã PIN kỹ thuật viên", "Technician PIN"),
     "pin_wrong": ("Mã PIN không đúng", "Wrong PIN"),
     "pin_ok": ("Mở", "Open"),

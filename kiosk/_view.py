@@ -1,8 +1,11 @@
-"""What a result screen says about a dossier, worked out before any widget is touched.
+"""What the result card says about a dossier, worked out before any widget is touched.
 
-The badge carries a colour, an icon and words together (never colour alone, for colour-blind
-citizens and washed-out screens); dates and "days left" come from the domain core so that the
-kiosk and the SMS reply word them identically.
+The card guides rather than lists: the status in large words with an icon and a colour (never
+colour alone, for colour-blind citizens and washed-out screens), where the dossier is on the
+way (received, in progress, result ready, handed over), the appointment worded so it cannot be
+misread, and the next step. Whose turn it is decides the colour: a supplement request or a fee
+to pay is the citizen's turn, shown in amber and violet with what to do, never as the office's
+red "overdue". Refused, stopped and an office that is late each have their own colour.
 """
 
 from __future__ import annotations
@@ -10,10 +13,24 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from backend_client import KnownStatus
-from dossier import Dossier, Language, Status, due_phrase, format_date, format_moment
+from dossier import (
+    Dossier,
+    HistoryLine,
+    Language,
+    OfficeGuide,
+    Status,
+    Step,
+    Turn,
+    card_history,
+    card_rows,
+    card_steps,
+    due_line,
+    format_moment,
+    next_step,
+    status_words,
+)
 from kiosk._strings import tr
 
 Colour = tuple[float, float, float, float]
@@ -23,35 +40,51 @@ def _hex(code: str) -> Colour:
     return (int(code[0:2], 16) / 255, int(code[2:4], 16) / 255, int(code[4:6], 16) / 255, 1.0)
 
 
+@dataclass(frozen=True, slots=True)
+class Badge:
+    icon: str
+    colour: Colour
+
+
 # Each colour keeps white text above 4.5:1 contrast (Circular 26/2020/TT-BTTTT asks for
-# sufficient contrast). Icons are glyphs of the bundled DejaVu Sans font.
-BADGES: dict[Status, tuple[str, Colour]] = {
-    Status.SUBMITTED: ("✉", _hex("00695C")),
-    Status.RECEIVED: ("✓", _hex("00695C")),
-    Status.REFUSED: ("✗", _hex("B71C1C")),
-    Status.PROCESSING: ("⚙", _hex("1565C0")),
-    Status.SUPPLEMENT_REQUIRED: ("⚠", _hex("9A4A00")),
-    Status.AWAITING_PAYMENT: ("₫", _hex("6A1B9A")),
-    Status.WITHDRAWN: ("↩", _hex("455A64")),
-    Status.STOPPED: ("■", _hex("B71C1C")),
-    Status.RESULT_READY: ("★", _hex("2E7D32")),
-    Status.DELIVERED: ("✔", _hex("37474F")),
+# sufficient contrast), and no two statuses share one. Icons are glyphs of the bundled DejaVu
+# Sans font (a test checks that each has a glyph there).
+BADGES: dict[Status, Badge] = {
+    Status.SUBMITTED: Badge("✉", _hex("00695C")),
+    Status.RECEIVED: Badge("✓", _hex("00796B")),
+    Status.PROCESSING: Badge("⚙", _hex("1565C0")),
+    Status.SUPPLEMENT_REQUIRED: Badge("✎", _hex("8A4B00")),
+    Status.AWAITING_PAYMENT: Badge("₫", _hex("6A1B9A")),
+    Status.RESULT_READY: Badge("★", _hex("2E7D32")),
+    Status.DELIVERED: Badge("✔", _hex("1B5E20")),
+    Status.WITHDRAWN: Badge("↩", _hex("5D4037")),
+    Status.REFUSED: Badge("✗", _hex("B71C1C")),
+    Status.STOPPED: Badge("⊘", _hex("880E4F")),
 }
-OVERDUE_COLOUR = _hex("B71C1C")
+LATE_COLOUR = _hex("C62828")
+"""The appointment's line when the office is late: a warning beside the status, not instead."""
+LATE_ICON = "⚠"
+
+NO_GUIDE = OfficeGuide()
+"""An office that configured no ``[guidance]``: the built-in next steps."""
 
 
 @dataclass(frozen=True, slots=True)
 class ResultView:
-    """Every string and colour of the result screen, in one language."""
+    """Every string and colour of the result card and its details page, in one language."""
 
     code: str
-    badge_icon: str
-    badge_text: str
-    badge_colour: Colour
-    due_note: str
-    overdue: bool
+    status: Status
+    icon: str
+    status_text: str
+    colour: Colour
+    turn: Turn
+    steps: tuple[Step, ...]
+    due: str
+    late: bool
+    next_step: str
     rows: tuple[tuple[str, str], ...]
-    history: tuple[str, ...]
+    history: tuple[HistoryLine, ...]
     follow_url: str
     as_of: str
 
@@ -72,58 +105,34 @@ def qr_matrix(data: str) -> tuple[tuple[bool, ...], ...]:
     return tuple(tuple(bool(cell) for cell in row) for row in maker.get_matrix())
 
 
-def follow_url(lookup_url: str, code: str) -> str:
-    """The province's lookup page for this dossier (``?mahs=<code>``)."""
-    parts = urlsplit(lookup_url)
-    query = f"{parts.query}&" if parts.query else ""
-    return urlunsplit(parts._replace(query=query + urlencode({"mahs": code})))
-
-
 def result_view(
     dossier: Dossier,
     *,
     now: dt.datetime,
     lang: Language,
-    lookup_url: str,
-    history_steps: int = 3,
+    follow_url: str,
+    guide: OfficeGuide = NO_GUIDE,
     show_applicant: bool = False,
     known: KnownStatus | None = None,
 ) -> ResultView:
-    icon, colour = BADGES[dossier.status]
-    overdue = dossier.overdue(now)
-    rows: list[tuple[str, str]] = [
-        (tr("result_code", lang), dossier.code),
-        (tr("result_procedure", lang), dossier.procedure),
-        (tr("result_agency", lang), dossier.agency),
-    ]
-    if show_applicant and dossier.applicant is not None:
-        rows.append((tr("result_applicant", lang), dossier.applicant.name))
-    rows.append((tr("result_received", lang), format_date(dossier.received_at)))
-    due = format_date(dossier.due_at)
-    if dossier.rescheduled:
-        due += " · " + tr("result_rescheduled", lang, date=format_date(dossier.effective_due))
-    rows.append((tr("result_due", lang), due))
-    if dossier.completed_at is not None:
-        rows.append((tr("result_completed", lang), format_date(dossier.completed_at)))
-    if dossier.current_unit and not dossier.status.finished:
-        rows.append((tr("result_unit", lang), dossier.current_unit))
-    if dossier.pickup_location:
-        rows.append((tr("result_pickup", lang), dossier.pickup_location))
-    steps = dossier.history[-history_steps:] if history_steps else ()
-    history = tuple(
-        f"{format_moment(step.at)} · {step.status.label(lang)} · {step.unit}"
-        + (f": {step.note}" if step.note else "")
-        for step in reversed(steps)
-    )
+    """The card for ``dossier``, in the words of :mod:`dossier`'s card that the web page shows
+    too; its next step comes from the office's ``guide`` through :func:`dossier.next_step`,
+    the advice the SMS replies give too."""
+    badge = BADGES[dossier.status]
+    due, late = due_line(dossier, now, lang)
     return ResultView(
         code=dossier.code,
-        badge_icon="⚠" if overdue else icon,
-        badge_text=dossier.status.label(lang),
-        badge_colour=OVERDUE_COLOUR if overdue else colour,
-        due_note=due_phrase(dossier, now, lang) or "",
-        overdue=overdue,
-        rows=tuple(rows),
-        history=history,
-        follow_url=follow_url(lookup_url, dossier.code),
+        status=dossier.status,
+        icon=badge.icon,
+        status_text=status_words(dossier.status, lang),
+        colour=badge.colour,
+        turn=Turn.of(dossier.status),
+        steps=card_steps(dossier.status, lang),
+        due=due,
+        late=late,
+        next_step=next_step(dossier, guide, now, Language(lang)),
+        rows=card_rows(dossier, lang=lang, show_applicant=show_applicant),
+        history=card_history(dossier, lang),
+        follow_url=follow_url,
         as_of=tr("result_as_of", lang, moment=format_moment(known.fetched_at)) if known else "",
     )

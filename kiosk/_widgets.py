@@ -1,36 +1,51 @@
-"""Widgets the screens share: the code keypad, the QR code, the busy spinner, the corner that
-opens the technicians' page."""
+"""Widgets the screens share: the top bar (technicians' spot, title, larger text, language),
+the code keypad, the step tracker, the QR code, the busy spinner."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from kivy.clock import Clock
 from kivy.graphics.texture import Texture
 from kivy.properties import (
     BooleanProperty,
+    ListProperty,
     NumericProperty,
     StringProperty,
 )
 from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.image import Image
+from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from kiosk._view import qr_matrix
+from kiosk._theme import INK, MUTED
+from kiosk._view import Colour, qr_matrix
 
 KEYPAD_ROWS = (
-    ("1", "2", "3", "H", "."),
-    ("4", "5", "6", "G", "-"),
-    ("7", "8", "9", "0", "BACKSPACE"),
+    ("1", "2", "3", "H", ".", "LEFT"),
+    ("4", "5", "6", "G", "-", "RIGHT"),
+    ("7", "8", "9", "0", "BACKSPACE", "LETTERS"),
 )
-"""Digits, the letters of agency codes (H: provinces, G: ministries), the separators."""
+"""Digits, the letters of agency codes (H: provinces, G: ministries), the separators (the
+kiosk puts them in itself where the code needs them), the cursor, and the letter page (only
+where the deployment's code families need other letters)."""
+LETTER_COLUMNS = 9
 
-PIN_ROWS = (("1", "2", "3"), ("4", "5", "6"), ("7", "8", "9"), ("CLEAR", "0", "BACKSPACE"))
+PIN_ROWS = (("1", "2", "3", "4", "5", "6"), ("7", "8", "9", "0", "BACKSPACE", "CLEAR"))
 
 
-KEY_LABELS = {"BACKSPACE": "⌫", "CLEAR": "C"}
+KEY_LABELS = {
+    "BACKSPACE": "⌫",
+    "CLEAR": "C",
+    "LEFT": "◀",
+    "RIGHT": "▶",
+    "LETTERS": "ABC",
+    "DIGITS": "123",
+}
 
 
 class KeyButton(Button):
@@ -49,7 +64,9 @@ class Keypad(GridLayout):
     """
 
     layout = StringProperty("code")
-    key_height = NumericProperty(72)
+    page = StringProperty("digits")
+    letters = StringProperty("")
+    """The letters of the letter page; none: no letter page."""
 
     __events__ = ("on_key",)
 
@@ -58,13 +75,32 @@ class Keypad(GridLayout):
         Clock.schedule_once(lambda _dt: self._build(), 0)
 
     def _build(self) -> None:
-        rows = PIN_ROWS if self.layout == "pin" else KEYPAD_ROWS
-        self.cols = len(rows[0])
+        self.clear_widgets()
+        rows: tuple[tuple[str, ...], ...]
+        if self.layout == "pin":
+            rows = PIN_ROWS
+        elif self.page == "letters":
+            keys = (*self.letters, "DIGITS")
+            rows = tuple(
+                keys[start : start + LETTER_COLUMNS]
+                for start in range(0, len(keys), LETTER_COLUMNS)
+            )
+        else:
+            rows = tuple(
+                tuple(key for key in row if key != "LETTERS" or self.letters) for row in KEYPAD_ROWS
+            )
+        self.cols = max(len(row) for row in rows)
         for row in rows:
             for key in row:
                 button = KeyButton(key=key)
                 button.bind(on_release=lambda button: self.dispatch("on_key", button.key))
                 self.add_widget(button)
+
+    def on_page(self, _instance: Keypad, _page: str) -> None:
+        self._build()
+
+    def on_letters(self, _instance: Keypad, _letters: str) -> None:
+        self._build()
 
     def on_key(self, key: str) -> None:
         """Default handler; screens bind to it."""
@@ -128,3 +164,79 @@ class LongPressCorner(ButtonBehavior, Widget):
 
     def on_long_press(self) -> None:
         """Default handler; the app binds to it."""
+
+
+class TopBar(BoxLayout):
+    """The bar at the top of every screen: the technicians' marked spot (a small dot, held
+    for three seconds), the title, the larger-text and language buttons. Being a cell of the
+    bar, the spot can never lie over a button."""
+
+    title = StringProperty("")
+
+
+class FitLabel(Label):
+    """One line of text (the code being typed) whose font shrinks so that it always fits."""
+
+    largest = NumericProperty(40)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.bind(width=self._fit, text=self._fit, largest=self._fit)
+        self.bind(texture_size=lambda _widget, size: setattr(self, "height", size[1]))
+
+    def _fit(self, *_args: Any) -> None:
+        shown = len(re.sub(r"\[/?[a-z]+[^\]]*\]", "", self.text)) or 1
+        room = max(1.0, self.width - 2 * self.padding[0])
+        self.font_size = min(self.largest, room / (shown * 0.62))
+        self.text_size = (room, None)
+        self.texture_update()
+        self.height = self.texture_size[1]
+
+
+STEP_GLYPHS = {"done": "✓", "current": "●", "waiting": "", "stopped": "✗"}
+GREY = (0.7, 0.73, 0.77, 1.0)
+STOPPED_RED = (0.72, 0.11, 0.11, 1.0)
+
+
+class StepDot(Widget):
+    """One step of the tracker: a dot on the line joining the steps."""
+
+    colour = ListProperty([0.0, 0.0, 0.0, 1.0])
+    glyph = StringProperty("")
+    first = BooleanProperty(False)
+    last = BooleanProperty(False)
+
+
+class StepTracker(BoxLayout):
+    """Tiếp nhận → Đang xử lý → Có kết quả → Đã trả, with where this dossier stands."""
+
+    def show(self, steps: tuple[tuple[str, str], ...], colour: Colour, font: float) -> None:
+        """``steps`` as (label, state) pairs, drawn in ``colour`` up to where the dossier is."""
+        self.clear_widgets()
+        for index, (label, state) in enumerate(steps):
+            column = BoxLayout(orientation="vertical", size_hint_y=None)
+            shade = {"stopped": STOPPED_RED, "waiting": GREY}.get(state, colour)
+            dot = StepDot(
+                colour=shade,
+                glyph=STEP_GLYPHS[state],
+                first=index == 0,
+                last=index == len(steps) - 1,
+                size_hint_y=None,
+                height=font * 1.6,
+            )
+            text = Label(
+                text=label,
+                font_size=font,
+                bold=state in ("current", "stopped"),
+                color=INK if state != "waiting" else MUTED,
+                halign="center",
+                valign="top",
+                size_hint_y=None,
+            )
+            text.bind(width=lambda widget, width: setattr(widget, "text_size", (width, None)))
+            text.bind(texture_size=lambda widget, size: setattr(widget, "height", size[1]))
+            column.add_widget(dot)
+            column.add_widget(text)
+            column.bind(minimum_height=column.setter("height"))
+            self.add_widget(column)
+        self.bind(minimum_height=self.setter("height"))

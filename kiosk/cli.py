@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from onestop.config import Config, ConfigError, load_config
+from onestop.links import lookup_page
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     parser.add_argument("--size", type=_size, metavar="WxH", help="window size, such as 1024x600")
+    parser.add_argument(
+        "--list-prompts",
+        action="store_true",
+        help="print the prompts an office can record for reading results aloud (NAME.wav: text)",
+    )
     parser.add_argument(
         "--hash-pin",
         action="store_true",
@@ -96,7 +102,7 @@ def build_parts(config: Config, *, demo: bool) -> tuple[Any, list[Any]]:
         config = dataclasses.replace(
             config, backend=dataclasses.replace(config.backend, url=server.url)
         )
-        camera = demo_camera(server, lookup_url=config.kiosk.lookup_url)
+        camera = demo_camera(server, lookup_url=lookup_page(config))
     store = LastKnownStore(
         config.kiosk.state_dir / "last_known.sqlite3",
         max_age=config.backend.last_known_max_age,
@@ -109,6 +115,12 @@ def build_parts(config: Config, *, demo: bool) -> tuple[Any, list[Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.list_prompts:
+        from kiosk._speech import prompt_list
+
+        for piece in prompt_list():
+            print(f"{piece.prompt}.wav\t{piece.text}")
+        return 0
     if args.hash_pin:
         from kiosk._pin import hash_pin
 

@@ -238,8 +238,8 @@ def still_to_do(options: Options) -> list[str]:
         )
     if Role.KIOSK in options.roles:
         todo.append(
-            f"Set the kiosk's texts in {CONFIG}: [kiosk] lookup_url and sms_number; for the "
-            "technicians' page, [kiosk] diagnostics_pin_hash (onestop-kiosk --hash-pin)."
+            f"Set the kiosk's texts in {CONFIG}: [gateway] public_url and [kiosk] sms_number; "
+            "for the technicians' page, [kiosk] diagnostics_pin_hash (onestop-kiosk --hash-pin)."
         )
     todo.append("Check the file: sudo onestop-config check")
     todo.append("Check the status API from this unit: sudo onestop-lookup <a dossier code>")

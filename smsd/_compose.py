@@ -122,6 +122,7 @@ class Composer:
         keyword: str = "HS",
         example: str = EXAMPLE_CODE,
         guide: OfficeGuide | None = None,
+        web: str = "",
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(ICT),
     ) -> None:
         self.alphabet = alphabet
@@ -129,6 +130,8 @@ class Composer:
         self.keyword = keyword
         self.example = example
         self.guide = guide or OfficeGuide()
+        self.web = web
+        """The lookup page the help reply names, when it fits (see :mod:`onestop.links`)."""
         self._now = clock
 
     def _finish(self, text: str) -> str:
@@ -159,13 +162,13 @@ class Composer:
         return text[:low] + "..."
 
     def usage(self) -> str:
-        return self._fit(
-            [
-                f"Tra cứu hồ sơ: soạn {self.keyword} <mã hồ sơ> gửi số này. "
-                f"Ví dụ: {self.keyword} {self.example}. Mã hồ sơ in trên giấy biên nhận.",
-                f"Soạn {self.keyword} <mã hồ sơ>, ví dụ {self.keyword} {self.example}",
-            ]
+        full = (
+            f"Tra cứu hồ sơ: soạn {self.keyword} <mã hồ sơ> gửi số này. "
+            f"Ví dụ: {self.keyword} {self.example}. Mã hồ sơ in trên giấy biên nhận."
         )
+        short = f"Soạn {self.keyword} <mã hồ sơ>, ví dụ {self.keyword} {self.example}"
+        web = [f"{full} Tra cứu trên web: {self.web}", f"{short}. Web: {self.web}"]
+        return self._fit([*(web if self.web else []), full, short])
 
     def incomplete(self) -> str:
         """For a long message whose part holding the code never arrived."""

@@ -50,6 +50,7 @@ from hardware.modem import (
     set_traffic_logging,
 )
 from onestop.config import Config, ConfigError, load_config
+from onestop.links import lookup_page
 from onestop.notify import Notifier
 from smsd._compose import Answer, Composer, Found, Invalid, NotFound, Stale, Unavailable
 from smsd._parse import Intent, Request, parse_message
@@ -91,6 +92,7 @@ class _Settings:
                 keyword=smsd.keywords[0] if smsd.keywords else "HS",
                 example=smsd.example_code,
                 guide=config.guidance.guide(hotline=smsd.hotline),
+                web=lookup_page(config),
             ),
             policy=Policy(
                 sender_limit=smsd.sender_limit,

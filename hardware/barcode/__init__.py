@@ -1,4 +1,4 @@
-"""Reading dossier codes from camera frames and image files (zbar-py).
+"""Reading dossier codes from camera frames and image files (zxing-cpp and zbar-py).
 
 :class:`Decoder` finds QR, Code 128 and Code 39 symbols in a frame, trying a few cheap
 preprocessing passes; :class:`Reading` says what was read and, through

@@ -24,6 +24,7 @@ from onestop.config._sections import (
     GuidanceSection,
     KioskSection,
     ModemSection,
+    PrinterSection,
     ScannerSection,
     SmsdSection,
     UpstreamSection,
@@ -62,6 +63,7 @@ class Config:
     backend: BackendSection = dataclasses.field(default_factory=BackendSection)
     kiosk: KioskSection = dataclasses.field(default_factory=KioskSection)
     camera: CameraSection = dataclasses.field(default_factory=CameraSection)
+    printer: PrinterSection = dataclasses.field(default_factory=PrinterSection)
     scanner: ScannerSection = dataclasses.field(default_factory=ScannerSection)
     modem: ModemSection = dataclasses.field(default_factory=ModemSection)
     smsd: SmsdSection = dataclasses.field(default_factory=SmsdSection)

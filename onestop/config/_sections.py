@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from dossier import (
     EXAMPLE_CODE,
@@ -24,10 +25,12 @@ from dossier import (
     unknown_placeholders,
 )
 from onestop.config._types import (
+    Retired,
     boolean,
     choice,
     integer,
     names,
+    number,
     option,
     option_map,
     path,
@@ -86,9 +89,10 @@ class KioskSection:
         Language.VI, choice(*Language), "Language of the idle screen: vi or en."
     )
     lookup_url: str = option(
-        "https://dichvucong.haugiang.gov.vn/tra-cuu",
-        url(),
-        "The province's lookup web page; a result's QR code adds ?mahs=<code> to it.",
+        "",
+        url(optional=True),
+        "A province portal's lookup page, for QR codes and links (?mahs=<code> is added); "
+        "empty: the gateway's own /tra-cuu page at [gateway] public_url, else [backend] url.",
     )
     sms_number: str = option(
         "", text(), "Published number citizens text codes to; empty hides the SMS hint."
@@ -100,7 +104,6 @@ class KioskSection:
     idle_timeout: float = option(
         90.0, seconds(1, 3600), "Seconds without a touch before any other screen resets."
     )
-    history_steps: int = option(3, integer(0, 10), "Last processing steps shown on a result.")
     show_applicant: bool = option(
         False, boolean(), "Show the applicant's name when the API returns it (needs a lookup key)."
     )
@@ -120,6 +123,57 @@ class KioskSection:
     repeat_window: float = option(
         3.0, seconds(0.5, 60), "The same code read again within this many seconds is ignored."
     )
+    screen_inches: float = option(
+        0.0,
+        number(0, 120, "inches"),
+        "Diagonal of the kiosk's screen, to size text in millimetres; 0: from the display's DPI.",
+    )
+    key_sound: bool = option(False, boolean(), "A short click on every keypad key.")
+    speech: str = option(
+        "off",
+        choice("off", "espeak", "recordings"),
+        "Read-aloud button: off; espeak (espeak-ng's voice); recordings (speech_prompts folder).",
+    )
+    speech_prompts: Path | None = option(
+        None,
+        path(optional=True),
+        "Folder of the office's recorded prompts (WAV); onestop-kiosk --list-prompts names them.",
+    )
+    speech_player: str = option(
+        "aplay -q", text(), "Command that plays a WAV file, the file's path added at the end."
+    )
+
+    OLD_KEYS: ClassVar[dict[str, Retired]] = {
+        "history_steps": Retired("the result's details page shows every step")
+    }
+
+
+@dataclass(frozen=True)
+class PrinterSection:
+    """The kiosk's thermal receipt printer (ESC/POS), for a slip with the result."""
+
+    connection: str = option(
+        "none", choice("none", "usb", "serial", "network"), "How the printer is attached."
+    )
+    usb_vendor: str = option("", text(), "usb: the vendor id, such as 0x0416.")
+    usb_product: str = option("", text(), "usb: the product id, such as 0x5011.")
+    serial_port: str = option("", text(), "serial: the port, such as /dev/ttyUSB0.")
+    baudrate: int = option(19200, integer(1200, 921600), "serial: the printer's speed.")
+    host: str = option("", text(), "network: the printer's address.")
+    port: int = option(9100, integer(1, 65535), "network: the printer's TCP port.")
+    width: int = option(
+        384, integer(200, 1024), "Dots across the paper: 384 for 58 mm paper, 576 for 80 mm."
+    )
+
+    def check(self) -> list[str]:
+        problems = []
+        if self.connection == "usb" and not (self.usb_vendor and self.usb_product):
+            problems.append("usb_vendor, usb_product: a usb printer needs both ids")
+        if self.connection == "serial" and not self.serial_port:
+            problems.append("serial_port: a serial printer needs its port")
+        if self.connection == "network" and not self.host:
+            problems.append("host: a network printer needs its address")
+        return problems
 
 
 @dataclass(frozen=True)

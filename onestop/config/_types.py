@@ -53,6 +53,10 @@ def seconds(minimum: float, maximum: float) -> ValueType:
     return _bounded(float, minimum, maximum, f"a number of seconds from {minimum:g} to {maximum:g}")
 
 
+def number(minimum: float, maximum: float, unit: str) -> ValueType:
+    return _bounded(float, minimum, maximum, f"a number of {unit} from {minimum:g} to {maximum:g}")
+
+
 def boolean() -> ValueType:
     states = configparser.ConfigParser.BOOLEAN_STATES
 
@@ -93,10 +97,14 @@ def names() -> ValueType:
     return ValueType(parse, "names separated by spaces or commas")
 
 
-def url(schemes: tuple[str, ...] = ("http", "https")) -> ValueType:
+def url(schemes: tuple[str, ...] = ("http", "https"), *, optional: bool = False) -> ValueType:
+    """A URL; when ``optional``, empty means "not set"."""
     expected = "a URL starting with " + " or ".join(f"{scheme}://" for scheme in schemes)
+    expected += " or nothing" if optional else ""
 
     def parse(value: str) -> str:
+        if not value and optional:
+            return ""
         parts = urlsplit(value)
         if parts.scheme not in schemes or not parts.netloc:
             raise ValueError(expected)

@@ -1,7 +1,10 @@
 """``onestop-poster``: the A4 notice that announces the SMS lookup service.
 
     onestop-poster --number 0912345678 [--keyword HS] [--portal URL] [--office NAME]
-                   [--price-note TEXT] [--example CODE] --out poster.pdf|poster.png
+                   [--price-note TEXT] [--example CODE] [--config FILE] --out poster.pdf|poster.png
+
+Without ``--portal`` the web QR code leads to the lookup page of the configuration (see
+:mod:`onestop.links`), unless that is on this machine only (127.0.0.1, the demo default).
 
 Exit status: 0 written, 2 a bad option or no usable font.
 """
@@ -11,8 +14,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dossier import EXAMPLE_CODE
+from onestop.config import ConfigError, load_config
+from onestop.links import lookup_page
 from provision.poster._content import (
     Poster,
     parse_example,
@@ -34,7 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--number", required=True, help="the number citizens text, 09xxxxxxxx")
     parser.add_argument("--keyword", default="HS", help="the keyword before the code (HS)")
-    parser.add_argument("--portal", metavar="URL", help="the province's lookup web page")
+    parser.add_argument(
+        "--portal",
+        metavar="URL",
+        help="the lookup web page (default: the gateway's /tra-cuu of the configuration)",
+    )
+    parser.add_argument("--config", type=Path, help="configuration file (for --portal)")
     parser.add_argument("--office", metavar="NAME", help="the office, printed above the title")
     parser.add_argument(
         "--price-note", metavar="TEXT", help="what a message costs, e.g. '1.000 đồng/tin nhắn'"
@@ -48,10 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path, help="poster.pdf or poster.png")
     args = parser.parse_args(argv)
     try:
+        portal = args.portal or _configured_portal(args.config)
         poster = Poster(
             number=parse_number(args.number),
             keyword=parse_keyword(args.keyword),
-            portal=parse_portal(args.portal) if args.portal else None,
+            portal=parse_portal(portal) if portal else None,
             office=" ".join(args.office.split()) if args.office else None,
             price_note=" ".join(args.price_note.split()) if args.price_note else None,
             example=parse_example(args.example),
@@ -63,6 +75,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"wrote {args.out} (A4, 300 dpi)")
     return 0
+
+
+def _configured_portal(path: Path | None) -> str:
+    """The configuration's lookup page, or "" when it is reachable from this machine only."""
+    try:
+        page = lookup_page(load_config(path))
+    except ConfigError as exc:
+        raise PosterError(str(exc)) from None
+    host = urlsplit(page).hostname or ""
+    return "" if host in ("127.0.0.1", "localhost", "::1") else page
 
 
 if __name__ == "__main__":

@@ -18,6 +18,22 @@ from onestop.demo_api import DemoStatusServer
 from tests.kiosk.kiosk_support import GateProxy
 
 
+def start_xvfb(size: str) -> tuple[subprocess.Popen[bytes], str]:
+    """An Xvfb of ``size`` (WxH) that repeats no key, and its display name."""
+    read_end, write_end = os.pipe()
+    command = ["Xvfb", "-displayfd", str(write_end), "-screen", "0", f"{size}x24"]
+    server = subprocess.Popen(
+        [*command, "-r", "-nolisten", "tcp"], pass_fds=(write_end,), stderr=subprocess.DEVNULL
+    )
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        server.kill()
+        pytest.fail("Xvfb did not start")
+    return server, f":{number}"
+
+
 @pytest.fixture(scope="session")
 def xdisplay() -> Iterator[str]:
     """An X display for the kiosk window: ``$DISPLAY``, or a fresh Xvfb of 1920x1080.
@@ -33,20 +49,8 @@ def xdisplay() -> Iterator[str]:
     if os.environ.get("DISPLAY"):
         yield os.environ["DISPLAY"]
         return
-    read_end, write_end = os.pipe()
-    command = ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1920x1080x24"]
-    server = subprocess.Popen(
-        [*command, "-r", "-nolisten", "tcp"],
-        pass_fds=(write_end,),
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_end)
-    with os.fdopen(read_end) as pipe:
-        number = pipe.readline().strip()
-    if not number:
-        server.kill()
-        pytest.fail("Xvfb did not start")
-    yield f":{number}"
+    server, display = start_xvfb("1920x1080")
+    yield display
     server.terminate()
     server.wait(timeout=10)
 

@@ -32,6 +32,10 @@ from onestop.config import load_config
 
 
 def main() -> None:
+    import faulthandler
+    import signal
+
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     config_path, size_text, *rest = sys.argv[1:]
     fullscreen = "--fullscreen" in rest
     pictures = [Path(item) for item in rest if not item.startswith("--")]
@@ -139,7 +143,7 @@ def _dispatched(before: dict[str, int], **more: int) -> None:
         time.sleep(0.01)  # polling the UI thread, not a pause before an assertion
 
 
-def _on_main(function: Callable[[], Any], timeout: float = 10.0) -> Any:
+def _on_main(function: Callable[[], Any], timeout: float = 20.0) -> Any:
     from kivy.clock import Clock
 
     done = threading.Event()
@@ -160,47 +164,118 @@ def _on_main(function: Callable[[], Any], timeout: float = 10.0) -> Any:
     return box.get("value")
 
 
+def _shown(widget: Any, screen: Any) -> bool:
+    node = widget
+    while node is not None and node is not screen:
+        if node.opacity == 0:
+            return False
+        node = node.parent
+    return bool(widget.width > 1 and widget.height > 1)
+
+
 def _visible_labels(app: Any) -> list[Any]:
     from kivy.uix.label import Label
 
     screen = app.manager.current_screen
-    labels = []
-    for widget in screen.walk(restrict=True):
-        if not isinstance(widget, Label) or not widget.text.strip():
-            continue
-        node, shown = widget, True
-        while node is not None and node is not screen:
-            if node.opacity == 0 or (node.disabled and node.opacity == 0):
-                shown = False
-            node = node.parent
-        if shown and widget.width > 1 and widget.height > 1:
-            labels.append(widget)
-    return labels
+    return [
+        widget
+        for widget in screen.walk(restrict=True)
+        if isinstance(widget, Label) and widget.text.strip() and _shown(widget, screen)
+    ]
 
 
-def _window_box(widget: Any) -> tuple[float, float, float, float]:
+Box = tuple[float, float, float, float]
+
+
+def _window_box(widget: Any) -> Box:
     left, bottom = widget.to_window(widget.x, widget.y)
     return left, bottom, left + widget.width, bottom + widget.height
 
 
-def _overflow(app: Any) -> list[str]:
-    """Labels whose text does not fit their box, or whose box leaves the window."""
-    from kivy.core.window import Window
+def _intersect(one: Box, other: Box) -> Box:
+    return (
+        max(one[0], other[0]),
+        max(one[1], other[1]),
+        min(one[2], other[2]),
+        min(one[3], other[3]),
+    )
 
-    overflow = []
-    for label in _visible_labels(app):
-        label.texture_update()
-        text_w, text_h = label.texture_size
-        if text_w > label.width + 2 or text_h > label.height + 2:
-            overflow.append(
-                f"{label.text[:50]!r}: text {text_w:.0f}x{text_h:.0f} "
-                f"in a box of {label.width:.0f}x{label.height:.0f}"
-            )
+
+def _area(box: Box) -> float:
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
+
+
+def _overflow(app: Any) -> list[str]:
+    """What is wrong with the layout of the current screen, in words.
+
+    Every visible label's text fits its box (nothing clipped); every visible widget lies in its
+    parent and in the window, except where a scroll view shows part of a longer page (then
+    what it shows of the widget counts); and no two visible widgets overlap, except a widget
+    and what it contains.
+    """
+    from kivy.core.window import Window
+    from kivy.uix.button import Button
+    from kivy.uix.image import Image
+    from kivy.uix.label import Label
+    from kivy.uix.scrollview import ScrollView
+
+    from kiosk._widgets import LongPressCorner, StepDot
+
+    screen = app.manager.current_screen
+    window: Box = (0.0, 0.0, float(Window.width), float(Window.height))
+    problems = []
+    leaves: list[tuple[Any, Box]] = []
+    for widget in screen.walk(restrict=True):
+        if widget is screen or not _shown(widget, screen):
             continue
-        left, bottom, right, top = _window_box(label)
-        if left < -1 or bottom < -1 or right > Window.width + 1 or top > Window.height + 1:
-            overflow.append(f"{label.text[:50]!r}: outside the window")
-    return overflow
+        name = repr(getattr(widget, "text", "") or type(widget).__name__)[:60]
+        box, seen, node = _window_box(widget), window, widget.parent
+        while node is not None and node is not screen:
+            if isinstance(node, ScrollView):
+                seen = _intersect(seen, _window_box(node))
+            node = node.parent
+        if _area(_intersect(box, seen)) == 0:
+            continue  # scrolled out of view
+        parent = widget.parent
+        if parent is not None and parent is not screen and not isinstance(parent, ScrollView):
+            outer = _window_box(parent)
+            if _area(_intersect(box, outer)) < _area(box) - 2:
+                problems.append(f"{name}: sticks out of its {type(parent).__name__}")
+        shown = _intersect(box, seen)
+        if _area(shown) < _area(_intersect(box, window)) - 1 and seen == window:
+            problems.append(f"{name}: outside the window")
+        if isinstance(widget, Label) and widget.text.strip():
+            widget.texture_update()
+            text_w, text_h = widget.texture_size
+            if text_w > widget.width + 2 or text_h > widget.height + 2:
+                problems.append(
+                    f"{name}: text {text_w:.0f}x{text_h:.0f} in a box of "
+                    f"{widget.width:.0f}x{widget.height:.0f}"
+                )
+        if isinstance(widget, Button | Image | LongPressCorner | StepDot) or (
+            isinstance(widget, Label) and widget.text.strip()
+        ):
+            leaves.append((widget, shown))
+    for index, (one, one_box) in enumerate(leaves):
+        for other, other_box in leaves[index + 1 :]:
+            if _contains(one, other) or _contains(other, one):
+                continue
+            if _area(_intersect(one_box, other_box)) > 4:
+                problems.append(
+                    f"{repr(getattr(one, 'text', '') or type(one).__name__)[:40]} overlaps "
+                    f"{repr(getattr(other, 'text', '') or type(other).__name__)[:40]}"
+                )
+    return problems
+
+
+def _contains(outer: Any, inner: Any) -> bool:
+    """Whether ``inner`` lies inside ``outer`` in the tree (the window is its own parent)."""
+    node = inner.parent
+    while node is not None and node is not node.parent:
+        if node is outer:
+            return True
+        node = node.parent
+    return False
 
 
 def _labels_alive(text: str) -> int:
@@ -236,6 +311,14 @@ def _state(app: Any) -> dict[str, Any]:
         "cursor": bool(Window.show_cursor),
         "spinner_angle": spinner.angle,
         "smallest_key": min((min(key.size) for key in keys), default=None),
+        "px_per_mm": app.sizes.px_per_mm,
+        "warning": app.warning_text,
+        "ratings_sent": app.ratings.sent,
+        "ratings_pending": len(app.ratings.queue.pending()),
+        "font": app.font,
+        "font_status": app.font_status,
+        "touch": app.touch,
+        "gap": app.gap,
         "flow_entry": app.flow.entry,
         "flow_screen": str(app.flow.screen),
         "has_result": app.flow.dossier is not None,
@@ -245,21 +328,41 @@ def _state(app: Any) -> dict[str, Any]:
 def _find(app: Any, target: dict[str, Any]) -> Any:
     from kiosk._widgets import KeyButton, LongPressCorner
 
-    if target.get("corner"):
-        return next(widget for widget in app.root.walk() if isinstance(widget, LongPressCorner))
     screen = app.manager.current_screen
+    if target.get("corner"):
+        return next(widget for widget in screen.walk() if isinstance(widget, LongPressCorner))
     if "key" in target:
         keys = [w for w in screen.walk() if isinstance(w, KeyButton) and w.key == target["key"]]
         return keys[0]
-    return screen.ids[target["id"]]
+    if target["id"] in screen.ids:
+        return screen.ids[target["id"]]
+    return next(w.ids[target["id"]] for w in screen.walk() if target["id"] in getattr(w, "ids", {}))
 
 
 def _screen_point(app: Any, target: dict[str, Any]) -> tuple[int, int]:
+    """Where on the X screen the target's centre is, scrolled into view first (as a citizen
+    swipes a long result up to reach the buttons at its end)."""
     from kivy.core.window import Window
+    from kivy.uix.scrollview import ScrollView
 
-    widget = _find(app, target)
-    x, y = widget.to_window(*widget.center)
-    return int(Window.left + x), int(Window.top + Window.height - y)
+    def scroll() -> None:
+        widget = _find(app, target)
+        node = widget.parent
+        while node is not None and node is not node.parent:
+            if isinstance(node, ScrollView):
+                node.scroll_to(widget, padding=10, animate=False)
+            node = node.parent
+
+    _on_main(scroll)
+    _on_main(lambda: None)  # the scroll view lays its page out on the next frame
+
+    def point() -> tuple[int, int]:
+        widget = _find(app, target)
+        x, y = widget.to_window(*widget.center)
+        return int(Window.left + x), int(Window.top + Window.height - y)
+
+    found: tuple[int, int] = _on_main(point)
+    return found
 
 
 def _xdotool(*args: str) -> None:
@@ -282,11 +385,11 @@ def _act(app: Any, command: dict[str, Any], mark: int) -> None:
     op = command["op"]
     before = _on_main(COUNT.snapshot)
     if op == "tap":
-        x, y = _on_main(lambda: _screen_point(app, command))
+        x, y = _screen_point(app, command)
         _xdotool("mousemove", str(x), str(y), "click", "1")
         _dispatched(before, down=1, up=1)
     elif op == "hold":  # a finger held down until the app shows ``until``, then lifted
-        x, y = _on_main(lambda: _screen_point(app, command))
+        x, y = _screen_point(app, command)
         _xdotool("mousemove", str(x), str(y), "mousedown", "1")
         try:
             _dispatched(before, down=1)
@@ -337,7 +440,7 @@ def _wait_screen(app: Any, want: str, *, since: int, within: float) -> dict[str,
             # An overflow counts when it is still there a frame later: a label can be
             # caught between getting its new text and its new size.
             first = _on_main(lambda: _overflow(app))
-            second = _on_main(lambda: _overflow(app))
+            second = _on_main(lambda: _overflow(app)) if first else []
             return {**state, "overflow": [item for item in first if item in second]}
         if time.monotonic() > deadline:
             raise TimeoutError(f"screen {want!r} not shown; still on {state['screen']!r}")
@@ -354,16 +457,16 @@ def _query(app: Any, command: dict[str, Any]) -> Any:
         )
     if op == "wait_event":
         deadline = time.monotonic() + command.get("within", 10.0)
+        kind, value = command["kind"], command["value"]
         while time.monotonic() < deadline:
             events = _on_main(lambda: list(app.events))
             for event in events:
-                if event[0] > command.get("since", 0) and event[1:3] == (
-                    command["kind"],
-                    command["value"],
-                ):
+                if event[0] <= command.get("since", 0) or event[1] != kind:
+                    continue
+                if event[2] == value or (command.get("contains") and value in event[2]):
                     return list(event)
             time.sleep(0.02)  # polling the UI thread, not a pause before an assertion
-        raise TimeoutError(f"no {command['kind']} event for {command['value']!r}")
+        raise TimeoutError(f"no {kind} event for {value!r}")
     if op == "request_close":
         return _on_main(lambda: app.root_window.dispatch("on_request_close"))
     if op == "screenshot":

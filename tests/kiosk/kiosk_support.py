@@ -35,14 +35,26 @@ class _GateHandler(BaseHTTPRequestHandler):
         self.server.arrived.set()
         self.server.gate.wait(timeout=30)
         if self.server.failing:
-            body = b'{"error": {"code": "unavailable", "message": "maintenance"}}'
-            self.send_response(503)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self._answer(503, {"error": {"code": "unavailable", "message": "maintenance"}})
             return
-        upstream = requests.get(self.server.upstream + self.path, timeout=10)
+        for code, message in self.server.retired.items():
+            if code in self.path:
+                error = {"code": "retired", "message": message, "message_vi": message}
+                self._answer(410, {"error": error})
+                return
+        for code in self.server.key_required:
+            if code in self.path and "lookup_key=" not in self.path:
+                self._answer(403, {"error": {"code": "key_required", "message": "key needed"}})
+                return
+        self._relay(requests.get(self.server.upstream + self.path, timeout=10))
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        headers = {"Content-Type": self.headers.get("Content-Type", "application/json")}
+        upstream = self.server.upstream + self.path
+        self._relay(requests.post(upstream, data=body, headers=headers, timeout=10))
+
+    def _relay(self, upstream: requests.Response) -> None:
         self.send_response(upstream.status_code)
         for name in ("Content-Type", "Retry-After"):
             if name in upstream.headers:
@@ -50,6 +62,14 @@ class _GateHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(upstream.content)))
         self.end_headers()
         self.wfile.write(upstream.content)
+
+    def _answer(self, status: int, document: dict[str, Any]) -> None:
+        body = json.dumps(document).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the test output is for the tests."""
@@ -67,6 +87,10 @@ class GateProxy(ThreadingHTTPServer):
         self.gate.set()
         self.arrived = threading.Event()
         self.failing = False
+        self.retired: dict[str, str] = {}
+        """Codes whose office's system is retired, with the province's message."""
+        self.key_required: set[str] = set()
+        """Codes shown only with the receipt's lookup key."""
         self.url = f"http://127.0.0.1:{self.server_address[1]}"
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
@@ -139,8 +163,10 @@ class KioskProcess:
         )
         return state
 
-    def wait_event(self, kind: str, value: str, timeout: float = 20.0) -> list[Any]:
-        """The first ``kind`` event with ``value`` after the last input sent."""
+    def wait_event(
+        self, kind: str, value: str, timeout: float = 20.0, *, contains: bool = False
+    ) -> list[Any]:
+        """The first ``kind`` event with ``value`` (or holding it) after the last input sent."""
         event: list[Any] = self.send(
             "wait_event",
             timeout=timeout + 5,
@@ -148,6 +174,7 @@ class KioskProcess:
             value=value,
             within=timeout,
             since=self.mark,
+            contains=contains,
         )
         return event
 
@@ -169,19 +196,30 @@ class KioskProcess:
                 pipe.close()
 
 
-def write_config(directory: Path, backend_url: str, *, serial_port: str = "", **kiosk: str) -> Path:
+def write_config(
+    directory: Path,
+    backend_url: str,
+    *,
+    serial_port: str = "",
+    printer_port: int = 0,
+    **kiosk: str,
+) -> Path:
     settings = {
         "language": "vi",
         "lookup_url": LOOKUP_URL,
         "sms_number": "0939 123 456",
         "state_dir": str(directory / "state"),
         "diagnostics_pin_hash": hash_pin(PIN, iterations=1000),
+        "screen_inches": "7",
         **kiosk,
     }
     lines = ["[backend]", f"url = {backend_url}", "cache_ttl = 0", "retries = 0"]
     lines += ["connect_timeout = 1", "read_timeout = 20", "total_timeout = 25", "", "[kiosk]"]
     lines += [f"{key} = {value}" for key, value in settings.items()]
     lines += ["", "[scanner]", "wedge_max_gap = 0.15", f"serial_port = {serial_port}"]
+    if printer_port:
+        lines += ["", "[printer]", "connection = network", "host = 127.0.0.1"]
+        lines += [f"port = {printer_port}"]
     path = directory / "onestop.conf"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -195,7 +233,7 @@ def start_kiosk(
     *,
     fullscreen: bool = False,
 ) -> KioskProcess:
-    env = {**os.environ, "DISPLAY": xdisplay}
+    env = {**os.environ, "DISPLAY": xdisplay, "SDL_AUDIODRIVER": "dummy"}  # sound, unheard
     args = [str(config), size, *(["--fullscreen"] if fullscreen else [])]
     return KioskProcess(env, args + [str(path) for path in pictures or []])
 
@@ -217,94 +255,123 @@ def receipt_files(directory: Path, dossiers: list[Dossier]) -> list[Path]:
     return paths
 
 
-class _Tour:
-    """Brings up screens with real input and saves a screenshot of each under
-    ``test-artifacts/screenshots/<size>/``, noting the labels that overflow their box."""
-
-    def __init__(self, kiosk: KioskProcess, gate: GateProxy, samples: dict[str, Dossier]) -> None:
-        self.kiosk = kiosk
-        self.gate = gate
-        self.samples = samples
-        self.folder = SCREENSHOTS
-        self.overflow: dict[str, list[str]] = {}
-
-    def capture(self, name: str, screen: str) -> None:
-        state = self.kiosk.wait(screen)
-        self.kiosk.send("screenshot", path=str(self.folder / f"{name}.png"))
-        if state["overflow"]:
-            self.overflow[name] = state["overflow"]
-
-    def start(self) -> None:
-        """Idle in both languages and the keypad."""
-        kiosk = self.kiosk
-        self.capture("idle", "idle")
-        kiosk.send("tap", id="language")
-        self.capture("idle-en", "idle")
-        kiosk.send("tap", id="language")
-        kiosk.send("tap", id="type_code")
-        for key in "000.00.20.H30-2401":
-            kiosk.send("tap", key=key)
-        self.capture("entry", "entry")
-        kiosk.send("tap", id="back")
-        kiosk.wait("idle")
-
-    def lookups(self) -> None:
-        """Every outcome of a lookup: busy, a result in both languages, not found, an invalid
-        code, the API down."""
-        kiosk, gate, samples = self.kiosk, self.gate, self.samples
-        overdue = samples["processing"]
-        gate.hold()
-        kiosk.send("type", text=overdue.code, delay=4, enter=True)
-        gate.arrived.wait(10)
-        self.capture("busy", "busy")
-        gate.release()
-        self.capture("result", "result")
-        kiosk.send("tap", id="home")
-        kiosk.wait("idle")
-        kiosk.send("tap", id="language")
-        kiosk.send("type", text=samples["supplement_required"].code, delay=4, enter=True)
-        self.capture("result-en", "result")
-        kiosk.send("tap", id="home")
-        kiosk.wait("idle")
-        kiosk.send("tap", id="language")
-        kiosk.send("type", text="000.00.20.H30-240115-9999", delay=4, enter=True)
-        self.capture("not_found", "not_found")
-        kiosk.send("tap", id="again")
-        kiosk.wait("entry")
-        kiosk.send("type", text="000.00.20.H30-240230-0001", delay=4, enter=True)
-        self.capture("invalid", "invalid")
-        kiosk.send("home")
-        gate.failing = True
-        kiosk.send("type", text="000.00.20.H30-240115-7777", delay=4, enter=True)
-        self.capture("offline", "offline")
-        gate.failing = False
-        kiosk.send("home")
-
-    def technician(self) -> None:
-        """The PIN page and the diagnostics page."""
-        kiosk = self.kiosk
-        kiosk.send("hold", corner=True, until="pin")
-        for key in PIN[:2]:
-            kiosk.send("tap", key=key)
-        self.capture("pin", "pin")
-        for key in PIN[2:]:
-            kiosk.send("tap", key=key)
-        kiosk.send("key", name="Return")
-        self.capture("diagnostics", "diagnostics")
-        kiosk.send("home")
+STRESS = Path(__file__).with_name("stress_dossiers.json")
+"""Long-text records: the longest procedure names, two-line units, several history notes."""
+RETIRED_MESSAGE = (
+    "Từ ngày 01/7/2025 hệ thống một cửa điện tử của tỉnh Hậu Giang đã ngừng hoạt động. Hồ sơ "
+    "nộp trước ngày này được tra cứu tại Cổng dịch vụ công thành phố Cần Thơ "
+    "(dichvucong.cantho.gov.vn) hoặc qua đường dây nóng 0292 3 822 222."
+)
+"""A province's long message for a retired office's codes."""
+ID_CARD_QR = "079123456789|381234567|Nguyễn Văn An|01011990|Nam|Vị Thanh, Hậu Giang|01012021"
+"""What the QR code on a citizen's ID card (CCCD) holds: invented, in the real layout."""
 
 
-TOURS = ("start", "lookups", "technician")
-"""The screen tour in three parts, one test each: at 1920x1080 on a loaded machine the whole
-tour took 100 s, close to the per-test timeout."""
+def id_card_picture(directory: Path) -> Path:
+    """A camera frame of an ID card's QR code, for the "not a receipt" screen."""
+    import qrcode
+
+    code = qrcode.make(ID_CARD_QR, box_size=4, border=4).get_image().convert("RGB")
+    frame = Image.new("RGB", (640, 480), (120, 110, 100))
+    frame.paste(code, ((640 - code.width) // 2, (480 - code.height) // 2))
+    path = directory / "id-card.png"
+    frame.save(path)
+    return path
 
 
-def visit_screens(
-    kiosk: KioskProcess, gate: GateProxy, samples: dict[str, Dossier], size: str, part: str
+def visit_every_screen(
+    kiosk: KioskProcess, gate: GateProxy, codes: dict[str, str], folder: Path
 ) -> dict[str, list[str]]:
-    """Walk one part of the tour (:data:`TOURS`), from idle back to idle, saving screenshots
-    under ``test-artifacts/screenshots/<size>/``; returns the labels that overflow their box."""
-    tour = _Tour(kiosk, gate, samples)
-    tour.folder = SCREENSHOTS / size
-    getattr(tour, part)()
-    return tour.overflow
+    """Bring up every screen with real input, the long-text records on the result card, save a
+    screenshot of each in ``folder`` and return what is wrong with each layout.
+
+    ``codes`` maps a status to a code the gate's API knows; picture 0 of the camera is an ID
+    card's QR code.
+    """
+    problems: dict[str, list[str]] = {}
+
+    def capture(name: str, screen: str) -> None:
+        state = kiosk.wait(screen)
+        kiosk.send("screenshot", path=str(folder / f"{name}.png"))
+        if state["overflow"]:
+            problems[name] = state["overflow"]
+
+    def look_up(code: str) -> None:
+        kiosk.send("type", text=code, delay=2, enter=True)
+
+    capture("idle", "idle")
+    kiosk.send("tap", id="larger")
+    capture("idle-larger-text", "idle")
+    kiosk.send("tap", id="larger")
+    kiosk.send("tap", id="language")
+    capture("idle-en", "idle")
+    kiosk.send("tap", id="language")
+    kiosk.send("tap", id="type_code")
+    for key in "0000020H302401":
+        kiosk.send("tap", key=key)
+    capture("entry", "entry")
+    kiosk.send("tap", id="larger")
+    capture("entry-larger-text", "entry")
+    kiosk.send("tap", id="larger")
+    kiosk.send("tap", id="back")
+    kiosk.wait("idle")
+    gate.hold()
+    look_up(codes["processing"])
+    gate.arrived.wait(10)
+    capture("busy", "busy")
+    gate.release()
+    capture("result-long", "result")
+    kiosk.send("tap", id="details")
+    capture("details", "details")
+    kiosk.send("tap", id="back")
+    kiosk.wait("result")
+    kiosk.send("tap", id="larger")
+    capture("result-larger-text", "result")
+    kiosk.send("tap", id="home")
+    kiosk.wait("idle")
+    look_up(codes["stopped"])
+    capture("result-stopped", "result")
+    kiosk.send("tap", id="home")
+    kiosk.wait("idle")
+    kiosk.send("tap", id="language")
+    look_up(codes["supplement_required"])
+    capture("result-supplement-en", "result")
+    kiosk.send("tap", id="home")
+    kiosk.wait("idle")
+    look_up("000.00.20.H30-240115-9999")
+    capture("not_found", "not_found")
+    kiosk.send("tap", id="again")
+    kiosk.wait("entry")
+    kiosk.send("home")
+    look_up("000.00.20.H30-240230-0001")
+    capture("invalid", "invalid")
+    kiosk.send("home")
+    kiosk.send("show", index=0)
+    capture("seen-id-card", "seen")
+    kiosk.send("clear")
+    kiosk.send("home")
+    gate.failing = True
+    look_up("000.00.20.H30-240115-7777")
+    capture("offline", "offline")
+    gate.failing = False
+    kiosk.send("home")
+    gate.key_required = {codes["awaiting_payment"]}
+    look_up(codes["awaiting_payment"])
+    capture("key", "key")
+    gate.key_required = set()
+    kiosk.send("home")
+    gate.retired = {codes["result_ready"]: RETIRED_MESSAGE}
+    look_up(codes["result_ready"])
+    capture("retired", "retired")
+    gate.retired = {}
+    kiosk.send("home")
+    kiosk.send("hold", corner=True, until="pin")
+    for key in PIN[:2]:
+        kiosk.send("tap", key=key)
+    capture("pin", "pin")
+    for key in PIN[2:]:
+        kiosk.send("tap", key=key)
+    kiosk.send("key", name="Return")
+    capture("diagnostics", "diagnostics")
+    kiosk.send("home")
+    return problems

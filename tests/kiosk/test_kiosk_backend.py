@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -89,8 +90,8 @@ def test_leaving_a_slow_lookup_drops_its_late_answer(kiosk: KioskProcess, world:
     assert kiosk.send("state")["screen"] == "idle"
     kiosk.send("type", text=next_one.code, delay=4, enter=True)
     state = kiosk.wait("result")
-    assert next_one.code in state["texts"]
-    assert slow.code not in state["texts"]
+    assert next_one.code in " ".join(state["texts"])
+    assert slow.code not in " ".join(state["texts"])
 
 
 def test_api_down_shows_the_last_known_status_or_says_offline(
@@ -121,8 +122,15 @@ def test_inactivity_returns_to_idle_and_forgets_the_citizen(
     dossier = world.samples["delivered"]
     kiosk.send("type", text=dossier.code, delay=4, enter=True)
     assert kiosk.wait("result")["has_result"]
-    kiosk.send("advance", seconds=60)  # a minute without a touch (result_timeout)
+    kiosk.send("advance", seconds=52)  # ten seconds or less left: the screen says so
+    deadline = time.monotonic() + 20  # the kiosk looks at the clock twice a second
+    while not (warning := kiosk.send("state")["warning"]):
+        assert time.monotonic() < deadline, "no warning before going back to the start"
+        time.sleep(0.05)  # polling the app's state
+    assert warning.startswith("Màn hình sẽ trở về trang đầu sau ")
+    kiosk.send("advance", seconds=8)  # a minute without a touch (result_timeout)
     state = kiosk.wait("idle")
+    assert state["warning"] == ""
     assert not state["has_result"]
     assert state["flow_entry"] == ""
     kiosk.send("tap", id="language")
@@ -141,5 +149,64 @@ def test_a_serial_scanner_from_the_configuration(kiosk: KioskProcess, world: Wor
     kiosk.send("home")  # the mark that wait() counts from
     os.write(world.serial, f"{dossier.code}\r\n".encode())
     state = kiosk.wait("result")
-    assert dossier.code in state["texts"]
+    assert dossier.code in " ".join(state["texts"])
     assert "Không được tiếp nhận" in " ".join(state["texts"])
+
+
+def test_offline_keeps_the_code_and_tries_again_by_itself(
+    kiosk: KioskProcess, world: World
+) -> None:
+    dossier = world.samples["submitted"]
+    world.proxy.failing = True
+    kiosk.send("type", text=dossier.code, delay=4, enter=True)
+    state = kiosk.wait("offline")
+    texts = " ".join(state["texts"])
+    assert dossier.code in texts and "HS " + dossier.code + " gửi 0939 123 456" in texts
+    world.proxy.failing = False
+    kiosk.send("advance", seconds=15)  # the offline screen's own retry
+    assert dossier.code in " ".join(kiosk.wait("result")["texts"])
+
+
+def test_a_dossier_shown_only_with_its_lookup_key_asks_for_it(
+    kiosk: KioskProcess, world: World
+) -> None:
+    dossier = world.samples["processing"]
+    world.proxy.key_required = {dossier.code}
+    try:
+        kiosk.send("type", text=dossier.code, delay=4, enter=True)
+        state = kiosk.wait("key")
+        assert "chỉ được xem khi có mã tra cứu" in " ".join(state["texts"])
+        kiosk.send("type", text="7K2P", delay=4, enter=True)  # as a keyboard types it
+        assert dossier.code in " ".join(kiosk.wait("result")["texts"])
+    finally:
+        world.proxy.key_required = set()
+
+
+def test_a_retired_office_says_the_provinces_message(kiosk: KioskProcess, world: World) -> None:
+    dossier = world.samples["received"]
+    message = "Hệ thống cũ đã ngừng; hồ sơ tra cứu tại dichvucong.cantho.gov.vn"
+    world.proxy.retired = {dossier.code: message}
+    try:
+        kiosk.send("type", text=dossier.code, delay=4, enter=True)
+        assert message in kiosk.wait("retired")["texts"]
+    finally:
+        world.proxy.retired = {}
+
+
+def test_a_rating_is_queued_at_once_and_sent_in_the_background(
+    kiosk: KioskProcess, world: World
+) -> None:
+    dossier = world.samples["result_ready"]
+    sent = kiosk.send("state")["ratings_sent"]
+    kiosk.send("type", text=dossier.code, delay=4, enter=True)
+    kiosk.wait("result")
+    kiosk.send("tap", id="very_satisfied")
+    kiosk.wait_event("rated", "very_satisfied")
+    state = kiosk.send("state")
+    assert "Cảm ơn bạn đã đánh giá." in state["texts"]
+    assert "Rất hài lòng" not in state["texts"]  # one rating a lookup
+    deadline = time.monotonic() + 20
+    while kiosk.send("state")["ratings_sent"] == sent:
+        assert time.monotonic() < deadline, "the rating never left the kiosk"
+        time.sleep(0.05)  # polling the app's state
+    assert kiosk.send("state")["ratings_pending"] == 0

@@ -9,6 +9,7 @@ import pytest
 
 import hardware.barcode
 import hardware.camera
+import hardware.printer
 import hardware.receipts
 import hardware.scanner
 import kiosk
@@ -92,8 +93,10 @@ def test_invalid_text_names_the_problem() -> None:
     assert flow.problem is not None
     assert "240230" in flow.problem.message(Language.VI)
     other = KioskFlow()
-    other.not_a_dossier_code()
-    assert (other.screen, other.not_a_code, other.problem) == (Screen.INVALID, True, None)
+    other.not_a_dossier_code("079123456789|123456789|Nguyễn Văn An|01011990|Nam|Cần Thơ|01012021")
+    assert (other.screen, other.problem) == (Screen.SEEN, None)
+    assert other.seen is not None
+    assert "căn cước" in other.seen.message(Language.VI)
 
 
 @pytest.mark.parametrize(
@@ -121,7 +124,7 @@ def test_a_last_known_status_is_shown_when_the_api_is_down() -> None:
     assert flow.screen is Screen.RESULT
     assert flow.dossier is not None
     view = result_view(
-        flow.dossier, now=NOW, lang=Language.VI, lookup_url="https://x", known=flow.known
+        flow.dossier, now=NOW, lang=Language.VI, follow_url="https://x", known=flow.known
     )
     assert view.as_of == "Không kết nối được máy chủ. Tình trạng lúc 07:00 20/01:"
 
@@ -130,7 +133,7 @@ def test_a_late_answer_is_dropped() -> None:
     flow = KioskFlow()
     flow.start_lookup(parse_query(CODE))
     stale = flow.ticket
-    flow.go_idle()
+    flow.reset()
     assert not flow.lookup_done(stale, dossier())
     assert flow.screen is Screen.IDLE
     flow.start_lookup(parse_query(CODE))
@@ -166,21 +169,23 @@ def test_inactivity_resets_and_forgets() -> None:
 
 
 def test_result_view_wording() -> None:
-    view = result_view(
-        dossier(), now=NOW, lang=Language.VI, lookup_url="https://dvc.vn/tra-cuu?x=1"
+    view = result_view(dossier(), now=NOW, lang=Language.VI, follow_url="https://x/1")
+    assert (view.status_text, view.late, view.icon) == ("Đang xử lý", True, "⚙")
+    assert (
+        view.due
+        == f"Hẹn trả kết quả: {NOW.date() - dt.timedelta(days=2):%d/%m/%Y}, đã trễ hẹn 2 ngày"
     )
-    assert (view.badge_text, view.overdue, view.due_note) == ("Đang xử lý", True, "Quá hạn 2 ngày")
-    assert view.badge_icon == "⚠"
-    assert view.follow_url == "https://dvc.vn/tra-cuu?x=1&mahs=000.00.20.H30-240115-0001"
+    assert [step.state for step in view.steps] == ["done", "current", "waiting", "waiting"]
+    assert view.follow_url == "https://x/1"
     assert [name for name, _ in view.rows] == [
-        "Mã hồ sơ", "Thủ tục", "Cơ quan", "Ngày nhận", "Ngày hẹn trả",
+        "Mã hồ sơ", "Thủ tục", "Cơ quan", "Ngày tiếp nhận hồ sơ",
         "Đơn vị đang xử lý", "Nơi nhận kết quả",
     ]  # fmt: skip
-    assert len(view.history) == 3
-    assert view.history[0].startswith("04:00 16/01 · Đang xử lý")
+    assert len(view.history) == 4
+    assert (view.history[0].when, view.history[0].note) == ("04:00 16/01", "Trình ký")
     assert "Nguyễn Văn An" not in str(view)
     shown = result_view(
-        dossier(), now=NOW, lang=Language.EN, lookup_url="https://x", show_applicant=True
+        dossier(), now=NOW, lang=Language.EN, follow_url="https://x", show_applicant=True
     )
     assert ("Applicant", "Nguyễn Văn An") in shown.rows
     assert "079123456789" not in str(shown)
@@ -188,11 +193,54 @@ def test_result_view_wording() -> None:
         dataclasses.replace(dossier(Status.RESULT_READY), completed_at=NOW),
         now=NOW,
         lang=Language.EN,
-        lookup_url="https://x",
-        history_steps=0,
+        follow_url="https://x",
     )
-    assert (ready.badge_icon, ready.due_note, ready.history) == ("★", "", ())
+    assert (ready.icon, ready.due, ready.late) == ("★", "Completed on 20/01/2024", False)
+    assert [step.state for step in ready.steps] == ["done", "done", "done", "current"]
     assert "Handled by" not in dict(ready.rows)
+
+
+@pytest.mark.parametrize("status", [Status.SUPPLEMENT_REQUIRED, Status.AWAITING_PAYMENT])
+def test_the_citizens_turn_is_never_the_office_being_late(status: Status) -> None:
+    view = result_view(
+        dossier(status, due_days=-5), now=NOW, lang=Language.VI, follow_url="https://x"
+    )
+    assert not view.late
+    assert "trễ" not in view.due and "Quá hạn" not in str(view)
+    assert view.turn == "citizen"
+
+
+def test_every_status_has_its_own_colour_and_an_icon_the_font_has() -> None:
+    from PIL import ImageFont
+
+    from kiosk import BADGES
+    from kiosk._theme import ICON_FONT
+
+    colours = [badge.colour for badge in BADGES.values()]
+    assert len(set(colours)) == len(colours) == len(Status)
+    font = ImageFont.truetype(ICON_FONT, 48)
+    missing = bytes(font.getmask("\ue000"))  # type: ignore[no-untyped-call]  # a private-use character: the missing-glyph box
+    for status, badge in BADGES.items():
+        assert bytes(font.getmask(badge.icon)) != missing, status  # type: ignore[no-untyped-call]
+        red, green, blue, _alpha = badge.colour
+
+        def linear(channel: float) -> float:
+            return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
+
+        luminance = 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+        assert 1.05 / (luminance + 0.05) >= 4.5, status  # white text on it
+
+
+def test_due_dates_are_worded_so_they_cannot_be_misread() -> None:
+    today = dossier(due_days=0)
+    passed = dataclasses.replace(today, due_at=NOW - dt.timedelta(hours=1))
+    assert result_view(passed, now=NOW, lang=Language.VI, follow_url="x").due == (
+        "Hẹn trả kết quả: hôm nay 20/01/2024 lúc 09:00, đã quá giờ hẹn"
+    )
+    moved = dataclasses.replace(dossier(due_days=-2), rescheduled_due_at=NOW + dt.timedelta(days=3))
+    assert result_view(moved, now=NOW, lang=Language.EN, follow_url="x").due == (
+        "Result due: 23/01/2024 (rescheduled from 18/01/2024), in 3 days"
+    )
 
 
 def test_the_catalog_has_both_languages_everywhere() -> None:
@@ -240,10 +288,70 @@ def test_pin_hash_round_trip() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", [kiosk, hardware.barcode, hardware.camera, hardware.receipts, hardware.scanner]
+    "module",
+    [
+        kiosk,
+        hardware.barcode,
+        hardware.camera,
+        hardware.printer,
+        hardware.receipts,
+        hardware.scanner,
+    ],
 )
 def test_public_names(module: object) -> None:
     names = module.__all__  # type: ignore[attr-defined]
     assert names == sorted(names, key=lambda name: (not name.isupper(), name))
     for name in names:
         assert getattr(module, name) is not None
+
+
+@pytest.mark.parametrize(
+    ("scanned", "said"),
+    [
+        ("079123456789|381234567|Nguyễn Văn An|01011990|Nam|Hậu Giang|01012021", "căn cước"),
+        ("https://www.facebook.com/ubnd.haugiang", "www.facebook.com"),
+        ("00020101021138570010A00000072701270006970436", "thanh toán"),
+        ("WIFI:S:SoTuPhap;T:WPA;P:12345678;;", "Wi-Fi"),
+        ("BEGIN:VCARD\nVERSION:3.0\nFN:Nguyen Van An\nEND:VCARD", "danh thiếp"),
+        ("8934563138165", "hàng hóa"),
+        ("Xin chào", '"Xin chào"'),
+    ],
+)
+def test_a_scan_that_is_not_a_receipt_says_what_it_was(scanned: str, said: str) -> None:
+    flow = KioskFlow()
+    flow.not_a_dossier_code(scanned)
+    assert flow.screen is Screen.SEEN
+    assert flow.seen is not None
+    assert said in flow.seen.message(Language.VI)
+    assert flow.seen.message(Language.EN) != flow.seen.message(Language.VI)
+
+
+def test_the_keypad_puts_in_separators_and_keeps_the_code_after_an_error() -> None:
+    flow = KioskFlow()
+    flow.open_entry()
+    for key in "0000020H302402300001":  # no dots, no dashes, and a wrong date
+        flow.press_key(key)
+    assert flow.entry == "000.00.20.H30-240230-0001"
+    assert flow.submit_entry() is None
+    flow.open_entry(keep=True)  # "correct the code"
+    assert (flow.entry, flow.cursor) == ("000.00.20.H30-240230-0001", 20)  # after the date
+    for key in ("BACKSPACE", "BACKSPACE", "2", "8"):
+        flow.press_key(key)
+    assert flow.entry == "000.00.20.H30-240228-0001"
+    assert flow.submit_entry() is not None
+
+
+def test_the_card_says_what_to_do_next_from_the_offices_guidance() -> None:
+    from dossier import OfficeGuide
+
+    guide = OfficeGuide(hotline="0293 3 878 787", opening_hours="7:00-17:00 T2-T6")
+    ready = dataclasses.replace(dossier(Status.RESULT_READY), completed_at=NOW)
+    view = result_view(ready, now=NOW, lang=Language.VI, follow_url="x", guide=guide)
+    assert view.next_step.startswith("Mang giấy biên nhận và CCCD đến nhận kết quả tại")
+    assert "Bộ phận Một cửa, quầy 3" in view.next_step and "7:00-17:00" in view.next_step
+    more = dataclasses.replace(
+        dossier(Status.SUPPLEMENT_REQUIRED),
+        history=(HistoryEntry(NOW, "Một cửa", Status.SUPPLEMENT_REQUIRED, "Bản sao sổ đỏ"),),
+    )
+    asked = result_view(more, now=NOW, lang=Language.EN, follow_url="x", guide=guide)
+    assert "Please supply: Bản sao sổ đỏ" in asked.next_step and "0293 3 878 787" in asked.next_step

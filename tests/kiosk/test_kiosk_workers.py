@@ -7,9 +7,11 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from backend_client import BackendError, BackendUnavailable, LastKnownStore, StatusClient
 from dossier import Dossier, parse_query
-from kiosk._workers import LookupWorker
+from kiosk._workers import LookupWorker, same_scene, scene
 from onestop.demo_api import DemoStatusServer
 
 
@@ -45,3 +47,13 @@ def test_the_last_known_status_is_prepared_when_the_api_is_down(
     assert outcome.last_known is not None
     assert outcome.last_known.dossier.code == code
     store.close()
+
+
+def test_the_camera_worker_tells_a_still_scene_from_something_coming_into_view() -> None:
+    rng = np.random.default_rng(7)
+    lobby = rng.integers(60, 200, (480, 640), dtype=np.uint8)
+    noisy = np.clip(lobby + rng.normal(0, 6, lobby.shape), 0, 255).astype(np.uint8)
+    assert same_scene(scene(lobby), scene(noisy))  # camera noise averages out
+    held = lobby.copy()
+    held[120:360, 200:440] = 245  # a white receipt held up in the middle
+    assert not same_scene(scene(lobby), scene(held))

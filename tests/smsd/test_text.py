@@ -268,3 +268,13 @@ def test_a_long_message_without_its_code_is_asked_again() -> None:
     text = Composer(clock=lambda: NOW).incomplete()
     assert text.startswith("Tin nhan cua ban den khong day du, vui long gui lai.")
     assert count_parts(text) == 1
+
+
+def test_the_help_reply_names_the_lookup_page_when_it_fits() -> None:
+    web = "https://tracuu.cantho.gov.vn/tra-cuu"
+    assert Composer(web=web).usage().endswith(f"Tra cuu tren web: {web}")
+    text = Composer(web=web, max_parts=1).usage()
+    assert text.endswith(f". Web: {web}") and count_parts(text) == 1
+    long_address = "https://" + "x" * 150 + ".vn/tra-cuu"
+    assert "web" not in Composer(web=long_address, max_parts=1).usage().lower()
+    assert "web" not in Composer().usage().lower()

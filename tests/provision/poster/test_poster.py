@@ -245,3 +245,17 @@ def test_no_usable_font_is_explained(tmp_path: Path) -> None:
     with pytest.raises(PosterError, match="cannot write: ก"):
         find_fonts("Tra cứu ก", sets=[dejavu])
     assert find_fonts("Tra cứu tình trạng hồ sơ", sets=[absent, dejavu]) == dejavu
+
+
+def test_the_web_code_leads_to_the_gateway_page_of_the_configuration(tmp_path: Path) -> None:
+    config = tmp_path / "onestop.conf"
+    config.write_text("[gateway]\npublic_url = https://tracuu.cantho.gov.vn\n", encoding="utf-8")
+    out = tmp_path / "poster.png"
+    assert main(["--number", NUMBER, "--config", str(config), "--out", str(out)]) == 0
+    with Image.open(out) as image:
+        gray = np.asarray(image.convert("L"))
+    assert sorted(decode(gray)) == ["SMSTO:0912345678:HS ", "https://tracuu.cantho.gov.vn/tra-cuu"]
+    config.write_text("[backend]\nurl = http://127.0.0.1:8080\n", encoding="utf-8")
+    assert main(["--number", NUMBER, "--config", str(config), "--out", str(out)]) == 0
+    with Image.open(out) as image:
+        assert decode(np.asarray(image.convert("L"))) == ["SMSTO:0912345678:HS "]

@@ -1,0 +1,40 @@
+"""Where a citizen's phone is sent to follow a dossier: the kiosk's QR code, the poster's web
+QR code and the SMS help reply all point to the same page.
+
+By default that is the gateway's own lookup page (``/tra-cuu``) at ``[gateway] public_url``,
+the address phones reach it by; a unit that has no such key (a kiosk or SMS box, whose
+configuration names the gateway only as ``[backend] url``) uses that address. A province that
+prefers its own portal sets ``[kiosk] lookup_url``, and links add ``?mahs=<code>`` to it, the
+query its receipts' QR codes carry.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+
+from onestop.config import Config
+
+LOOKUP_PAGE_PATH = "/tra-cuu"
+"""The gateway's lookup page; a dossier's own page is ``/tra-cuu/{code}``."""
+
+
+def lookup_page(config: Config) -> str:
+    """The lookup page a citizen types a code into."""
+    if config.kiosk.lookup_url:
+        return config.kiosk.lookup_url
+    root = config.gateway.public_url or config.backend.url
+    return root.rstrip("/") + LOOKUP_PAGE_PATH
+
+
+def follow_url(config: Config, code: str) -> str:
+    """The page of one dossier, for links and QR codes."""
+    if config.kiosk.lookup_url:
+        return portal_link(config.kiosk.lookup_url, code)
+    return f"{lookup_page(config)}/{quote(code, safe='.-+')}"
+
+
+def portal_link(portal: str, code: str) -> str:
+    """A province portal's lookup page for one dossier (``?mahs=<code>``)."""
+    parts = urlsplit(portal)
+    query = f"{parts.query}&" if parts.query else ""
+    return urlunsplit(parts._replace(query=query + urlencode({"mahs": code})))

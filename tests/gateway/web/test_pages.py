@@ -1,0 +1,228 @@
+"""The lookup page over HTTP: what each answer says, its status code, its size and headers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from gateway import Gateway
+from gateway.web import PAGE_PATH
+from onestop.config import parse_config
+from tests.gateway.web.conftest import (
+    DOWN,
+    KEY,
+    KEYED,
+    PROCESSING,
+    PROCESSING_DATE,
+    PROCESSING_KEY,
+    READY,
+    RECORDS,
+    RETIRED,
+    RETIRED_MESSAGE,
+    STALE,
+    page_gateway,
+)
+
+PAGE_BUDGET = 30 * 1024
+"""Every page with its CSS must stay under this, for a phone on a slow link."""
+CSS_BUDGET = 4 * 1024
+"""The CSS inlined in every page (one request fewer on a 2G link than a separate file)."""
+
+
+@pytest.fixture(scope="module")
+def http(site: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=site, follow_redirects=False, timeout=10) as client:
+        yield client
+
+
+def _text(response: httpx.Response) -> str:
+    """The page's words without tags, spaces closed up, to assert on what a reader sees."""
+    body = re.sub(r"<style>.*?</style>", " ", response.text, flags=re.DOTALL)
+    return " ".join(re.sub(r"<[^>]+>", " ", body).split())
+
+
+def test_the_form_in_vietnamese_and_english(http: httpx.Client) -> None:
+    page = http.get(PAGE_PATH)
+    assert page.status_code == 200
+    assert '<html lang="vi">' in page.text
+    assert "Mã hồ sơ" in _text(page) and "Mã tra cứu (nếu biên nhận có)" in _text(page)
+    assert f'href="{PAGE_PATH}?lang=en"' in page.text
+    english = http.get(PAGE_PATH, params={"lang": "en"})
+    assert '<html lang="en">' in english.text
+    assert "Dossier code" in _text(english) and f'href="{PAGE_PATH}"' in english.text
+
+
+def test_a_result_shows_the_card(http: httpx.Client) -> None:
+    page = http.get(f"{PAGE_PATH}/{PROCESSING}")
+    assert page.status_code == 200
+    text = _text(page)
+    for expected in (
+        "Đang xử lý",
+        "Tiếp nhận (đã xong)",
+        "Đang xử lý (đang ở bước này)",
+        "Có kết quả (chưa đến)",
+        "Ngày tiếp nhận hồ sơ",
+        "Nơi nhận kết quả",
+        "Các bước đã qua",
+    ):
+        assert expected in text
+    assert re.search(r"Hẹn trả kết quả: [^<]*(còn \d+ ngày|trễ hẹn|hôm nay)", text)
+    assert 'class="status st-processing"' in page.text
+    assert "Việc cần làm Chưa cần làm gì, chờ đến ngày hẹn trả." in text
+    assert "Nguyễn Văn An" not in text  # the applicant only with the key
+
+
+def test_a_finished_dossier_has_no_days_left(http: httpx.Client) -> None:
+    page = http.get(f"{PAGE_PATH}/{READY}", params={"lang": "en"})
+    text = _text(page)
+    assert "Result ready: please collect it" in text and "st-result_ready" in page.text
+    assert "Result due" not in text and "late" not in text
+    assert "Handed over (current step)" in text and "Collect the result at" in text
+    assert "What to do next Bring the receipt and your ID card to collect the result at" in text
+
+
+@pytest.mark.parametrize(
+    "sloppy",
+    [
+        f"000.00.20.h30 {PROCESSING_DATE} 0001",
+        f"000,00,20,H30 {PROCESSING_DATE} 0001",
+        f"000/00/20/H30-{PROCESSING_DATE}-0001",
+        f"000.00.20.H30{PROCESSING_DATE}0001",
+        f"OOO.OO.2O.H30-{PROCESSING_DATE}-OOO1",
+    ],
+)
+def test_typing_slips_lead_to_the_canonical_address(http: httpx.Client, sloppy: str) -> None:
+    answer = http.post(PAGE_PATH, data={"ma": sloppy})
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"{PAGE_PATH}/{PROCESSING}"
+
+
+def test_links_lead_to_the_canonical_address(http: httpx.Client) -> None:
+    sloppy = f"000.00.20.h30 {PROCESSING_DATE} 0001"
+    answer = http.get(f"{PAGE_PATH}/{sloppy}")
+    assert answer.status_code == 302
+    assert answer.headers["location"] == f"{PAGE_PATH}/{PROCESSING}"
+    answer = http.post(PAGE_PATH, data={"ma": f" {sloppy} ", "key": "", "lang": "en"})
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"{PAGE_PATH}/{PROCESSING}?lang=en"
+    old_link = http.get(PAGE_PATH, params={"mahs": PROCESSING})
+    assert old_link.headers["location"] == f"{PAGE_PATH}/{PROCESSING}"
+
+
+def test_a_key_is_answered_in_place_and_never_put_in_an_address(http: httpx.Client) -> None:
+    page = http.post(PAGE_PATH, data={"ma": PROCESSING, "key": PROCESSING_KEY})
+    assert page.status_code == 200 and "location" not in page.headers
+    assert "Nguyễn Văn An" in _text(page)
+    assert PROCESSING_KEY not in page.text
+    typed_together = http.post(PAGE_PATH, data={"ma": f"{PROCESSING} {PROCESSING_KEY}"})
+    assert "Nguyễn Văn An" in _text(typed_together)
+    for _ in range(2):  # nor is the applicant kept for the next citizen's page
+        assert "Nguyễn Văn An" not in _text(http.get(f"{PAGE_PATH}/{PROCESSING}"))
+
+
+def test_a_code_that_needs_its_key(http: httpx.Client) -> None:
+    asked = http.get(f"{PAGE_PATH}/{KEYED}")
+    assert asked.status_code == 200
+    assert "Cần mã tra cứu" in _text(asked) and 'name="key"' in asked.text
+    assert f'action="{PAGE_PATH}/{KEYED}"' in asked.text
+    wrong = http.post(f"{PAGE_PATH}/{KEYED}", data={"key": "ZZ99"})
+    assert wrong.status_code == 403 and "Mã tra cứu không đúng" in _text(wrong)
+    right = http.post(f"{PAGE_PATH}/{KEYED}", data={"key": KEY})
+    assert right.status_code == 200 and "Nguyễn Văn An" in _text(right)
+
+
+@pytest.mark.parametrize(
+    ("typed", "named"),
+    [
+        ("000.00.20.H30-261399-0001", "Phần ngày 261399 không phải là ngày có thật."),
+        ("000.00.20.H30-2611-0001", "Phần ngày 2611 phải có 6 chữ số"),
+        ("000.00.20.H30-261126-01", "Phần số thứ tự 01 phải có từ 4 đến 7 chữ số."),
+        ("", "Chưa nhập mã hồ sơ."),
+    ],
+)
+def test_an_invalid_code_names_the_wrong_part(http: httpx.Client, typed: str, named: str) -> None:
+    page = http.post(PAGE_PATH, data={"ma": typed})
+    assert page.status_code == 400
+    assert named in _text(page)
+    assert 'aria-invalid="true"' in page.text and f'value="{typed}"' in page.text
+
+
+def test_problem_pages(http: httpx.Client) -> None:
+    missing = http.get(f"{PAGE_PATH}/000.00.20.H30-261126-0999")
+    assert missing.status_code == 404 and "Không tìm thấy hồ sơ" in _text(missing)
+    retired = http.get(f"{PAGE_PATH}/{RETIRED}")
+    assert retired.status_code == 410 and RETIRED_MESSAGE in _text(retired)
+    down = http.get(f"{PAGE_PATH}/{DOWN}", params={"lang": "en"})
+    assert down.status_code == 503 and "cannot be reached" in _text(down)
+    stale = http.get(f"{PAGE_PATH}/{STALE}")
+    assert stale.status_code == 200
+    assert re.search(r"Đây là tình trạng lúc \d\d:\d\d \d\d/\d\d\.", _text(stale))
+    assert "Đã có kết quả, mời bạn đến nhận" in _text(stale)
+
+
+def test_not_found_limits_count_per_address_behind_the_trusted_proxy() -> None:
+    with (
+        page_gateway(anonymous_not_found_limit=2, trusted_proxies=("127.0.0.1",)) as server,
+        httpx.Client(base_url=server.url, timeout=10) as client,
+    ):
+
+        def look_up(sequence: int, address: str) -> httpx.Response:
+            path = f"{PAGE_PATH}/000.00.20.H30-{PROCESSING_DATE}-{sequence:04d}"
+            return client.get(path, headers={"X-Forwarded-For": address})
+
+        walker, citizen = "203.0.113.7", "198.51.100.20"
+        assert [look_up(n, walker).status_code for n in (900, 901)] == [404, 404]
+        refused = look_up(902, walker)
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+        assert "Tra cứu quá nhiều lần" in _text(refused)
+        assert look_up(1, walker).status_code == 429  # walking on tells nothing
+        assert look_up(1, citizen).status_code == 200
+
+
+def test_an_oversized_form_is_refused_at_once(http: httpx.Client) -> None:
+    answer = http.post(PAGE_PATH, data={"ma": "0" * 10_000})
+    assert answer.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        PAGE_PATH,
+        f"{PAGE_PATH}/{PROCESSING}",
+        f"{PAGE_PATH}/{READY}?lang=en",
+        f"{PAGE_PATH}/{KEYED}",
+        f"{PAGE_PATH}/{RETIRED}",
+        f"{PAGE_PATH}/{DOWN}",
+        f"{PAGE_PATH}/{STALE}",
+        f"{PAGE_PATH}/000.00.20.H30-261399-0001",
+    ],
+)
+def test_every_page_is_small_private_and_self_contained(http: httpx.Client, path: str) -> None:
+    page = http.get(path)
+    assert len(page.content) < PAGE_BUDGET, f"{path}: {len(page.content)} bytes"
+    css = re.search(r"<style>(.*?)</style>", page.text, re.DOTALL)
+    assert css is not None and len(css.group(1).encode()) < CSS_BUDGET
+    assert "set-cookie" not in page.headers
+    assert page.headers["cache-control"] == "no-store"
+    policy = page.headers["content-security-policy"]
+    assert policy.startswith("default-src 'none'; style-src 'sha256-")
+    assert "<script" not in page.text and "http://" not in page.text.replace(
+        "http://www.w3.org/2000/svg", ""
+    )
+    assert page.text.count("<style>") == 1 and '<link rel="stylesheet"' not in page.text
+
+
+def test_the_next_step_names_the_offices_own_facts() -> None:
+    config = parse_config({"guidance": {"hotline": "0293 3878787", "pay_at": "quầy 2"}})
+    supplement = next(
+        record.dossier
+        for record in RECORDS.values()
+        if record.dossier.status == "supplement_required"
+    )
+    with Gateway.from_config(config, demo=True).server(port=0).start() as server:
+        page = httpx.get(f"{server.url}{PAGE_PATH}/{supplement.code}", timeout=30)
+    text = _text(page)
+    assert "Bạn cần bổ sung hồ sơ" in text and "Hỗ trợ: 0293 3878787." in text
