@@ -36,7 +36,7 @@ from kivy.uix.label import Label
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 from kivy.utils import escape_markup
 
-from backend_client import BackendError, StatusClient
+from backend_client import BackendError, FleetReporter, StatusClient
 from dossier import (
     EXAMPLE_CODE,
     ICT,
@@ -53,6 +53,7 @@ from hardware.camera import CameraError, FrameSource, PlaybackSource, open_camer
 from hardware.printer import PrinterError, open_printer
 from hardware.scanner import SerialScanner, Typed, WedgeReader
 from kiosk import _widgets  # noqa: F401  (registers the widget classes used in .kv files)
+from kiosk._fleet import KioskVitals
 from kiosk._flow import KioskFlow, Timeouts
 from kiosk._flow import Screen as Step
 from kiosk._mask import letters, shapes
@@ -67,6 +68,7 @@ from kiosk._view import LATE_COLOUR, LATE_ICON, ResultView, qr_matrix, result_vi
 from kiosk._workers import CameraWorker, LookupWorker
 from onestop import __version__
 from onestop.config import Config
+from onestop.fleet import UsageEvent
 from onestop.links import follow_url, lookup_page
 
 logger = logging.getLogger(__name__)
@@ -188,6 +190,9 @@ class KioskParts:
     """The seconds the kiosk's rules count: inactivity, and the gaps that tell a wedge scanner's
     burst from a person typing. Tests stop it while they type at scanner speed on a loaded
     machine, and move it on instead of waiting out a timeout."""
+    fleet: FleetReporter | None = None
+    """Heartbeats and usage events for the gateway's fleet page ([fleet] enabled)."""
+    vitals: KioskVitals = field(default_factory=KioskVitals)
 
 
 class KioskApp(App):
@@ -391,6 +396,7 @@ class KioskApp(App):
         )
         self.camera_worker.start()
         self.camera_ok = True
+        self.parts.vitals.camera = lambda: (source.name, source.fps)
 
     def _start_serial(self) -> None:
         port = self.parts.config.scanner.serial_port
@@ -402,6 +408,11 @@ class KioskApp(App):
             baudrate=self.parts.config.scanner.baudrate,
         )
         self.serial.start()
+
+    def _usage(self, event: UsageEvent | None) -> None:
+        """Keep a lookup's anonymous usage event for the fleet's report."""
+        if event is not None and self.parts.fleet is not None:
+            self.parts.fleet.record([event])
 
     def _record(self, kind: str, value: str, at: float) -> None:
         """Keep a short, numbered log of what happened (for diagnostics, tests and figures)."""
@@ -428,6 +439,7 @@ class KioskApp(App):
         thing the UI thread does on a Raspberry-Pi-class machine).
         """
         flow = self.flow
+        self.parts.vitals.showing(flow.screen.value)
         self.lang = flow.language
         if self.larger_text != flow.larger_text:
             self.larger_text = flow.larger_text
@@ -585,6 +597,7 @@ class KioskApp(App):
 
     def _on_any_touch(self, _window: Any, _touch: Any) -> None:
         self.flow.touch()
+        self.parts.vitals.touched()
 
     def toggle_language(self) -> None:
         self.flow.toggle_language()
@@ -687,13 +700,19 @@ class KioskApp(App):
         query = self.flow.submit_entry()
         self._after_submit(query)
 
-    def _after_submit(self, query: CodeQuery | None) -> None:
+    def _after_submit(self, query: CodeQuery | None, *, asked: bool = True) -> None:
+        """Look ``query`` up; ``asked`` False for the offline screen trying again by itself,
+        which the usage report does not count as another lookup."""
         self._busy_since = time.monotonic()
         self.slow = False
         self.refresh()
         if query is None:
+            if asked:
+                self._usage(self.parts.vitals.invalid_code())
             return
         ticket = self.flow.ticket
+        if asked:
+            self.parts.vitals.lookup_started(ticket)
         self.lookups.lookup(
             query,
             lambda dossier: self._lookup_done(ticket, dossier),
@@ -701,6 +720,7 @@ class KioskApp(App):
         )
 
     def _lookup_done(self, ticket: int, dossier: Dossier) -> None:
+        self._usage(self.parts.vitals.lookup_ended(ticket, dossier))
         if self.flow.lookup_done(ticket, dossier):
             self.refresh()
         else:
@@ -708,6 +728,7 @@ class KioskApp(App):
 
     def _lookup_failed(self, ticket: int, error: BackendError) -> None:
         logger.info("lookup failed: %s", error)
+        self._usage(self.parts.vitals.lookup_ended(ticket, error))
         if self.flow.lookup_failed(ticket, error):
             self.refresh()
         else:
@@ -775,6 +796,7 @@ class KioskApp(App):
         """A scan from either scanner: noted for the diagnostics page (where a technician tests
         the scanner), and a lookup unless a technician is at work."""
         self.last_scan = self.parts.now()
+        self.parts.vitals.scanned()
         self._record("scan", text, time.monotonic())
         if self.flow.takes_scans:
             self._after_submit(self.flow.submit(text))
@@ -814,6 +836,7 @@ class KioskApp(App):
     # -- time ------------------------------------------------------------------------------
 
     def _tick(self, _dt: float) -> None:
+        self.parts.vitals.ticked()
         flow = self.flow
         if flow.screen is Step.BUSY:
             self.slow = time.monotonic() - self._busy_since > SLOW_AFTER
@@ -825,7 +848,7 @@ class KioskApp(App):
             self.refresh()
         if flow.screen is Step.OFFLINE:
             if flow.retry_in() == 0:
-                self._after_submit(flow.retry())
+                self._after_submit(flow.retry(), asked=False)
             else:
                 self._update_retry()
         seconds = flow.warning()

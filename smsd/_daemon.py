@@ -39,6 +39,7 @@ from backend_client import (
     DossierNotFound,
     LastKnownStore,
     StatusClient,
+    fleet_reporter,
 )
 from dossier import CodeFamilies
 from hardware.modem import (
@@ -50,9 +51,12 @@ from hardware.modem import (
     set_traffic_logging,
 )
 from onestop.config import Config, ConfigError, load_config
+from onestop.fleet import Role
 from onestop.links import lookup_page
 from onestop.notify import Notifier
 from smsd._compose import Answer, Composer, Found, Invalid, NotFound, Stale, Unavailable
+from smsd._fleet import SOURCE as FLEET_SOURCE
+from smsd._fleet import SmsFigures
 from smsd._parse import Intent, Request, parse_message
 from smsd._policy import Policy, Verdict
 from smsd._sending import ReplyJournal, RetryPolicy
@@ -152,6 +156,18 @@ class SmsDaemon:
         self.modem = Modem(
             modem_settings(config), on_message=self._on_message, on_state=self._on_modem_state
         )
+        figures = SmsFigures(self.store, self.modem, hourly_cap=lambda: self._settings.hourly_cap)
+        database = config.smsd.database
+        self.fleet = fleet_reporter(
+            config,
+            role=Role.SMS,
+            default_outbox=database.with_name(f"{database.stem}-fleet.sqlite3"),
+            collect=figures,
+            api_figures=lambda: self._client.stats.figures(),  # noqa: PLW0108 (replaced on reload)
+            usage_source=(FLEET_SOURCE, figures.usage_after),
+            on_alerts=figures.take_alerts,
+        )
+        """Heartbeats and usage events for the gateway's fleet page ([fleet] enabled)."""
         self._stop = threading.Event()
         self._reload = threading.Event()
         self._wake = threading.Event()
@@ -191,6 +207,8 @@ class SmsDaemon:
             )
         self._pipeline.start()
         self.modem.start()
+        if self.fleet is not None:
+            self.fleet.start()
         return self
 
     def request_stop(self) -> None:
@@ -245,6 +263,8 @@ class SmsDaemon:
         # Lookups in flight end by their deadline; those not started stay for the next start.
         self._workers.shutdown(wait=True, cancel_futures=True)
         self.modem.stop(self.config.modem.send_timeout + 5)
+        if self.fleet is not None:
+            self.fleet.stop()
         self._client.close()
         self._known.close()
         self.store.close()

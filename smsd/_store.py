@@ -102,7 +102,12 @@ INSERT OR IGNORE INTO counters (name, value) SELECT 'concat_ref', COALESCE(MAX(i
 """
 """Sends journalled part by part, and concatenation references that survive restarts."""
 
-MIGRATIONS: tuple[Migration, ...] = (_SCHEMA_1, _SCHEMA_2)
+_SCHEMA_3 = """
+CREATE TABLE IF NOT EXISTS fleet_alerts (id INTEGER PRIMARY KEY, outbox_id INTEGER NOT NULL);
+"""
+"""Alert SMS the gateway handed over for technicians, each put in the outbox once."""
+
+MIGRATIONS: tuple[Migration, ...] = (_SCHEMA_1, _SCHEMA_2, _SCHEMA_3)
 SCHEMA_NAME = "sms messages"
 
 
@@ -191,6 +196,11 @@ _LOOKUPS = frozenset(
 )
 
 
+EventRow = tuple[int, str, str, str | None, int]
+"""A usage event as the store keeps it, with its number: id, UTC hour, outcome, status,
+latency."""
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
     id: int
@@ -231,6 +241,15 @@ def _hour(now: float) -> str:
     """The UTC hour of ``now``: usage events are kept no finer than that."""
     at = dt.datetime.fromtimestamp(now, dt.UTC).replace(minute=0, second=0, microsecond=0)
     return at.isoformat()
+
+
+def _next_reference(db: sqlite3.Connection) -> int:
+    """The next concatenation reference, from a counter kept in the file."""
+    row = db.execute(
+        "INSERT INTO counters (name, value) VALUES ('concat_ref', 1) ON CONFLICT (name)"
+        " DO UPDATE SET value = value + 1 RETURNING value"
+    ).fetchone()
+    return int(row[0])
 
 
 def _add_events(db: sqlite3.Connection, now: float, events: list[UsageEvent]) -> None:
@@ -452,10 +471,7 @@ class Store:
             )
             if cursor.rowcount == 0:
                 return False
-            reference = db.execute(
-                "INSERT INTO counters (name, value) VALUES ('concat_ref', 1) ON CONFLICT (name)"
-                " DO UPDATE SET value = value + 1 RETURNING value"
-            ).fetchone()[0]
+            reference = _next_reference(db)
             db.execute(
                 "INSERT INTO outbox (message_id, recipient, text, state, next_at, created_at,"
                 " concat_ref) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -659,6 +675,57 @@ class Store:
     def events(self) -> list[tuple[str, str, str, str | None, int]]:
         with self._lock:
             return read_events(self._db)
+
+    # -- the fleet (heartbeats, usage events and alert SMS for the gateway) --------------------
+
+    def events_after(self, position: int, limit: int = 5000) -> list[EventRow]:
+        """Usage events numbered above ``position``, in order: (id, UTC hour as ISO text,
+        outcome, status, latency)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, at, outcome, status, latency_ms FROM events WHERE id > ?"
+                " ORDER BY id LIMIT ?",
+                (position, limit),
+            ).fetchall()
+        return [tuple(row) for row in rows]
+
+    def oldest_unanswered(self) -> float | None:
+        """When the oldest message still waiting for its answer was received."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT MIN(received_at) FROM messages WHERE state = ?", (MessageState.NEW,)
+            ).fetchone()
+        return None if row[0] is None else float(row[0])
+
+    def reply_times(self, since: float) -> list[float]:
+        """Seconds from receiving a message to its reply leaving, for replies sent since
+        ``since``."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT o.sent_at - m.received_at FROM outbox o JOIN messages m"
+                " ON m.id = o.message_id WHERE o.sent_at >= ?",
+                (since,),
+            ).fetchall()
+        return [max(float(row[0]), 0.0) for row in rows]
+
+    def queue_alert(
+        self, alert_id: int, recipient: str, text: str, now: float | None = None
+    ) -> None:
+        """Put an alert SMS for a technician in the outbox, once whatever the retries."""
+        now = time.time() if now is None else now
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM fleet_alerts WHERE id = ?", (alert_id,)).fetchone():
+                return
+            reference = _next_reference(db)
+            cursor = db.execute(
+                "INSERT INTO outbox (recipient, text, state, next_at, created_at, concat_ref)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (recipient, text, OutboxState.PENDING, now, now, reference % 256),
+            )
+            db.execute(
+                "INSERT INTO fleet_alerts (id, outbox_id) VALUES (?, ?)",
+                (alert_id, cursor.lastrowid),
+            )
 
 
 def read_events(db: sqlite3.Connection) -> list[tuple[str, str, str, str | None, int]]:

@@ -20,6 +20,9 @@ from onestop.config._sections import (
     BackendSection,
     CameraSection,
     CodesSection,
+    FleetAlertsSection,
+    FleetGatewaySection,
+    FleetSection,
     GatewaySection,
     GuidanceSection,
     KioskSection,
@@ -68,6 +71,9 @@ class Config:
     modem: ModemSection = dataclasses.field(default_factory=ModemSection)
     smsd: SmsdSection = dataclasses.field(default_factory=SmsdSection)
     codes: CodesSection = dataclasses.field(default_factory=CodesSection)
+    fleet: FleetSection = dataclasses.field(default_factory=FleetSection)
+    fleet_gateway: FleetGatewaySection = dataclasses.field(default_factory=FleetGatewaySection)
+    fleet_alerts: FleetAlertsSection = dataclasses.field(default_factory=FleetAlertsSection)
     gateway: GatewaySection = dataclasses.field(default_factory=GatewaySection)
     guidance: GuidanceSection = dataclasses.field(default_factory=GuidanceSection)
     upstream: dict[str, UpstreamSection] = named("upstream")

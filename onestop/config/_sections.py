@@ -490,6 +490,137 @@ class UpstreamSection:
 
 
 @dataclass(frozen=True)
+class FleetSection:
+    """Heartbeats and anonymous usage events this unit sends to the gateway's fleet page."""
+
+    enabled: bool = option(
+        False, boolean(), "Send heartbeats and usage events to the gateway ([backend] url)."
+    )
+    url: str = option(
+        "", text(), "The gateway's root URL, when it is not [backend] url; empty: [backend] url."
+    )
+    heartbeat_interval: float = option(
+        60.0, seconds(5, 3600), "Seconds between two heartbeats of this unit."
+    )
+    office: str = option(
+        "", text(), "The office this unit serves, as the fleet page groups and filters units."
+    )
+    outbox: Path | None = option(
+        None,
+        path(optional=True),
+        "SQLite file of heartbeats and events not delivered yet; empty: beside the unit's data.",
+    )
+    max_backlog: int = option(
+        100_000,
+        integer(100, 10_000_000),
+        "Most undelivered heartbeats kept while the gateway is away (usage events are all kept).",
+    )
+
+    def check(self) -> list[str]:
+        if self.url:
+            try:
+                url().parse(self.url)
+            except ValueError as exc:
+                return [f"url: expected {exc}, got {self.url!r}"]
+        return []
+
+
+@dataclass(frozen=True)
+class FleetGatewaySection:
+    """The gateway's side of the fleet: its database, the fleet page's logins, retention."""
+
+    enabled: bool = option(
+        False, boolean(), "Take heartbeats and serve the fleet page and usage report at /fleet/."
+    )
+    database: str = option(
+        "sqlite:////var/lib/onestop-gateway/fleet.sqlite3",
+        text(),
+        "sqlite:////PATH, or postgresql://USER@HOST/DB when several gateways share the fleet.",
+    )
+    database_password_file: Path | None = option(
+        None, path(optional=True), "File holding the PostgreSQL password (root-only, mode 0600)."
+    )
+    login: dict[str, str] = option_map(
+        secret(),
+        "login.NAME = the password hash of one fleet page user (onestop-fleet hash-password).",
+    )
+    session_idle: float = option(
+        1800.0, seconds(60, 86400), "A fleet page session unused this long must log in again."
+    )
+    session_max: float = option(
+        43200.0, seconds(300, 7 * 86400), "Longest a fleet page session lasts, used or not."
+    )
+    cookie_secure: bool = option(
+        True, boolean(), "Send the session cookie over HTTPS only (turn off only on a test bed)."
+    )
+    readers: tuple[str, ...] = option(
+        (),
+        names(),
+        "Clients of [gateway] clients_file that may read the fleet's state and usage report "
+        "(onestop-check, onestop-usage-report --fleet).",
+    )
+    history_hours: int = option(
+        48, integer(1, 24 * 90), "Hours of heartbeats kept for the units' charts."
+    )
+    keep_events_days: int = option(
+        800,
+        integer(31, 10 * 366),
+        "Days single usage events are kept; the monthly totals stay for good.",
+    )
+
+    def check(self) -> list[str]:
+        if not self.database.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://")):
+            return [
+                "database: expected sqlite:////PATH or postgresql://USER@HOST/DB, "
+                f"got {self.database!r}"
+            ]
+        return []
+
+
+@dataclass(frozen=True)
+class FleetAlertsSection:
+    """When the gateway raises an alert about a unit, and whom it tells."""
+
+    silent_after: float = option(
+        300.0, seconds(30, 86400), "A unit without a heartbeat for this long is silent."
+    )
+    unanswered_after: float = option(
+        300.0, seconds(30, 86400), "An SMS box with a message unanswered this long raises one."
+    )
+    screen_stuck_after: float = option(
+        300.0,
+        seconds(30, 86400),
+        "A kiosk showing a screen other than idle, or not redrawing, this long is stuck.",
+    )
+    cap_margin: int = option(
+        10, integer(0, 99), "Percent of a SIM's send cap left at which it raises an alert."
+    )
+    check_interval: float = option(
+        15.0, seconds(1, 600), "Seconds between two evaluations of the fleet's alerts."
+    )
+    webhook_url: str = option(
+        "", text(), "URL that gets each alert opened or closed as a JSON POST; empty: none."
+    )
+    webhook_secret: str = option(
+        "", secret(), "Key of the HMAC-SHA256 signature sent with each webhook call."
+    )
+    phones: tuple[str, ...] = option(
+        (), words(), "Technicians' phone numbers that get alerts by SMS, comma-separated."
+    )
+    sms_units: tuple[str, ...] = option(
+        (), names(), "SMS boxes that may send the alert SMS; empty: any SMS box that reports."
+    )
+
+    def check(self) -> list[str]:
+        if self.webhook_url:
+            try:
+                url().parse(self.webhook_url)
+            except ValueError as exc:
+                return [f"webhook_url: expected {exc}, got {self.webhook_url!r}"]
+        return []
+
+
+@dataclass(frozen=True)
 class GatewaySection:
     """The status gateway (onestop-gateway), in front of the systems of [upstream.NAME]."""
 
