@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this file's name would otherwise shadow the smsd package
 
 from bench import _smsd_transports as transports  # noqa: E402 - after the path set-up
-from hardware.modem_sim import ModemEmulator  # noqa: E402
+from hardware.modem_sim import Heard, ModemEmulator  # noqa: E402
 from onestop.demo_api import DemoStatusServer, bundled_records  # noqa: E402
 
 CAPACITY = {"SM": 250, "ME": 250}
@@ -60,11 +60,11 @@ class Clock:
         self._cmgs = threading.Condition()
         emulator.add_listener(self._heard)
 
-    def _heard(self, kind: str, text: str) -> None:
+    def _heard(self, kind: Heard, text: str) -> None:
         now = time.perf_counter()
-        if kind == "stored":
+        if kind is Heard.STORED:
             self.stored.append(now)
-        elif kind == "command" and text.upper().startswith("AT+CMGS="):
+        elif kind is Heard.COMMAND and text.upper().startswith("AT+CMGS="):
             with self._cmgs:
                 self.submits.append(now)
                 self._cmgs.notify_all()

@@ -8,8 +8,9 @@ Threads and who does what::
                      each received SMS in the store (through the Inbox) before acknowledging
                      it, joining a long SMS in the same transaction as its last part
     pipeline thread  joins long SMS whose parts stopped coming, applies the abuse rules,
-                     hands messages to the lookup workers, picks a route for each due reply
-                     and hands it to the transport
+                     answers what needs no lookup (instructions, a wrong code), hands the
+                     lookups to the workers, picks a route for each due reply and hands it
+                     to the transport
     lookup workers   ask the status API (backend_client) and compose replies; a slow or
                      dead API never blocks the transport
     main thread      signals, sd_notify readiness, status and watchdog pings
@@ -55,7 +56,7 @@ from onestop.notify import Notifier
 from smsd._compose import Answer, Composer, Found, Invalid, NotFound, Stale, Unavailable
 from smsd._fleet import SOURCE as FLEET_SOURCE
 from smsd._fleet import SmsFigures
-from smsd._parse import Intent, parse_message
+from smsd._parse import Intent, Request, parse_message
 from smsd._policy import Policy, Verdict
 from smsd._sending import ReplyJournal, RetryPolicy
 from smsd._store import Kept, Message, Note, Origin, Outcome, Outgoing, Store, UsageEvent
@@ -473,10 +474,18 @@ class SmsDaemon:
                     message, settings.composer.limit_notice(), [], note=Note.LIMIT_NOTICE
                 )
                 continue
+            request = parse_message(
+                message.text, help_words=settings.help_words, families=settings.families
+            )
             with self._lock:
                 self._messages_in_flight.add(message.id)
                 self._senders_in_flight[message.sender] += 1
-            self._workers.submit(self._answer, message, settings)
+            if request.queries:
+                self._workers.submit(self._answer, message, request, settings)
+            else:
+                # The instructions, or what is wrong with a code, need no status API: answered
+                # at once, never behind lookups that a slow API holds up to their deadline.
+                self._answer(message, request, settings)
 
     def _dispatch_replies(self, settings: _Settings) -> None:
         now = time.time()
@@ -530,11 +539,11 @@ class SmsDaemon:
             self._replies_in_flight.discard(reply.id)
         self._wake.set()
 
-    # -- lookups (worker threads) --------------------------------------------------------------
+    # -- answering (lookup workers; the pipeline thread for what needs no lookup) ---------------
 
-    def _answer(self, message: Message, settings: _Settings) -> None:
+    def _answer(self, message: Message, request: Request, settings: _Settings) -> None:
         try:
-            reply, events, note = self._compose(message, settings)
+            reply, events, note = self._compose(message, request, settings)
             self.store.answer(message, reply, events, note=note)
         except _RetryLater:
             delay = min(30.0, max(0.5, settings.patience / 10))
@@ -550,18 +559,17 @@ class SmsDaemon:
                     del self._senders_in_flight[message.sender]
             self._wake.set()
 
-    def _compose(self, message: Message, settings: _Settings) -> tuple[str, list[UsageEvent], Note]:
+    def _compose(
+        self, message: Message, request: Request, settings: _Settings
+    ) -> tuple[str, list[UsageEvent], Note]:
         started = time.monotonic()
-        request = parse_message(
-            message.text, help_words=settings.help_words, families=settings.families
-        )
         composer = settings.composer
 
         def event(outcome: Outcome, status: str | None = None) -> UsageEvent:
             return UsageEvent(outcome, status, int((time.monotonic() - started) * 1000))
 
-        if request.intent is Intent.UNKNOWN and message.missing_parts:
-            # The part with the code never came: "wrong code" would mislead.
+        if message.missing_parts and not request.queries and request.intent is not Intent.HELP:
+            # The part with the code never came, or cut it short: "wrong code" would mislead.
             return composer.incomplete(), [event(Outcome.INCOMPLETE)], Note.INCOMPLETE
         if request.intent is Intent.HELP:
             return composer.usage(), [event(Outcome.HELP)], Note.HELP

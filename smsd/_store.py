@@ -767,11 +767,13 @@ class Store:
             ).fetchone()
         return int(row[0])
 
-    def noticed_since(self, sender: str, since: float) -> bool:
+    def noted_since(self, sender: str, since: float, note: Note | Reason) -> bool:
+        """Whether one of the sender's messages since ``since`` was answered or ignored so
+        (the limit's notice, a loop)."""
         with self._lock:
             row = self._db.execute(
                 "SELECT 1 FROM messages WHERE sender = ? AND received_at >= ? AND note = ?",
-                (sender, since, Note.LIMIT_NOTICE),
+                (sender, since, note),
             ).fetchone()
         return row is not None
 

@@ -208,7 +208,8 @@ def _build_section(
             converted = kind.parse(value)
         except (ValueError, KeyError):
             shown = "(hidden)" if kind.secret else repr(value)
-            problems.append(f"[{name}] {key}: expected {kind.expected}, got {shown}")
+            spelled = key if key == written else f"{written} (now {key})"  # as the file says
+            problems.append(f"[{name}] {spelled}: expected {kind.expected}, got {shown}")
             continue
         if field.name in maps:
             parsed.setdefault(field.name, {})[item] = converted

@@ -18,6 +18,7 @@ from dossier import (
     CodeFamilies,
     CodeFamiliesError,
     Family,
+    Language,
     OfficeGuide,
     Status,
     parse_code,
@@ -84,7 +85,9 @@ class BackendSection:
 class KioskSection:
     """The lobby kiosk: what its screens say and how long they stay."""
 
-    language: str = option("vi", choice("vi", "en"), "Language of the idle screen: vi or en.")
+    language: Language = option(
+        Language.VI, choice(*Language), "Language of the idle screen: vi or en."
+    )
     lookup_url: str = option(
         "",
         url(optional=True),
@@ -339,7 +342,7 @@ class SmsdSection:
         try:
             parse_code(self.example_code)
         except CodeError as exc:
-            return [f"example_code: {exc.message('en')}"]
+            return [f"example_code: {exc}"]
         return []
 
 

@@ -168,6 +168,12 @@ def test_renamed_and_retired_keys_still_start_the_unit() -> None:
         "[sms] parts is now called max_parts; please rename it",
         "[sms] colour is no longer used and is ignored: the screens follow the status colours now",
     ]
+    # A bad value under the old name is named as the file spells it, or nobody finds it.
+    problems.clear()
+    _build_section("sms", Section, {"parts": "many"}, problems, [])
+    assert problems == [
+        "[sms] parts (now max_parts): expected a whole number from 1 to 10, got 'many'"
+    ]
 
 
 def test_named_sections_are_read_checked_and_shown(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hardware.modem import Incoming
+from hardware.modem_sim import Heard
 from onestop.demo_api import DemoRecord
 from onestop.sqlite import schema_version
 from smsd import MessageState, Note, OutboxState, Outcome, Reason, Store, UsageEvent
@@ -109,8 +110,8 @@ def test_a_long_reply_resumes_at_the_failed_part_with_its_reference(
     emulator = service.emulator
     submits: list[str] = []
 
-    def fail_the_second_part(kind: str, text: str) -> None:
-        if kind == "submit":
+    def fail_the_second_part(kind: Heard, text: str) -> None:
+        if kind is Heard.SUBMIT:
             submits.append(text)
             if len(submits) == 2:
                 emulator.faults.send_errors.append(500)  # this very submit fails
@@ -171,7 +172,7 @@ def test_a_refused_send_logs_no_pdu_and_no_number(
     service = service_factory()
     submitted: list[str] = []
     service.emulator.add_listener(
-        lambda kind, text: submitted.append(text) if kind == "submit" else None
+        lambda kind, text: submitted.append(text) if kind is Heard.SUBMIT else None
     )
     service.emulator.faults.send_errors.append(500)
     with caplog.at_level(logging.INFO):

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from hardware.modem_sim import ModemEmulator
+from hardware.modem_sim import Heard, ModemEmulator
 from onestop.demo_api import DemoRecord, DemoStatusServer
 from tests.smsd.conftest import Daemon
 from tests.smsd.soak import KILLS, MESSAGES, Soak
@@ -45,8 +45,8 @@ def test_random_kills_lose_nothing_and_double_only_what_was_cut_off(
     with ModemEmulator("generic", capacity={"SM": 400, "ME": 400}) as emulator:
         emulator.faults.send_delay = SEND_DELAY
 
-        def refuse_some(kind: str, _text: str) -> None:
-            if kind == "submit" and chance.random() < REFUSED:
+        def refuse_some(kind: Heard, _text: str) -> None:
+            if kind is Heard.SUBMIT and chance.random() < REFUSED:
                 emulator.faults.send_errors.append(500)  # this very submit is refused
 
         emulator.add_listener(refuse_some)
