@@ -1,4 +1,6 @@
-"""The one client of the central status API, shared by the kiosk and the SMS daemon.
+"""The one client of the central status API, shared by the kiosk and the SMS daemon, and
+the unit's reports to the gateway's fleet page (heartbeats and usage events, kept in an
+outbox until delivered).
 
 Exceptions::
 
@@ -27,15 +29,23 @@ from backend_client._errors import (
     RateLimited,
     Unauthorized,
 )
+from backend_client._fleet_report import fetch_usage_report
+from backend_client._heartbeat import FleetReporter, cpu_temperature, fleet_reporter
 from backend_client._last_known import KnownStatus, LastKnownStore
+from backend_client._outbox import FleetOutbox
+from backend_client._stats import ApiFigures, ApiStats
 
 __all__ = [
     "API_PREFIX",
+    "ApiFigures",
+    "ApiStats",
     "BackendError",
     "BackendUnavailable",
     "BadResponse",
     "CodeRejected",
     "DossierNotFound",
+    "FleetOutbox",
+    "FleetReporter",
     "KnownStatus",
     "LastKnownStore",
     "LookupKeyRejected",
@@ -45,5 +55,8 @@ __all__ = [
     "StatusClient",
     "Timeouts",
     "Unauthorized",
+    "cpu_temperature",
+    "fetch_usage_report",
+    "fleet_reporter",
     "read_token_file",
 ]

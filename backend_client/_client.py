@@ -44,6 +44,7 @@ from backend_client._errors import (
 )
 from backend_client._last_known import KnownStatus, LastKnownStore
 from backend_client._retry import RETRY_STATUSES, RetryPlan
+from backend_client._stats import ApiStats
 from dossier import (
     ICT,
     Channel,
@@ -111,8 +112,11 @@ class StatusClient:
         max_body: int = MAX_BODY,
         user_agent: str = f"onestop-appliance/{__version__}",
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(ICT),
+        stats: ApiStats | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.stats = stats or ApiStats()
+        """Requests, failures and answer times of the last hour, for the unit's heartbeat."""
         self.timeouts = timeouts
         self._last_known = last_known
         self._max_body = max_body
@@ -253,6 +257,18 @@ class StatusClient:
         return dossier
 
     def _get_json(self, path: str, params: dict[str, str]) -> Any:
+        started = time.monotonic()
+        try:
+            data = self._request_json(path, params)
+        except BackendError as exc:
+            # Not found and rejected codes are answers of a working API, not failures.
+            ok = isinstance(exc, (DossierNotFound, CodeRejected))
+            self.stats.record(time.monotonic() - started, ok=ok)
+            raise
+        self.stats.record(time.monotonic() - started, ok=True)
+        return data
+
+    def _request_json(self, path: str, params: dict[str, str]) -> Any:
         """One GET, retried as :class:`RetryPlan` says, all of it within ``timeouts.total``."""
         url = f"{self.base_url}{path}"
         deadline = Deadline(self.timeouts.total)

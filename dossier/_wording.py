@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from dossier._language import Language
 from dossier._model import ICT, Dossier
 
 
@@ -26,13 +27,13 @@ def format_moment(value: dt.datetime) -> str:
     return f"{value.astimezone(ICT):%H:%M %d/%m}"
 
 
-def due_phrase(dossier: Dossier, now: dt.datetime, lang: str = "vi") -> str | None:
+def due_phrase(dossier: Dossier, now: dt.datetime, lang: Language = Language.VI) -> str | None:
     """How the appointment stands ("Còn 3 ngày", "Quá hạn 2 ngày", "Chưa có ngày hẹn trả");
     None once finished."""
     if dossier.status.finished:
         return None
     days = dossier.days_left(now)
-    en = lang == "en"
+    en = lang == Language.EN
     if days is None:
         return "No appointment yet" if en else "Chưa có ngày hẹn trả"
     if dossier.overdue(now):

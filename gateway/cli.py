@@ -22,6 +22,7 @@ from types import FrameType
 from gateway.assembly import Gateway
 from gateway.clients import ClientsFileError, add_client, read_clients, remove_client
 from gateway.errors import GatewayError
+from gateway.fleet import FleetError, mount_fleet
 from onestop.config import Config, ConfigError, load_config
 from onestop.notify import Notifier
 
@@ -122,11 +123,16 @@ def serve(config: Config, *, host: str | None, port: int | None, demo: bool) -> 
     except GatewayError as exc:
         print(f"onestop-gateway: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    try:
+        fleet = mount_fleet(gateway, config)
+    except FleetError as exc:
+        print(f"onestop-gateway: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     settings = config.gateway
     open_files_for(settings.max_connections + sum(u.concurrency for u in config.upstream.values()))
     notifier = Notifier()
     try:
-        server = gateway.server(host=host, port=port)
+        server = gateway.server(host=host, port=port, extra_routes=fleet.routes if fleet else ())
     except GatewayError as exc:
         print(f"onestop-gateway: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -150,6 +156,8 @@ def serve(config: Config, *, host: str | None, port: int | None, demo: bool) -> 
         return EXIT_FAILED
     finally:
         notifier.stopping("stopped")
+        if fleet is not None:
+            fleet.close()
     return EXIT_OK
 
 

@@ -36,22 +36,25 @@ from kivy.uix.label import Label
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 from kivy.utils import escape_markup
 
-from backend_client import BackendError, StatusClient
+from backend_client import BackendError, FleetReporter, StatusClient
 from dossier import (
     EXAMPLE_CODE,
     ICT,
     CodeError,
     CodeQuery,
     Dossier,
+    Language,
     Rating,
     Stage,
     format_moment,
+    status_words,
 )
 from hardware.barcode import Reading, RepeatFilter
 from hardware.camera import CameraError, FrameSource, PlaybackSource, open_camera
 from hardware.printer import PrinterError, open_printer
 from hardware.scanner import SerialScanner, Typed, WedgeReader
 from kiosk import _widgets  # noqa: F401  (registers the widget classes used in .kv files)
+from kiosk._fleet import KioskVitals
 from kiosk._flow import KioskFlow, Timeouts
 from kiosk._flow import Screen as Step
 from kiosk._mask import letters, shapes
@@ -66,6 +69,7 @@ from kiosk._view import LATE_COLOUR, LATE_ICON, ResultView, qr_matrix, result_vi
 from kiosk._workers import CameraWorker, LookupWorker
 from onestop import __version__
 from onestop.config import Config
+from onestop.fleet import UsageEvent
 from onestop.links import follow_url, lookup_page
 
 logger = logging.getLogger(__name__)
@@ -187,6 +191,9 @@ class KioskParts:
     """The seconds the kiosk's rules count: inactivity, and the gaps that tell a wedge scanner's
     burst from a person typing. Tests stop it while they type at scanner speed on a loaded
     machine, and move it on instead of waiting out a timeout."""
+    fleet: FleetReporter | None = None
+    """Heartbeats and usage events for the gateway's fleet page ([fleet] enabled)."""
+    vitals: KioskVitals = field(default_factory=KioskVitals)
 
 
 class KioskApp(App):
@@ -280,6 +287,7 @@ class KioskApp(App):
         self._draw_pending: str | None = None
         self._heap_frozen = False
         self._busy_since = 0.0
+        self._preview_shown: tuple[str, int] = ("", -1)
         self.sizes: Sizes | None = None
         self.title = "onestop kiosk"
 
@@ -390,6 +398,7 @@ class KioskApp(App):
         )
         self.camera_worker.start()
         self.camera_ok = True
+        self.parts.vitals.camera = lambda: (source.name, source.fps)
 
     def _start_serial(self) -> None:
         port = self.parts.config.scanner.serial_port
@@ -401,6 +410,11 @@ class KioskApp(App):
             baudrate=self.parts.config.scanner.baudrate,
         )
         self.serial.start()
+
+    def _usage(self, event: UsageEvent | None) -> None:
+        """Keep a lookup's anonymous usage event for the fleet's report."""
+        if event is not None and self.parts.fleet is not None:
+            self.parts.fleet.record([event])
 
     def _record(self, kind: str, value: str, at: float) -> None:
         """Keep a short, numbered log of what happened (for diagnostics, tests and figures)."""
@@ -414,7 +428,8 @@ class KioskApp(App):
     # -- strings ------------------------------------------------------------------------
 
     def tr(self, key: str, lang: str, **values: object) -> str:
-        return tr(key, lang, **values)
+        """For the .kv files, which pass :attr:`lang` as a Kivy string property holds it."""
+        return tr(key, Language(lang), **values)
 
     # -- mirroring the flow into properties ----------------------------------------------
 
@@ -426,6 +441,7 @@ class KioskApp(App):
         thing the UI thread does on a Raspberry-Pi-class machine).
         """
         flow = self.flow
+        self.parts.vitals.showing(flow.screen.value)
         self.lang = flow.language
         if self.larger_text != flow.larger_text:
             self.larger_text = flow.larger_text
@@ -450,7 +466,9 @@ class KioskApp(App):
             self.hint_wrong = progress.stage is Stage.WRONG
         if flow.retired is not None:
             retired = flow.retired
-            self.problem_text = retired.message_en if flow.language == "en" else retired.message_vi
+            self.problem_text = (
+                retired.message_en if flow.language is Language.EN else retired.message_vi
+            )
         elif flow.problem is not None:
             self.problem_text = flow.problem.message(flow.language)
         elif flow.seen is not None:
@@ -509,7 +527,7 @@ class KioskApp(App):
         self._draw_pending = shown
 
     def _status_words(self, dossier: Dossier) -> str:
-        return tr(f"status_{dossier.status.value}", self.flow.language)
+        return status_words(dossier.status, self.flow.language)
 
     def _show_busy(self, ticket: int) -> None:
         if self.flow.screen is Step.BUSY and self.flow.ticket == ticket:
@@ -581,6 +599,7 @@ class KioskApp(App):
 
     def _on_any_touch(self, _window: Any, _touch: Any) -> None:
         self.flow.touch()
+        self.parts.vitals.touched()
 
     def toggle_language(self) -> None:
         self.flow.toggle_language()
@@ -651,7 +670,8 @@ class KioskApp(App):
             self.print_text = text
 
     def rating_text(self, rating: str, lang: str) -> str:
-        return Rating(rating).en if lang == "en" else Rating(rating).vi
+        """For the .kv files, as :meth:`tr`."""
+        return Rating(rating).en if Language(lang) is Language.EN else Rating(rating).vi
 
     def rate(self, rating: str) -> None:
         """Queue the citizen's rating and send it in the background: never a wait."""
@@ -682,13 +702,19 @@ class KioskApp(App):
         query = self.flow.submit_entry()
         self._after_submit(query)
 
-    def _after_submit(self, query: CodeQuery | None) -> None:
+    def _after_submit(self, query: CodeQuery | None, *, asked: bool = True) -> None:
+        """Look ``query`` up; ``asked`` False for the offline screen trying again by itself,
+        which the usage report does not count as another lookup."""
         self._busy_since = time.monotonic()
         self.slow = False
         self.refresh()
         if query is None:
+            if asked:
+                self._usage(self.parts.vitals.invalid_code())
             return
         ticket = self.flow.ticket
+        if asked:
+            self.parts.vitals.lookup_started(ticket)
         self.lookups.lookup(
             query,
             lambda dossier: self._lookup_done(ticket, dossier),
@@ -696,6 +722,7 @@ class KioskApp(App):
         )
 
     def _lookup_done(self, ticket: int, dossier: Dossier) -> None:
+        self._usage(self.parts.vitals.lookup_ended(ticket, dossier))
         if self.flow.lookup_done(ticket, dossier):
             self.refresh()
         else:
@@ -703,6 +730,7 @@ class KioskApp(App):
 
     def _lookup_failed(self, ticket: int, error: BackendError) -> None:
         logger.info("lookup failed: %s", error)
+        self._usage(self.parts.vitals.lookup_ended(ticket, error))
         if self.flow.lookup_failed(ticket, error):
             self.refresh()
         else:
@@ -770,6 +798,7 @@ class KioskApp(App):
         """A scan from either scanner: noted for the diagnostics page (where a technician tests
         the scanner), and a lookup unless a technician is at work."""
         self.last_scan = self.parts.now()
+        self.parts.vitals.scanned()
         self._record("scan", text, time.monotonic())
         if self.flow.takes_scans:
             self._after_submit(self.flow.submit(text))
@@ -800,6 +829,9 @@ class KioskApp(App):
         shown_on = {Step.IDLE: "idle", Step.SEEN: "seen"}.get(self.flow.screen)
         if worker is None or worker.preview is None or shown_on is None:
             return
+        if (shown_on, worker.decoded_frames) == self._preview_shown:
+            return  # the same picture (a still scene is decoded twice a second): no redraw
+        self._preview_shown = (shown_on, worker.decoded_frames)
         pixels = worker.preview
         height, width = pixels.shape[:2]
         texture = Texture.create(size=(width, height), colorfmt="rgb")
@@ -809,6 +841,7 @@ class KioskApp(App):
     # -- time ------------------------------------------------------------------------------
 
     def _tick(self, _dt: float) -> None:
+        self.parts.vitals.ticked()
         flow = self.flow
         if flow.screen is Step.BUSY:
             self.slow = time.monotonic() - self._busy_since > SLOW_AFTER
@@ -820,7 +853,7 @@ class KioskApp(App):
             self.refresh()
         if flow.screen is Step.OFFLINE:
             if flow.retry_in() == 0:
-                self._after_submit(flow.retry())
+                self._after_submit(flow.retry(), asked=False)
             else:
                 self._update_retry()
         seconds = flow.warning()

@@ -89,8 +89,10 @@ def prepare_kivy(
 
 def build_parts(config: Config, *, demo: bool) -> tuple[Any, list[Any]]:
     """The app's injected parts and what must be closed at exit (imports Kivy-free modules)."""
-    from backend_client import LastKnownStore, StatusClient
+    from backend_client import LastKnownStore, StatusClient, fleet_reporter
     from kiosk._app import KioskParts
+    from kiosk._fleet import KioskVitals
+    from onestop.fleet import Role
 
     closers: list[Any] = []
     camera = None
@@ -110,7 +112,20 @@ def build_parts(config: Config, *, demo: bool) -> tuple[Any, list[Any]]:
     closers.append(store.close)
     client = StatusClient.from_config(config.backend, last_known=store)
     closers.append(client.close)
-    return KioskParts(config=config, client=client, camera=camera, demo=demo), closers
+    vitals = KioskVitals()
+    fleet = fleet_reporter(
+        config,
+        role=Role.KIOSK,
+        default_outbox=config.kiosk.state_dir / "fleet-outbox.sqlite3",
+        collect=vitals.figures,
+        api_figures=client.stats.figures,
+    )
+    if fleet is not None:
+        closers.append(fleet.start().stop)
+    parts = KioskParts(
+        config=config, client=client, camera=camera, demo=demo, fleet=fleet, vitals=vitals
+    )
+    return parts, closers
 
 
 def main(argv: list[str] | None = None) -> int:

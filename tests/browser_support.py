@@ -112,6 +112,10 @@ class Browser:
     def open(self, url: str) -> None:
         """Load ``url`` with no cookies left from an earlier page, and wait until it is loaded."""
         self.driver.delete_all_cookies()
+        self.visit(url)
+
+    def visit(self, url: str) -> None:
+        """Load ``url`` keeping the cookies (a logged-in user's next page)."""
         self.driver.get(url)
         self._wait_loaded()
 
@@ -236,8 +240,9 @@ class Browser:
             self.viewport(width, height)
         return target
 
-    def problems(self) -> list[str]:
-        """Everything a page must not do, found on the page as it is now."""
+    def problems(self, *, cookies: bool = False) -> list[str]:
+        """Everything a page must not do, found on the page as it is now; ``cookies`` allows
+        the cookies of a page behind a login."""
         found = [f"axe-core: {violation}" for violation in self.axe()]
         if self.overflows_width():
             found.append(f"the page is wider than a {self.size[0]} px screen")
@@ -245,14 +250,14 @@ class Browser:
         for address in self.resources():
             if urlsplit(address)[:2] != origin and not address.startswith("data:"):
                 found.append(f"a request to another origin: {address}")
-        if self.driver.get_cookies():
+        if self.driver.get_cookies() and not cookies:
             found.append(f"cookies were set: {self.driver.get_cookies()}")
         return found
 
-    def check_page(self, name: str) -> None:
+    def check_page(self, name: str, *, cookies: bool = False) -> None:
         """Keep a screenshot of the page as ``name`` and fail with every problem it has."""
         self.screenshot(name)
-        problems = self.problems()
+        problems = self.problems(cookies=cookies)
         if problems:
             raise PageProblem(f"{name} at {self.url}:\n  " + "\n  ".join(problems))
 

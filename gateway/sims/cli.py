@@ -32,9 +32,15 @@ def main(argv: list[str] | None = None) -> int:
 
     sim = SIMULATORS[args.type]()
     if args.list:
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        for code, status, key in sim.listing():
-            print(f"{code}\t{status}\t{key}")
+        # Die quietly when piped into head, as a Unix tool does; the handler goes back
+        # afterwards, since tests call main() inside pytest's own process.
+        previous = signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        try:
+            for code, status, key in sim.listing():
+                print(f"{code}\t{status}\t{key}")
+            sys.stdout.flush()
+        finally:
+            signal.signal(signal.SIGPIPE, previous)
         return 0
     if args.fault:
         sim.faults.set(args.fault, delay=args.delay, status=args.status)

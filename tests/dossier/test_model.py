@@ -12,6 +12,7 @@ from dossier import (
     ICT,
     Dossier,
     DossierFormatError,
+    Language,
     Status,
     dossier_from_json,
     dossier_to_json,
@@ -168,8 +169,8 @@ def test_rescheduled_due_date_counts() -> None:
     ],
 )
 def test_due_phrase(now: str, vi: str, en: str) -> None:
-    assert due_phrase(dossier(), at(now), "vi") == vi
-    assert due_phrase(dossier(), at(now), "en") == en
+    assert due_phrase(dossier(), at(now), Language.VI) == vi
+    assert due_phrase(dossier(), at(now), Language.EN) == en
 
 
 def test_no_due_phrase_once_finished() -> None:
@@ -186,8 +187,8 @@ def test_no_appointment_yet() -> None:
     later = at("2030-01-01T09:00:00+07:00")
     assert not waiting.overdue(later)
     assert waiting.days_left(later) is None
-    assert due_phrase(waiting, later, "vi") == "Chưa có ngày hẹn trả"
-    assert due_phrase(waiting, later, "en") == "No appointment yet"
+    assert due_phrase(waiting, later, Language.VI) == "Chưa có ngày hẹn trả"
+    assert due_phrase(waiting, later, Language.EN) == "No appointment yet"
     assert dossier_to_json(waiting)["due_at"] is None
     assert dossier_from_json(dossier_to_json(waiting)) == waiting
     assert format_date(None) == "-"

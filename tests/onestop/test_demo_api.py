@@ -209,6 +209,18 @@ def test_bad_data_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "entry 0" in capsys.readouterr().err
 
 
+def test_the_demo_day_can_be_pinned_so_programs_started_apart_agree() -> None:
+    from gateway.upstreams.demo import DemoDataError, demo_now
+
+    pinned = demo_now({"ONESTOP_DEMO_DAY": "2026-03-01"})
+    assert pinned.date() == dt.date(2026, 3, 1) and pinned.tzinfo is not None
+    codes = {r.dossier.code for r in bundled_records(pinned)}
+    assert any("-260301-" in code or ".260301." in code for code in codes)
+    assert demo_now({}).date() == dt.datetime.now(ICT).date()
+    with pytest.raises(DemoDataError, match="expected a day such as"):
+        demo_now({"ONESTOP_DEMO_DAY": "yesterday"})
+
+
 def _data_file(tmp_path: Path) -> tuple[Path, list[str]]:
     source = bundled_records()[:2]
     entries = [dossier_to_json(r.dossier) | {"lookup_key": r.lookup_key} for r in source]
