@@ -236,11 +236,15 @@ class AlertBook:
                 },
             }
             text = json.dumps(payload, ensure_ascii=False)
-            rows.append(common | {"channel": NoticeChannel.WEBHOOK.value, "text": text})
+            rows.append(
+                common | {"channel": NoticeChannel.WEBHOOK.value, "recipient": "", "text": text}
+            )
         sms = alert_text(change.event, unit, kind, facts, "sms")
         rows += [
             common | {"channel": NoticeChannel.SMS.value, "recipient": phone, "text": sms}
             for phone in self.phones
         ]
         if rows:
+            # One executemany: every row must name the same columns (SQLAlchemy takes them
+            # from the first row and drops the others' extra keys without a word).
             db.execute(sa.insert(notices), rows)

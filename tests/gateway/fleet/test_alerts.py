@@ -81,13 +81,15 @@ def test_an_alert_opens_once_and_closes_when_the_condition_ends(store: FleetStor
     assert (history.opened_at, history.closed_at) == (T0 + 10, T0 + 70)
     with transaction(store.engine) as db:
         queued = db.execute(
-            sa.select(notices.c.event, notices.c.channel).order_by(notices.c.id)
+            sa.select(notices.c.event, notices.c.channel, notices.c.recipient).order_by(
+                notices.c.id
+            )
         ).all()
     assert [tuple(row) for row in queued] == [
-        ("opened", "webhook"),
-        ("opened", "sms"),
-        ("closed", "webhook"),
-        ("closed", "sms"),
+        ("opened", "webhook", ""),
+        ("opened", "sms", PHONE),
+        ("closed", "webhook", ""),
+        ("closed", "sms", PHONE),
     ]
 
 
