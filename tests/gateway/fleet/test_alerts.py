@@ -12,6 +12,7 @@ from gateway.fleet._alerts import AlertBook, AlertKind, Thresholds, conditions
 from gateway.fleet._database import transaction
 from gateway.fleet._schema import notices
 from gateway.fleet._store import FleetStore, Unit
+from onestop.config import ConfigError, parse_config
 from onestop.fleet import Heartbeat, Modem, Role, Sim
 from tests.gateway.fleet.conftest import fleet_config, running_fleet
 from tests.gateway.fleet.factories import T0, batch, kiosk_beat, sms_beat
@@ -152,3 +153,11 @@ def test_alerts_reach_a_real_webhook_signed_and_retried(
     assert notice["text"]["en"].startswith("Alert: kiosk-1 (Kiosk, ")
     assert "no heartbeat since" in notice["text"]["en"]
     assert PHONE not in caplog.text and "912345678" not in caplog.text
+
+
+def test_the_technicians_numbers_are_checked() -> None:
+    with pytest.raises(ConfigError, match=r"phones: '\+84 91' is not a phone number"):
+        parse_config({"fleet_alerts": {"phones": "+84912345678, +84 91"}})
+    assert parse_config({"fleet_alerts": {"phones": "0912345678"}}).fleet_alerts.phones == (
+        "0912345678",
+    )
