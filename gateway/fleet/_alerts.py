@@ -73,6 +73,12 @@ class Thresholds:
         )
 
 
+STARTING_GRACE = 300.0
+"""A unit's first minutes after a start: its modem registers on the network (a minute, more
+after a reset) and its camera opens. A modem still ``starting`` or a camera without frames
+then is not yet an alert; otherwise every restart would page the technicians twice."""
+
+
 def conditions(unit: Unit, now: float, limits: Thresholds) -> list[Condition]:
     """What is wrong with ``unit`` at ``now``, one condition per alert it deserves."""
     found = []
@@ -81,13 +87,14 @@ def conditions(unit: Unit, now: float, limits: Thresholds) -> list[Condition]:
     beat = unit.heartbeat
     if beat is None:
         return found
+    starting = beat.uptime_s < STARTING_GRACE
     if unit.role is Role.SMS:
         found += [
             Condition(
                 AlertKind.MODEM_DOWN, modem.name, (("name", modem.name), ("state", modem.state))
             )
             for modem in beat.modems
-            if modem.state != "ready"
+            if modem.state != "ready" and not (starting and modem.state == "starting")
         ]
         for sim in beat.sims:
             for period, sent, cap in (
@@ -106,7 +113,7 @@ def conditions(unit: Unit, now: float, limits: Thresholds) -> list[Condition]:
             minutes = round((beat.oldest_unanswered_s or 0) / 60)
             found.append(Condition(AlertKind.UNANSWERED, facts=(("minutes", minutes),)))
     else:
-        if beat.camera is not None and beat.camera_fps is not None and beat.camera_fps == 0:
+        if beat.camera is not None and beat.camera_fps == 0 and not starting:
             found.append(Condition(AlertKind.CAMERA, facts=(("camera", beat.camera),)))
         stuck_on = (
             beat.screen

@@ -46,6 +46,10 @@ def test_silence_after_five_minutes() -> None:
     ("beat", "raised"),
     [
         (sms_beat(modems=(Modem(name="m1", state="resetting"),)), [("modem_down", "m1")]),
+        (sms_beat(modems=(Modem(name="m1", state="starting"),)), [("modem_down", "m1")]),
+        # A box that has just started: its modem is still registering on the network.
+        (sms_beat(uptime_s=20.0, modems=(Modem(name="m1", state="starting"),)), []),
+        (sms_beat(uptime_s=20.0, modems=(Modem(name="m1", state="dead"),)), [("modem_down", "m1")]),
         (
             sms_beat(sims=(Sim(name="s1", sent_hour=90, cap_hour=100),)),
             [("sim_cap", "s1/hour")],
@@ -57,6 +61,7 @@ def test_silence_after_five_minutes() -> None:
         (sms_beat(oldest_unanswered_s=299.0), []),
         (kiosk_beat(camera_fps=0.0), [("camera", "")]),
         (kiosk_beat(camera=None, camera_fps=0.0), []),
+        (kiosk_beat(uptime_s=20.0, camera_fps=0.0), []),  # the camera is still opening
         (kiosk_beat(screen="result", screen_since_s=301.0), [("screen_stuck", "")]),
         (kiosk_beat(screen="idle", screen_since_s=9000.0), []),
         (kiosk_beat(ui_stalled_s=400.0), [("screen_stuck", "")]),
