@@ -359,6 +359,10 @@ def test_onestop_usage_report_prints_the_province_s_report(
     assert capsys.readouterr().out.startswith("level,office,unit")
     assert usage_report(["--fleet", reported.url, *period]) == 3
     assert "readers" in capsys.readouterr().err
+    # Without a period: the report's own default, the last full half-year before the
+    # gateway's today (28 May 2026).
+    assert usage_report(["--fleet", reported.url, "--token-file", str(token)]) == 0
+    assert "Từ 01/07/2025 đến 31/12/2025" in capsys.readouterr().out
 
 
 def test_what_a_unit_says_is_escaped_on_the_page(fleet: RunningFleet) -> None:
