@@ -78,6 +78,7 @@ class SmsFigures:
                     name="modem",
                     state=state.value if isinstance(state, ModemState) else str(state),
                     signal=self.modem.signal,
+                    operator=self.modem.operator,
                 )
             ],
             "sims": [

@@ -69,7 +69,9 @@ def test_the_box_reports_its_modem_its_replies_and_its_lookups(
     assert (unit.client, unit.office) == ("vithuy-sms", "Vị Thủy")
     beat = unit.heartbeat
     assert beat is not None
-    assert [(modem.name, modem.state) for modem in beat.modems] == [("modem", "ready")]
+    assert [(modem.name, modem.state, modem.operator) for modem in beat.modems] == [
+        ("modem", "ready", "Viettel")
+    ]
     assert beat.replies_hour == 1 and beat.reply_median_ms is not None
     assert beat.sims[0].sent_hour == 1 and beat.sims[0].cap_hour == 600
     assert beat.api_requests >= 1
