@@ -252,7 +252,10 @@ def test_the_whole_path_on_each_database(database_url: str, tmp_path: Path) -> N
 
     config = fleet_config(
         database_url,
-        fleet_gateway={"login.thu": hash_password("a good password"), "cookie_secure": "no"},
+        fleet_gateway={
+            "login.thu": hash_password("a good password", cost=2**10),
+            "cookie_secure": "no",
+        },
     )
     with running_fleet(config) as gateway:
         unit = reporter(gateway.url, tmp_path)
