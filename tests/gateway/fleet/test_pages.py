@@ -329,6 +329,14 @@ def test_the_report_pdf_writes_vietnamese(reported: RunningFleet, tmp_path: Path
     assert "Báo cáo tình hình sử dụng tra cứu hồ sơ" in text
     assert "UBND huyện Vị Thủy" in text
     assert "Đang xử lý" in text
+    # The letters are drawn from DejaVu Sans inside the file, not from the reader's fonts.
+    fonts = [font.get_object() for font in pdf.pages[0]["/Resources"]["/Font"].values()]
+    embedded = {
+        str(font["/BaseFont"]).split("+")[-1]
+        for font in fonts
+        if "/FontFile2" in font.get("/FontDescriptor", {})
+    }
+    assert {"DejaVuSans", "DejaVuSans-Bold"} <= embedded
     # Ghostscript renders it: the file is a well-formed PDF, not only text pypdf can read.
     (tmp_path / "report.pdf").write_bytes(answer.content)
     subprocess.run(
