@@ -3,6 +3,8 @@ an anonymous usage event for each lookup to a fleet gateway on 127.0.0.1."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,7 +39,7 @@ def kiosk(
 
 
 def test_the_kiosk_reports_its_screen_and_its_lookups(
-    kiosk: KioskProcess, fleet: RunningFleet, demo_api: DemoStatusServer
+    kiosk: KioskProcess, fleet: RunningFleet, demo_api: DemoStatusServer, tmp_path: Path
 ) -> None:
     dossier = dossiers_by_status(demo_api)["processing"]
     kiosk.send("type", text=dossier.code, delay=4, enter=True)
@@ -60,3 +62,6 @@ def test_the_kiosk_reports_its_screen_and_its_lookups(
     with fleet.store.engine.connect() as db:
         outcome = db.exec_driver_sql("SELECT outcome, status FROM usage_events").one()
     assert tuple(outcome) == (Outcome.FOUND.value, dossier.status.value)
+    # The code the citizen typed is nowhere in what the gateway keeps.
+    with contextlib.closing(sqlite3.connect(tmp_path / "fleet.sqlite3")) as db:
+        assert dossier.code not in "\n".join(db.iterdump())

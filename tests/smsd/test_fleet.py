@@ -1,8 +1,10 @@
 """The SMS box in the fleet: its heartbeat and usage events reach the gateway, and an alert
 SMS the gateway hands it goes out through its modem, once."""
 
+import contextlib
 import dataclasses
 import logging
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,7 +62,7 @@ def report(service: SmsService) -> None:
 
 
 def test_the_box_reports_its_modem_its_replies_and_its_lookups(
-    service: SmsService, fleet: RunningFleet, records: list[DemoRecord]
+    service: SmsService, fleet: RunningFleet, records: list[DemoRecord], tmp_path: Path
 ) -> None:
     assert service.ask(CITIZEN, records[0].dossier.code)
     assert wait_until(lambda: service.daemon.store.counts().get("replies_sent", 0) == 1)
@@ -78,6 +80,14 @@ def test_the_box_reports_its_modem_its_replies_and_its_lookups(
     assert sum(fleet.store.lookups_by_hour(unit.id, 0).values()) == 1
     report(service)  # sent again: nothing counted twice
     assert sum(fleet.store.lookups_by_hour(unit.id, 0).values()) == 1
+    # Nothing personal left the box: no trace of the citizen's number or the code in
+    # anything the gateway keeps, nor in what waits in the box's fleet outbox.
+    for database in (tmp_path / "fleet.sqlite3", tmp_path / "smsd-fleet.sqlite3"):
+        with contextlib.closing(sqlite3.connect(database)) as db:
+            kept = "\n".join(db.iterdump())
+        assert "heartbeat" in kept or "items" in kept
+        for personal in (CITIZEN[1:], records[0].dossier.code):
+            assert personal not in kept, f"{personal} in {database.name}"
 
 
 def test_an_alert_sms_goes_out_through_the_box_once(
