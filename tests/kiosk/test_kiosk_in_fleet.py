@@ -32,6 +32,8 @@ def kiosk(
         "[backend]\n", "[backend]\ntoken = token-kiosk-1\n"
     )
     text += f"\n[fleet]\nenabled = yes\nurl = {fleet.url}\nheartbeat_interval = 5\noffice = Tỉnh\n"
+    # The camera the kiosk is set up with cannot be opened (unplugged).
+    text += "\n[camera]\nsource = opencv\ndevice = /dev/onestop-no-such-camera\n"
     config.write_text(text, encoding="utf-8")
     app = start_kiosk(xdisplay, config, "1024x600")
     yield app
@@ -55,7 +57,9 @@ def test_the_kiosk_reports_its_screen_and_its_lookups(
     assert (unit.client, unit.role, unit.office) == ("kiosk-1", Role.KIOSK, "Tỉnh")
     beat = unit.heartbeat
     assert beat is not None
-    assert beat.camera is None  # "no camera in this test": its frame rate raises no alert
+    # The camera it was set up with shows nothing: named, at 0 frames a second (an alert
+    # once the kiosk's first minutes are over).
+    assert (beat.camera, beat.camera_fps) == ("opencv", 0.0)
     assert beat.screen in ("idle", "result") and beat.ui_stalled_s is not None
     assert beat.ui_stalled_s < 30
     assert beat.api_requests >= 1
