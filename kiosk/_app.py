@@ -43,9 +43,11 @@ from dossier import (
     CodeError,
     CodeQuery,
     Dossier,
+    Language,
     Rating,
     Stage,
     format_moment,
+    status_words,
 )
 from hardware.barcode import Reading, RepeatFilter
 from hardware.camera import CameraError, FrameSource, PlaybackSource, open_camera
@@ -285,6 +287,7 @@ class KioskApp(App):
         self._draw_pending: str | None = None
         self._heap_frozen = False
         self._busy_since = 0.0
+        self._preview_shown: tuple[str, int] = ("", -1)
         self.sizes: Sizes | None = None
         self.title = "onestop kiosk"
 
@@ -430,7 +433,8 @@ class KioskApp(App):
     # -- strings ------------------------------------------------------------------------
 
     def tr(self, key: str, lang: str, **values: object) -> str:
-        return tr(key, lang, **values)
+        """For the .kv files, which pass :attr:`lang` as a Kivy string property holds it."""
+        return tr(key, Language(lang), **values)
 
     # -- mirroring the flow into properties ----------------------------------------------
 
@@ -467,7 +471,9 @@ class KioskApp(App):
             self.hint_wrong = progress.stage is Stage.WRONG
         if flow.retired is not None:
             retired = flow.retired
-            self.problem_text = retired.message_en if flow.language == "en" else retired.message_vi
+            self.problem_text = (
+                retired.message_en if flow.language is Language.EN else retired.message_vi
+            )
         elif flow.problem is not None:
             self.problem_text = flow.problem.message(flow.language)
         elif flow.seen is not None:
@@ -526,7 +532,7 @@ class KioskApp(App):
         self._draw_pending = shown
 
     def _status_words(self, dossier: Dossier) -> str:
-        return tr(f"status_{dossier.status.value}", self.flow.language)
+        return status_words(dossier.status, self.flow.language)
 
     def _show_busy(self, ticket: int) -> None:
         if self.flow.screen is Step.BUSY and self.flow.ticket == ticket:
@@ -669,7 +675,8 @@ class KioskApp(App):
             self.print_text = text
 
     def rating_text(self, rating: str, lang: str) -> str:
-        return Rating(rating).en if lang == "en" else Rating(rating).vi
+        """For the .kv files, as :meth:`tr`."""
+        return Rating(rating).en if Language(lang) is Language.EN else Rating(rating).vi
 
     def rate(self, rating: str) -> None:
         """Queue the citizen's rating and send it in the background: never a wait."""
@@ -827,6 +834,9 @@ class KioskApp(App):
         shown_on = {Step.IDLE: "idle", Step.SEEN: "seen"}.get(self.flow.screen)
         if worker is None or worker.preview is None or shown_on is None:
             return
+        if (shown_on, worker.decoded_frames) == self._preview_shown:
+            return  # the same picture (a still scene is decoded twice a second): no redraw
+        self._preview_shown = (shown_on, worker.decoded_frames)
         pixels = worker.preview
         height, width = pixels.shape[:2]
         texture = Texture.create(size=(width, height), colorfmt="rgb")

@@ -139,7 +139,7 @@ class LookupPages:
         if request.method == "POST":
             fields = await _read_form(request)
             if fields is None:
-                return self._problem(request, "vi", 413, "invalid_title", [], form="code")
+                return self._problem(request, Language.VI, 413, "invalid_title", [], form="code")
         else:
             fields = dict(request.query_params)
         lang = _language(fields)
@@ -154,7 +154,7 @@ class LookupPages:
         if request.method == "POST":
             fields = await _read_form(request)
             if fields is None:
-                return self._problem(request, "vi", 413, "invalid_title", [], form="code")
+                return self._problem(request, Language.VI, 413, "invalid_title", [], form="code")
             return await self._answer(request, _language(fields), text, fields.get("key", ""))
         lang = _language(dict(request.query_params))
         try:
@@ -167,7 +167,7 @@ class LookupPages:
 
     # -- answers ---------------------------------------------------------------------------
 
-    async def _answer(self, request: Request, lang: str, text: str, key: str) -> Response:
+    async def _answer(self, request: Request, lang: Language, text: str, key: str) -> Response:
         try:
             query = self._parse(f"{text} {key}".strip() if key.strip() else text)
         except CodeError as error:
@@ -176,7 +176,7 @@ class LookupPages:
             return self._redirect(request, lang, str(query.code), status=303)
         return await self._show(request, lang, query)
 
-    async def _show(self, request: Request, lang: str, query: CodeQuery) -> Response:
+    async def _show(self, request: Request, lang: Language, query: CodeQuery) -> Response:
         code = str(query.code)
         scope = request.scope
         caller = Caller(None, client_address(scope))
@@ -203,7 +203,9 @@ class LookupPages:
                 return self._result(request, lang, result.dossier, stale_since)
             return self._cached_result(request, lang, result.dossier, stale_since)
         if outcome is Outcome.RETIRED:
-            message = result.message_en if lang == "en" else result.message or result.message_en
+            message = (
+                result.message_en if lang is Language.EN else result.message or result.message_en
+            )
             return self._problem(request, lang, 410, "retired_title", [message], code=code)
         if outcome in (Outcome.KEY_REQUIRED, Outcome.KEY_REJECTED):
             body = [word("key_body", lang, code=code)]
@@ -221,7 +223,7 @@ class LookupPages:
         return self._problem(request, lang, 404, "not_found_title", body, form="code", code=code)
 
     def _result(
-        self, request: Request, lang: str, dossier: Dossier, stale_since: dt.datetime | None
+        self, request: Request, lang: Language, dossier: Dossier, stale_since: dt.datetime | None
     ) -> Response:
         now = self._clock()
         card = result_card(
@@ -236,7 +238,7 @@ class LookupPages:
         return self._render(request, lang, "result.html", context, code=dossier.code)
 
     def _cached_result(
-        self, request: Request, lang: str, dossier: Dossier, stale_since: dt.datetime | None
+        self, request: Request, lang: Language, dossier: Dossier, stale_since: dt.datetime | None
     ) -> Response:
         """The result page as rendered for this very answer of the gateway's cache less than
         :data:`RENDERED_TTL` ago, else rendered now and kept. A popular dossier's page is
@@ -262,7 +264,7 @@ class LookupPages:
             self._rendered.popitem(last=False)
         return response
 
-    def _limited(self, request: Request, lang: str, wait: int, reason: str) -> Response:
+    def _limited(self, request: Request, lang: Language, wait: int, reason: str) -> Response:
         if self._metrics is not None:
             self._metrics.limited.labels(reason).inc()
         minutes = max(1, -(-wait // 60))
@@ -273,7 +275,7 @@ class LookupPages:
         response.headers["Retry-After"] = str(max(1, wait))
         return response
 
-    def _invalid(self, request: Request, lang: str, text: str, error: CodeError) -> Response:
+    def _invalid(self, request: Request, lang: Language, text: str, error: CodeError) -> Response:
         body = [word("invalid_hint", lang)]
         return self._problem(
             request,
@@ -291,7 +293,7 @@ class LookupPages:
     def _problem(
         self,
         request: Request,
-        lang: str,
+        lang: Language,
         status: int,
         title: str,
         body: list[str],
@@ -312,7 +314,7 @@ class LookupPages:
     def _render(
         self,
         request: Request,
-        lang: str,
+        lang: Language,
         template: str,
         context: dict[str, Any],
         *,
@@ -321,7 +323,7 @@ class LookupPages:
     ) -> Response:
         base = request.scope.get("root_path", "") + PAGE_PATH
         here = f"{base}/{_quote(code)}" if code and status != 400 else base
-        other = "vi" if lang == "en" else "en"
+        other = Language.VI if lang is Language.EN else Language.EN
         values = {
             "lang": lang,
             "other_lang": other,
@@ -335,13 +337,15 @@ class LookupPages:
         body = self._environment.get_template(template).render(values)
         return HTMLResponse(body, status, headers=self._headers)
 
-    def _redirect(self, request: Request, lang: str, code: str, *, status: int = 302) -> Response:
+    def _redirect(
+        self, request: Request, lang: Language, code: str, *, status: int = 302
+    ) -> Response:
         base = request.scope.get("root_path", "") + PAGE_PATH
         target = _with_language(f"{base}/{_quote(code)}", lang)
         return RedirectResponse(target, status_code=status, headers=self._headers)
 
 
-def _page_words(lang: str) -> dict[str, str]:
+def _page_words(lang: Language) -> dict[str, str]:
     """The words the templates show as they are, in ``lang``: those without placeholders, the
     code hint with its example, and the card's name for the code."""
     words = {key: word(key, lang) for key, (vi, _en) in WORDS.items() if "{" not in vi}
@@ -354,12 +358,12 @@ def _quote(code: str) -> str:
     return quote(code, safe=".-+")
 
 
-def _language(fields: dict[str, str]) -> str:
-    return "en" if fields.get("lang") == "en" else "vi"
+def _language(fields: dict[str, str]) -> Language:
+    return Language.EN if fields.get("lang") == Language.EN else Language.VI
 
 
-def _with_language(path: str, lang: str) -> str:
-    return f"{path}?lang=en" if lang == "en" else path
+def _with_language(path: str, lang: Language) -> str:
+    return f"{path}?lang={lang}" if lang is Language.EN else path
 
 
 async def _read_form(request: Request) -> dict[str, str] | None:

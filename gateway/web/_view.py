@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from dossier import (
     Dossier,
     HistoryLine,
+    Language,
     Status,
     Step,
     card_history,
@@ -65,7 +66,7 @@ def result_card(
     dossier: Dossier,
     *,
     now: dt.datetime,
-    lang: str,
+    lang: Language,
     next_step: str = "",
     stale_since: dt.datetime | None = None,
     history_steps: int = 5,

@@ -6,7 +6,9 @@ as the kiosk's do; these are the page around it: the form, the problem pages, th
 
 from __future__ import annotations
 
-LANGUAGES = ("vi", "en")
+from dossier import Language
+
+LANGUAGES = tuple(Language)
 
 WORDS: dict[str, tuple[str, str]] = {
     "site": ("Tra cứu hồ sơ", "Dossier status lookup"),
@@ -84,8 +86,8 @@ WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-def word(key: str, lang: str, **values: object) -> str:
+def word(key: str, lang: Language, **values: object) -> str:
     """The text of ``key`` in ``lang`` (``vi`` or ``en``), with ``values`` filled in."""
     vi, en = WORDS[key]
-    text = en if lang == "en" else vi
+    text = en if lang is Language.EN else vi
     return text.format(**values) if values else text

@@ -67,5 +67,5 @@ def test_the_kiosk_reports_its_screen_and_its_lookups(
         outcome = db.exec_driver_sql("SELECT outcome, status FROM usage_events").one()
     assert tuple(outcome) == (Outcome.FOUND.value, dossier.status.value)
     # The code the citizen typed is nowhere in what the gateway keeps.
-    with contextlib.closing(sqlite3.connect(tmp_path / "fleet.sqlite3")) as db:
-        assert dossier.code not in "\n".join(db.iterdump())
+    with contextlib.closing(sqlite3.connect(tmp_path / "fleet.sqlite3")) as kept:
+        assert dossier.code not in "\n".join(kept.iterdump())

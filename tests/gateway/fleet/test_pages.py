@@ -185,7 +185,7 @@ def test_an_unknown_name_takes_as_long_as_a_wrong_password(
         costs.append(options["n"])
         return real(password, **options | {"n": 2**10})
 
-    monkeypatch.setattr(_auth.hashlib, "scrypt", scrypt)
+    monkeypatch.setattr(hashlib, "scrypt", scrypt)
     for name in ("thu", "nobody"):
         answer = requests.post(
             f"{fleet.url}/fleet/login", data={"name": name, "password": "guess"}, timeout=10
@@ -330,7 +330,8 @@ def test_the_report_pdf_writes_vietnamese(reported: RunningFleet, tmp_path: Path
     assert "UBND huyện Vị Thủy" in text
     assert "Đang xử lý" in text
     # The letters are drawn from DejaVu Sans inside the file, not from the reader's fonts.
-    fonts = [font.get_object() for font in pdf.pages[0]["/Resources"]["/Font"].values()]
+    resources: Any = pdf.pages[0]["/Resources"]
+    fonts = [font.get_object() for font in resources["/Font"].values()]
     embedded = {
         str(font["/BaseFont"]).split("+")[-1]
         for font in fonts
