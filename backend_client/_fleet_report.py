@@ -16,20 +16,26 @@ def fetch_usage_report(
     url: str,
     *,
     token: str | None,
-    start: dt.date,
-    end: dt.date,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
     lang: str = "vi",
     csv: bool = False,
     timeout: float = 60.0,
 ) -> str:
-    """The report from ``start`` to ``end`` as text (or CSV); the token is a client of the
-    gateway listed in ``[fleet_gateway] readers``."""
+    """The report from ``start`` to ``end`` as text (or CSV); an end not given is the
+    gateway's default, the last full half-year. The token is a client of the gateway listed
+    in ``[fleet_gateway] readers``."""
     address = f"{url.rstrip('/')}{REPORT_PATH}.{'csv' if csv else 'txt'}"
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    params = {"lang": lang}
+    if start is not None:
+        params["from"] = start.isoformat()
+    if end is not None:
+        params["to"] = end.isoformat()
     try:
         response = requests.get(
             address,
-            params={"from": start.isoformat(), "to": end.isoformat(), "lang": lang},
+            params=params,
             headers=headers,
             timeout=timeout,
             allow_redirects=False,

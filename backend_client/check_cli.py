@@ -17,7 +17,7 @@ import enum
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import quote
 
 import requests
@@ -42,15 +42,26 @@ class Result:
     performance: list[str] = field(default_factory=list)
 
     def line(self, service: str) -> str:
-        text = f"{service} {self.status.name} - {self.summary}"
+        # One line, and nothing a unit reports (a modem's state) may pass for the "|" that
+        # starts the performance data.
+        summary = " ".join(self.summary.replace("|", "/").split())
+        text = f"{service} {self.status.name} - {summary}"
         return f"{text} | {' '.join(self.performance)}" if self.performance else text
+
+
+def _number(value: float) -> str:
+    """A figure as the guidelines want it: digits and a point, never an exponent (``:g``
+    writes a unit silent for twelve days as 1.0368e+06)."""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
 def perf(label: str, value: float | int | None, unit: str = "", *limits: float | None) -> str:
     """``'label'=value[unit];warn;crit;min;max``, trailing empty fields left out."""
-    shown = "U" if value is None else f"{value:g}"
+    shown = "U" if value is None else _number(value)
     fields = [f"{shown}{unit if value is not None else ''}"]
-    fields += ["" if limit is None else f"{limit:g}" for limit in limits]
+    fields += ["" if limit is None else _number(limit) for limit in limits]
     return f"'{label}'=" + ";".join(fields).rstrip(";")
 
 
@@ -81,6 +92,11 @@ def check_gateway(gateway: _Gateway, *, with_fleet: bool) -> Result:
     except requests.RequestException as exc:
         return Result(Status.CRITICAL, f"the gateway does not answer: {type(exc).__name__}")
     elapsed = round(response.elapsed.total_seconds() * 1000)
+    if response.status_code in (401, 403):
+        return Result(
+            Status.UNKNOWN,
+            "the gateway answers but wants a client's token for its health check (--token-file)",
+        )
     health = _json(response)
     if response.status_code != 200 or health is None:
         return Result(
@@ -175,8 +191,29 @@ def _figures(prefix: str, beat: dict[str, Any]) -> list[str]:
     return found
 
 
+class _Usage(Exception):
+    """The command line is wrong: the plugin says so on its one line, UNKNOWN."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _Usage(message)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    """Print the one line and return the status; whatever goes wrong, UNKNOWN (3), never a
+    traceback that a monitoring tool would read as WARNING (Python exits 1)."""
+    try:
+        return _check(argv)
+    except _Usage as exc:
+        print(f"ONESTOP UNKNOWN - {exc} (onestop-check --help)")
+    except Exception as exc:  # a gateway's answer this release cannot read, a bug
+        print(f"ONESTOP UNKNOWN - the check failed: {type(exc).__name__}: {exc}"[:300])
+    return Status.UNKNOWN
+
+
+def _check(argv: list[str] | None) -> int:
+    parser = _Parser(
         prog="onestop-check",
         description="Check the status gateway or one unit, for Icinga, Nagios or Zabbix.",
     )

@@ -387,6 +387,11 @@ class KioskApp(App):
                 source = None
         if source is None:
             self.camera_ok = False
+            chosen = self.parts.config.camera.source
+            if chosen not in ("auto", "none"):
+                # A camera the configuration asks for by name shows nothing: the fleet's
+                # camera alert says so ("auto" finding none is a kiosk built without one).
+                self.parts.vitals.camera = lambda: (chosen, 0.0)
             return
         self.parts.camera = source
         self.camera_worker = CameraWorker(

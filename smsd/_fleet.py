@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from dossier import Status
-from onestop.fleet import AlertText, Outcome, Role, Sim, UsageEvent
+from onestop.fleet import PHONE_NUMBER, AlertText, Outcome, Role, Sim, UsageEvent
 from onestop.fleet import Modem as ModemReport
 from smsd._logging import mask_number
 from smsd._store import EventRow, Store
@@ -101,7 +101,10 @@ class SmsFigures:
             "transport": str(self.kind),
             "modems": [
                 ModemReport(
-                    name=route.name or self.kind, state=str(route.state), signal=route.signal
+                    name=route.name or self.kind,
+                    state=str(route.state),
+                    signal=route.signal,
+                    operator=route.operator,
                 )
                 for route in self.transport.routes()
             ],
@@ -121,8 +124,15 @@ class SmsFigures:
         return found
 
     def take_alerts(self, texts: Sequence[AlertText]) -> list[int]:
-        """Queue the gateway's alert SMS; the ids queued (now or on an earlier try)."""
+        """Queue the gateway's alert SMS; the ids queued (now or on an earlier try). A text
+        for something that is not a phone number is not queued nor confirmed (the gateway
+        gives it up after a few offers): no transport could address it."""
+        queued = []
         for text in texts:
+            if not PHONE_NUMBER.fullmatch(text.to):
+                log.error("alert SMS %d refused: its recipient is not a phone number", text.id)
+                continue
             self.store.queue_alert(text.id, text.to, text.text)
             log.info("alert SMS for %s queued", mask_number(text.to))
-        return [text.id for text in texts]
+            queued.append(text.id)
+        return queued

@@ -70,12 +70,16 @@ def main(argv: list[str] | None = None) -> int:
         "--from",
         dest="start",
         type=_date,
-        default=_six_months_back(today),
         metavar="YYYY-MM-DD",
-        help="first day (default: the first day of the month six months ago)",
+        help="first day (default: the first day of the month six months ago; with --fleet, "
+        "the first day of the last full half-year)",
     )
     parser.add_argument(
-        "--to", dest="end", type=_date, default=today, metavar="YYYY-MM-DD", help="last day"
+        "--to",
+        dest="end",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="last day (default: today; with --fleet, the last day of the last full half-year)",
     )
     parser.add_argument(
         "--lang", type=Language, choices=list(Language), default=Language.VI, help="table language"
@@ -100,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.fleet:
-        return _fleet_report(args)
+        return _fleet_report(args)  # the gateway fills in the period's ends not given
+    args.start = args.start or _six_months_back(today)
+    args.end = args.end or today
     try:
         database = load_config(args.config).smsd.database
     except ConfigError as exc:

@@ -3,7 +3,9 @@
 Debian's ``postgresql`` package brings ``initdb`` and ``pg_ctl`` (in
 ``/usr/lib/postgresql/<version>/bin``); the cluster lives in a temporary folder and listens
 on a free port of the loopback interface only. PostgreSQL refuses to run as root, and tests
-and CI run as root, so then the cluster runs as the unprivileged ``nobody``.
+and CI run as root, so then the cluster runs as the unprivileged ``nobody`` (in a folder that
+user can reach). A test cluster writes nothing to disk it does not have to (``initdb
+--no-sync``, ``fsync=off``); the benchmark's is ``durable``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import pwd
 import shutil
 import socket
+import stat
 import subprocess
 import tempfile
 from pathlib import Path
@@ -40,17 +43,31 @@ def _free_port() -> int:
         return port
 
 
+def _temp_root(as_root: bool) -> str | None:
+    """Where the cluster's folder goes: the usual temporary folder, unless the cluster runs
+    as ``nobody`` and some folder above it lets no other user through (a ``TMPDIR`` under
+    ``/root``, pytest's own ``/tmp/pytest-of-root``): then ``/tmp``, which every user may
+    pass."""
+    if not as_root:
+        return None
+    usual = Path(tempfile.gettempdir()).resolve()
+    if all(folder.stat().st_mode & stat.S_IXOTH for folder in (usual, *usual.parents)):
+        return None
+    return "/tmp"  # noqa: S108 (a folder of its own inside, made by mkdtemp)
+
+
 class PostgresCluster:
     """``start()`` gives the cluster's URL; ``stop()`` removes everything it made."""
 
     def __init__(self, *, durable: bool = False) -> None:
         self.bin = _binaries()
-        self.folder = Path(tempfile.mkdtemp(prefix="onestop-pg-"))
+        as_root = os.geteuid() == 0
+        self.folder = Path(tempfile.mkdtemp(prefix="onestop-pg-", dir=_temp_root(as_root)))
         self.data = self.folder / "data"
         self.port = 0
         self.durable = durable
         self._as: dict[str, Any] = {}
-        if os.geteuid() == 0:
+        if as_root:
             nobody = pwd.getpwnam("nobody")
             self._as = {"user": nobody.pw_uid, "group": nobody.pw_gid, "extra_groups": []}
             os.chown(self.folder, nobody.pw_uid, nobody.pw_gid)
@@ -72,6 +89,7 @@ class PostgresCluster:
             "--auth=trust",
             "--encoding=UTF8",
             "--locale=C",
+            *([] if self.durable else ["--no-sync"]),
         )
         options = [f"-k {self.folder}", "-c listen_addresses=127.0.0.1", "-c max_connections=200"]
         if not self.durable:

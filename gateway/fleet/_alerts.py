@@ -73,6 +73,12 @@ class Thresholds:
         )
 
 
+STARTING_GRACE = 300.0
+"""A unit's first minutes after a start: its modem registers on the network (a minute, more
+after a reset) and its camera opens. A modem still ``starting`` or a camera without frames
+then is not yet an alert; otherwise every restart would page the technicians twice."""
+
+
 def conditions(unit: Unit, now: float, limits: Thresholds) -> list[Condition]:
     """What is wrong with ``unit`` at ``now``, one condition per alert it deserves."""
     found = []
@@ -81,13 +87,14 @@ def conditions(unit: Unit, now: float, limits: Thresholds) -> list[Condition]:
     beat = unit.heartbeat
     if beat is None:
         return found
+    starting = beat.uptime_s < STARTING_GRACE
     if unit.role is Role.SMS:
         found += [
             Condition(
                 AlertKind.MODEM_DOWN, modem.name, (("name", modem.name), ("state", modem.state))
             )
             for modem in beat.modems
-            if modem.state != "ready"
+            if modem.state != "ready" and not (starting and modem.state == "starting")
         ]
         for sim in beat.sims:
             for period, sent, cap in (
@@ -106,7 +113,7 @@ def conditions(unit: Unit, now: float, limits: Thresholds) -> list[Condition]:
             minutes = round((beat.oldest_unanswered_s or 0) / 60)
             found.append(Condition(AlertKind.UNANSWERED, facts=(("minutes", minutes),)))
     else:
-        if beat.camera is not None and beat.camera_fps is not None and beat.camera_fps == 0:
+        if beat.camera is not None and beat.camera_fps == 0 and not starting:
             found.append(Condition(AlertKind.CAMERA, facts=(("camera", beat.camera),)))
         stuck_on = (
             beat.screen
@@ -236,11 +243,15 @@ class AlertBook:
                 },
             }
             text = json.dumps(payload, ensure_ascii=False)
-            rows.append(common | {"channel": NoticeChannel.WEBHOOK.value, "text": text})
+            rows.append(
+                common | {"channel": NoticeChannel.WEBHOOK.value, "recipient": "", "text": text}
+            )
         sms = alert_text(change.event, unit, kind, facts, "sms")
         rows += [
             common | {"channel": NoticeChannel.SMS.value, "recipient": phone, "text": sms}
             for phone in self.phones
         ]
         if rows:
+            # One executemany: every row must name the same columns (SQLAlchemy takes them
+            # from the first row and drops the others' extra keys without a word).
             db.execute(sa.insert(notices), rows)

@@ -31,19 +31,32 @@ from gateway.fleet._database import transaction
 from gateway.fleet._schema import sessions
 
 _SCHEME = "scrypt"
-_N, _R, _P = 2**14, 8, 1
-_MAXMEM = 2**26
+COST = 2**17
+"""scrypt's N: OWASP's minimum (with r = 8, p = 1), 128 MiB and about half a second per
+guess, for whoever gets hold of the configuration file."""
+_R, _P = 8, 1
+_MAXMEM = 2**28
+"""Room for N = 2**17 (128 MiB) with some to spare, and a hash asking for more is refused."""
+CHECKS_AT_ONCE = 2
+"""Password checks run at once; more logins wait, so that a burst of them cannot take the
+gateway's memory (each check takes 128 MiB)."""
 COOKIE = "onestop_fleet"
 
 
-def hash_password(password: str, *, salt: bytes | None = None) -> str:
-    """``scrypt$16384$8$1$<salt>$<hash>`` (base64), for ``[fleet_gateway] login.NAME``."""
+def hash_password(password: str, *, salt: bytes | None = None, cost: int = COST) -> str:
+    """``scrypt$131072$8$1$<salt>$<hash>`` (base64), for ``[fleet_gateway] login.NAME``
+    (a lower ``cost`` only for tests)."""
     salt = salt or secrets.token_bytes(16)
     digest = hashlib.scrypt(
-        password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32, maxmem=_MAXMEM
+        password.encode(), salt=salt, n=cost, r=_R, p=_P, dklen=32, maxmem=_MAXMEM
     )
     encode = base64.b64encode
-    return f"{_SCHEME}${_N}${_R}${_P}${encode(salt).decode()}${encode(digest).decode()}"
+    return f"{_SCHEME}${cost}${_R}${_P}${encode(salt).decode()}${encode(digest).decode()}"
+
+
+NO_USER = f"{_SCHEME}${COST}${_R}${_P}${'A' * 24}${'A' * 44}"
+"""A well-formed hash no password matches: a login name that does not exist is checked
+against it, so that it takes as long as a wrong password and does not tell the name apart."""
 
 
 def check_password(password: str, stored: str) -> bool:

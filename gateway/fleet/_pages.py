@@ -33,7 +33,9 @@ from starlette.staticfiles import StaticFiles
 from dossier import ICT, format_date
 from gateway.fleet._alerts import AlertKind, Thresholds
 from gateway.fleet._auth import (
+    CHECKS_AT_ONCE,
     COOKIE,
+    NO_USER,
     LoginThrottle,
     Session,
     SessionBook,
@@ -151,6 +153,8 @@ class FleetPages:
             store.engine, idle=section.session_idle, longest=section.session_max
         )
         self.throttle = LoginThrottle()
+        self._password_checks: anyio.CapacityLimiter | None = None
+        """Made in the event loop, at the first login."""
         self.clock = clock
         self.reader = reader
         self.templates = _environment()
@@ -250,9 +254,13 @@ class FleetPages:
         name = str(form.get("name", ""))[:64]
         password = str(form.get("password", ""))[:256]
         next_page = _safe_next(str(form.get("next", "")))
-        stored = self.logins.get(name, "")
-        matches = await anyio.to_thread.run_sync(lambda: check_password(password, stored))
-        if not stored or not matches:
+        stored = self.logins.get(name)
+        if self._password_checks is None:
+            self._password_checks = anyio.CapacityLimiter(CHECKS_AT_ONCE)
+        matches = await anyio.to_thread.run_sync(
+            lambda: check_password(password, stored or NO_USER), limiter=self._password_checks
+        )
+        if stored is None or not matches:
             self.throttle.failed(address)
             log.warning("fleet page: failed login for %r from %s", name, address)
             context |= {"message": tr("login.wrong", lang), "name": name, "next": next_page}
@@ -273,9 +281,15 @@ class FleetPages:
         return response
 
     async def logout(self, request: Request) -> Response:
+        """End the session; a form posted from elsewhere, or without the session's own token,
+        changes nothing (not even the browser's cookie)."""
+        if self._foreign(request):
+            return Response("cross-site form refused", status_code=403)
         session = await self._session(request)
         form = await request.form()
-        if session is not None and same_csrf(session, str(form.get("csrf", ""))):
+        if session is not None:
+            if not same_csrf(session, str(form.get("csrf", ""))):
+                return Response("the form's token is missing or wrong", status_code=403)
             key = request.cookies.get(COOKIE, "")
             await anyio.to_thread.run_sync(lambda: self.sessions.close(key))
         response = RedirectResponse(f"{PREFIX}/login", status_code=303)

@@ -13,6 +13,7 @@ from collections.abc import Collection
 from functools import cache
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, String
@@ -62,6 +63,12 @@ def _style(size: float, *, bold: bool = False, space: float = 4) -> ParagraphSty
         leading=size * 1.3,
         spaceAfter=space,
     )
+
+
+def _text(words: str, style: ParagraphStyle) -> Paragraph:
+    """A paragraph of plain text: ReportLab reads a paragraph as markup, and names come from
+    the units (an office called "Sở Tư pháp & UBND <xã>" must print as written)."""
+    return Paragraph(escape(words), style)
 
 
 def _cells(figures: Figures) -> list[str]:
@@ -142,12 +149,12 @@ def report_pdf(report: FleetReport, lang: str = "vi", *, now: dt.datetime | None
     now = now or dt.datetime.now(ICT)
     period = report.period
     story: list[Flowable] = [
-        Paragraph(tr("report.title", lang), _style(16, bold=True, space=2)),
-        Paragraph(
+        _text(tr("report.title", lang), _style(16, bold=True, space=2)),
+        _text(
             tr("report.period", lang, start=format_date(period.start), end=format_date(period.end)),
             _style(10, space=10),
         ),
-        Paragraph(tr("report.by_month", lang), _style(11, bold=True)),
+        _text(tr("report.by_month", lang), _style(11, bold=True)),
         _line_table(tr("report.month", lang), report.province, report.months, lang),
         Spacer(1, 4 * mm),
         _chart(report, lang),
@@ -160,21 +167,21 @@ def report_pdf(report: FleetReport, lang: str = "vi", *, now: dt.datetime | None
             for status, count in statuses
         ]
         story += [Spacer(1, 4 * mm), KeepTogether(_table(rows))]
-    story.append(Paragraph(tr("report.by_channel", lang), _style(11, bold=True)))
+    story.append(_text(tr("report.by_channel", lang), _style(11, bold=True)))
     for channel, line in report.channels.items():
         story += [
-            Paragraph(channel_name(channel, lang), _style(9, bold=True, space=2)),
+            _text(channel_name(channel, lang), _style(9, bold=True, space=2)),
             _line_table(tr("report.month", lang), line, report.months, lang),
             Spacer(1, 3 * mm),
         ]
-    story.append(Paragraph(tr("report.by_office", lang), _style(11, bold=True)))
+    story.append(_text(tr("report.by_office", lang), _style(11, bold=True)))
     for office, line in report.offices.items():
         story += [
-            Paragraph(office or "-", _style(9, bold=True, space=2)),
+            _text(office or "-", _style(9, bold=True, space=2)),
             _line_table(tr("report.month", lang), line, report.months, lang),
             Spacer(1, 3 * mm),
         ]
-    story.append(Paragraph(tr("report.by_unit", lang), _style(11, bold=True)))
+    story.append(_text(tr("report.by_unit", lang), _style(11, bold=True)))
     header = [
         tr("col.name", lang),
         tr("col.office", lang),

@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 _CMTI = re.compile(r'^\+CMTI:\s*"(\w+)"\s*,\s*(\d+)')
 _CMGL = re.compile(r"^\+CMGL:\s*(\d+)\s*,")
 _CSQ = re.compile(r"^\+CSQ:\s*(\d+)")
+_COPS = re.compile(r'^\+COPS:\s*\d+\s*,\s*\d+\s*,\s*"([^"]{1,64})"')
 _HEX = re.compile(r"^[0-9A-Fa-f]+$")
 _REBOOTED = ("RDY", "^SYSSTART", "SMS Ready", "+QIND: SMS DONE")
 _SWEPT_MEMORIES = ("SM", "ME")
@@ -173,6 +174,8 @@ class Modem:
         self.state = ModemState.STARTING
         self.signal: int | None = None
         """Last signal quality, 0 to 31 (``AT+CSQ``), None when unknown."""
+        self.operator: str | None = None
+        """The network the modem registered on (``AT+COPS?``), None when unknown."""
         self.model = ""
         self._driver: Driver | None = None
         self._generation = 0
@@ -399,7 +402,20 @@ class Modem:
             if time.monotonic() >= deadline or self._stopping.wait(0.5):
                 log.warning("modem: not registered on a network yet (%s); carrying on", state)
                 break
+        self._read_operator()
         self._heartbeat()
+
+    def _read_operator(self) -> None:
+        """The network's name (or its number, as some modems give it), for the fleet page."""
+        try:
+            lines = self._require().call(
+                "AT+COPS?", timeout=min(self.settings.command_timeout, 5.0)
+            )
+        except CommandRejected:
+            self.operator = None
+            return
+        found = next((m for line in lines if (m := _COPS.match(line))), None)
+        self.operator = found.group(1) if found else None
 
     def _list_memories(self) -> tuple[str, ...]:
         try:

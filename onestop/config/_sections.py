@@ -40,6 +40,7 @@ from onestop.config._types import (
     url,
     words,
 )
+from onestop.fleet import PHONE_NUMBER
 
 
 @dataclass(frozen=True)
@@ -691,12 +692,17 @@ class FleetAlertsSection:
     )
 
     def check(self) -> list[str]:
+        problems = [
+            f"phones: {phone!r} is not a phone number (such as +84912345678 or 0912345678)"
+            for phone in self.phones
+            if not PHONE_NUMBER.fullmatch(phone)
+        ]
         if self.webhook_url:
             try:
                 url().parse(self.webhook_url)
             except ValueError as exc:
-                return [f"webhook_url: expected {exc}, got {self.webhook_url!r}"]
-        return []
+                problems.append(f"webhook_url: expected {exc}, got {self.webhook_url!r}")
+        return problems
 
 
 @dataclass(frozen=True)

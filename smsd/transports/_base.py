@@ -56,6 +56,8 @@ class Route:
     """While ``ASIDE``: when it is tried again (``time.time()``)."""
     signal: int | None = None
     """A modem's signal quality (``AT+CSQ``, 0 to 31), when known."""
+    operator: str | None = None
+    """The network a modem registered on (``AT+COPS?``), when known."""
 
 
 @dataclass(frozen=True, slots=True)

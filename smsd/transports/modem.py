@@ -117,6 +117,7 @@ class ModemTransport:
             self.state,
             f"modem {self.modem.state.value}, signal {signal}",
             signal=self.modem.signal,
+            operator=self.modem.operator,
         )
 
     def routes(self) -> list[Route]:

@@ -92,6 +92,7 @@ class _Member:
             daily_cap=self.sim.daily_cap,
             aside_until=self.aside_until if state is RouteState.ASIDE else None,
             signal=route.signal,
+            operator=route.operator,
         )
 
 

@@ -1,8 +1,10 @@
 """The SMS box in the fleet: its heartbeat and usage events reach the gateway, and an alert
 SMS the gateway hands it goes out through its modem, once."""
 
+import contextlib
 import dataclasses
 import logging
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,7 +62,7 @@ def report(service: SmsService) -> None:
 
 
 def test_the_box_reports_its_modem_its_replies_and_its_lookups(
-    service: SmsService, fleet: RunningFleet, records: list[DemoRecord]
+    service: SmsService, fleet: RunningFleet, records: list[DemoRecord], tmp_path: Path
 ) -> None:
     assert service.ask(CITIZEN, records[0].dossier.code)
     assert wait_until(lambda: service.daemon.store.counts().get("replies_sent", 0) == 1)
@@ -69,13 +71,23 @@ def test_the_box_reports_its_modem_its_replies_and_its_lookups(
     assert (unit.client, unit.office) == ("vithuy-sms", "Vị Thủy")
     beat = unit.heartbeat
     assert beat is not None
-    assert [(modem.name, modem.state) for modem in beat.modems] == [("modem", "ready")]
+    assert [(modem.name, modem.state, modem.operator) for modem in beat.modems] == [
+        ("modem", "ready", "Viettel")
+    ]
     assert beat.replies_hour == 1 and beat.reply_median_ms is not None
     assert beat.sims[0].sent_hour == 1 and beat.sims[0].cap_hour == 600
     assert beat.api_requests >= 1
     assert sum(fleet.store.lookups_by_hour(unit.id, 0).values()) == 1
     report(service)  # sent again: nothing counted twice
     assert sum(fleet.store.lookups_by_hour(unit.id, 0).values()) == 1
+    # Nothing personal left the box: no trace of the citizen's number or the code in
+    # anything the gateway keeps, nor in what waits in the box's fleet outbox.
+    for database in (tmp_path / "fleet.sqlite3", tmp_path / "smsd-fleet.sqlite3"):
+        with contextlib.closing(sqlite3.connect(database)) as db:
+            kept = "\n".join(db.iterdump())
+        assert "heartbeat" in kept or "items" in kept
+        for personal in (CITIZEN[1:], records[0].dossier.code):
+            assert personal not in kept, f"{personal} in {database.name}"
 
 
 def test_an_alert_sms_goes_out_through_the_box_once(
@@ -90,24 +102,33 @@ def test_an_alert_sms_goes_out_through_the_box_once(
             .values(unit_id=unit_id, kind="silent", opened_at=0)
             .returning(alerts.c.id)
         ).scalar_one()
+        # A text to no number (a database written before the gateway checked its numbers):
+        # the box refuses it instead of handing its modem something it cannot address.
         db.execute(
-            sa.insert(notices).values(
-                alert_id=alert,
-                event="opened",
-                channel="sms",
-                recipient=TECHNICIAN,
-                text="Canh bao: kiosk-1 mat lien lac",
-                state="pending",
-                next_at=0,
-                created_at=0,
-            )
+            sa.insert(notices),
+            [
+                {
+                    "alert_id": alert,
+                    "event": "opened",
+                    "channel": "sms",
+                    "recipient": recipient,
+                    "text": "Canh bao: kiosk-1 mat lien lac",
+                    "state": "pending",
+                    "next_at": 0,
+                    "created_at": 0,
+                }
+                for recipient in ("", TECHNICIAN)
+            ],
         )
     report(service)
     assert wait_until(lambda: len(service.replies_to(TECHNICIAN)) == 1, 30)
     assert service.replies_to(TECHNICIAN)[0].text == "Canh bao: kiosk-1 mat lien lac"
     report(service)  # confirms it
     with transaction(fleet.store.engine) as db:
-        assert db.execute(sa.select(notices.c.state)).scalar_one() == "done"
+        states = db.execute(sa.select(notices.c.recipient, notices.c.state)).all()
+    assert sorted(tuple(row) for row in states) == [("", "handed"), (TECHNICIAN, "done")]
+    assert service.daemon.store.counts().get("replies_pending", 0) == 0
+    assert service.ask(CITIZEN, "HELP")  # and the box answers citizens as before
     # The daemon's own lines are masked by its log handler (smsd.setup_logging); the fleet's
     # lines never hold the number at all.
     fleet_lines = [r.getMessage() for r in caplog.records if not r.name.startswith("smsd._send")]

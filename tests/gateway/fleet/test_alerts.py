@@ -12,6 +12,7 @@ from gateway.fleet._alerts import AlertBook, AlertKind, Thresholds, conditions
 from gateway.fleet._database import transaction
 from gateway.fleet._schema import notices
 from gateway.fleet._store import FleetStore, Unit
+from onestop.config import ConfigError, parse_config
 from onestop.fleet import Heartbeat, Modem, Role, Sim
 from tests.gateway.fleet.conftest import fleet_config, running_fleet
 from tests.gateway.fleet.factories import T0, batch, kiosk_beat, sms_beat
@@ -45,6 +46,10 @@ def test_silence_after_five_minutes() -> None:
     ("beat", "raised"),
     [
         (sms_beat(modems=(Modem(name="m1", state="resetting"),)), [("modem_down", "m1")]),
+        (sms_beat(modems=(Modem(name="m1", state="starting"),)), [("modem_down", "m1")]),
+        # A box that has just started: its modem is still registering on the network.
+        (sms_beat(uptime_s=20.0, modems=(Modem(name="m1", state="starting"),)), []),
+        (sms_beat(uptime_s=20.0, modems=(Modem(name="m1", state="dead"),)), [("modem_down", "m1")]),
         (
             sms_beat(sims=(Sim(name="s1", sent_hour=90, cap_hour=100),)),
             [("sim_cap", "s1/hour")],
@@ -56,6 +61,7 @@ def test_silence_after_five_minutes() -> None:
         (sms_beat(oldest_unanswered_s=299.0), []),
         (kiosk_beat(camera_fps=0.0), [("camera", "")]),
         (kiosk_beat(camera=None, camera_fps=0.0), []),
+        (kiosk_beat(uptime_s=20.0, camera_fps=0.0), []),  # the camera is still opening
         (kiosk_beat(screen="result", screen_since_s=301.0), [("screen_stuck", "")]),
         (kiosk_beat(screen="idle", screen_since_s=9000.0), []),
         (kiosk_beat(ui_stalled_s=400.0), [("screen_stuck", "")]),
@@ -81,13 +87,15 @@ def test_an_alert_opens_once_and_closes_when_the_condition_ends(store: FleetStor
     assert (history.opened_at, history.closed_at) == (T0 + 10, T0 + 70)
     with transaction(store.engine) as db:
         queued = db.execute(
-            sa.select(notices.c.event, notices.c.channel).order_by(notices.c.id)
+            sa.select(notices.c.event, notices.c.channel, notices.c.recipient).order_by(
+                notices.c.id
+            )
         ).all()
     assert [tuple(row) for row in queued] == [
-        ("opened", "webhook"),
-        ("opened", "sms"),
-        ("closed", "webhook"),
-        ("closed", "sms"),
+        ("opened", "webhook", ""),
+        ("opened", "sms", PHONE),
+        ("closed", "webhook", ""),
+        ("closed", "sms", PHONE),
     ]
 
 
@@ -150,3 +158,11 @@ def test_alerts_reach_a_real_webhook_signed_and_retried(
     assert notice["text"]["en"].startswith("Alert: kiosk-1 (Kiosk, ")
     assert "no heartbeat since" in notice["text"]["en"]
     assert PHONE not in caplog.text and "912345678" not in caplog.text
+
+
+def test_the_technicians_numbers_are_checked() -> None:
+    with pytest.raises(ConfigError, match=r"phones: '\+84 91' is not a phone number"):
+        parse_config({"fleet_alerts": {"phones": "+84912345678, +84 91"}})
+    assert parse_config({"fleet_alerts": {"phones": "0912345678"}}).fleet_alerts.phones == (
+        "0912345678",
+    )

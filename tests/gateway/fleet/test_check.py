@@ -1,5 +1,6 @@
 """``onestop-check`` against a gateway on 127.0.0.1, as Icinga runs it."""
 
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -118,6 +119,55 @@ def test_performance_data_format() -> None:
     assert perf("age", 42, "s", 120, 300, 0) == "'age'=42s;120;300;0"
     assert perf("signal", None, "", None, None, 0, 31) == "'signal'=U;;;0;31"
     assert perf("units", 3) == "'units'=3"
+    # A unit silent for twelve days, a frame rate: plain numbers, never an exponent.
+    assert perf("age", 1_036_800, "s", None, 300.0, 0) == "'age'=1036800s;;300;0"
+    assert perf("fps", 12.25) == "'fps'=12.25" and perf("fps", 1 / 3) == "'fps'=0.333"
+
+
+PLUGIN_LINE = re.compile(
+    r"^ONESTOP (GATEWAY|UNIT)? ?(OK|WARNING|CRITICAL|UNKNOWN) - [^|\n]+"
+    r"( \| ('[^'=]+'=(U|-?[0-9.]+)(s|ms|%|B|KB|MB|c)?(;(-?[0-9.]*)){0,4} ?)+)?$"
+)
+"""The Monitoring Plugins guidelines' output: one line, a text, then performance data as
+``'label'=value[UOM];[warn];[crit];[min];[max]``."""
+
+
+def test_every_line_follows_the_plugin_guidelines(
+    tmp_path: Path, token: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def broken_units(_request: Request) -> JSONResponse:
+        return JSONResponse({"units": "not a list", "silent_after": 300})
+
+    async def locked_health(_request: Request) -> JSONResponse:
+        return JSONResponse({"error": {"code": "unauthorized"}}, status_code=401)
+
+    config = fleet_config(f"sqlite:///{tmp_path}/fleet.sqlite3")
+    routes = [
+        Route("/api/v1/health", locked_health),
+        Route("/api/v1/fleet/units/broken", broken_units),
+    ]
+    now = [T0 + 12 * 86400]
+    with running_fleet(config, clock=lambda: now[0], routes=routes) as running:
+        bad_modem = Modem(name="m1", state="lost | 'signal'=0")  # words a unit chose
+        running.store.ingest("box", batch(sms_beat(T0, modems=(bad_modem,))), T0)
+        running.fleet.book.evaluate(running.store.units(), now[0])
+        unit = ["--url", running.url, "--token-file", token, "--unit"]
+        cases = {
+            ("--url", running.url): 3,  # the health check wants a token: not a dead gateway
+            (*unit, "box"): 2,  # silent for twelve days, its modem's words in the text
+            (*unit, "broken"): 3,  # an answer this release cannot read
+            ("--url",): 3,  # a command line that is wrong
+            ("--url", running.url, "--timeout", "soon"): 3,
+        }
+        lines = {}
+        for args, expected in cases.items():
+            status, line = run(capsys, *args)
+            assert (status, line.count("\n")) == (expected, 0), line
+            assert PLUGIN_LINE.match(line), line
+            lines[args] = line
+    assert "lost / 'signal'=0" in lines[(*unit, "box")]
+    assert "'heartbeat_age'=1036800s;;300;0" in lines[(*unit, "box")]
+    assert "wants a client's token" in lines[("--url", running.url)]
 
 
 def test_the_installed_command_runs(fleet: RunningFleet) -> None:

@@ -26,7 +26,7 @@ def test_hash_password(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.M
         capsys, monkeypatch, "correct horse battery\n", "hash-password", "--stdin"
     )
     assert status == 0
-    assert hashed.startswith("scrypt$16384$8$1$")
+    assert hashed.startswith("scrypt$131072$8$1$")  # OWASP's minimum for scrypt
     assert check_password("correct horse battery", hashed)
     assert not check_password("correct horse batter", hashed)
     status, _, error = run(capsys, monkeypatch, "short\n", "hash-password", "--stdin")

@@ -20,7 +20,7 @@ from tests.gateway.fleet.conftest import RunningFleet, fleet_config, running_fle
 from tests.gateway.fleet.factories import T0, batch, kiosk_beat, sms_beat, usage
 
 PASSWORD = "correct horse battery"
-HASH = hash_password(PASSWORD)
+HASH = hash_password(PASSWORD, cost=2**10)  # cheap: the tests log in often
 WAIT = 30.0
 
 

@@ -27,7 +27,7 @@ def config(tmp_path: Path, **fleet: str) -> Config:
             "fleet_gateway": {
                 "enabled": "yes",
                 "database": f"sqlite:///{tmp_path}/fleet.sqlite3",
-                "login.thu": hash_password(PASSWORD),
+                "login.thu": hash_password(PASSWORD, cost=2**10),
                 "cookie_secure": "no",
                 "readers": "icinga",
             }

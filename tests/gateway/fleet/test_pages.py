@@ -20,7 +20,7 @@ from tests.gateway.fleet.conftest import RunningFleet, fleet_config, running_fle
 from tests.gateway.fleet.factories import T0, batch, kiosk_beat, sms_beat, usage
 
 PASSWORD = "correct horse battery"
-HASH = hash_password(PASSWORD)
+HASH = hash_password(PASSWORD, cost=2**10)  # cheap: the tests log in often
 
 
 class Clock:
@@ -151,21 +151,68 @@ def test_logout_needs_the_form_token(fleet: RunningFleet) -> None:
             f"{fleet.url}/fleet/", cookies={"onestop_fleet": key}, allow_redirects=False, timeout=10
         )
 
-    def log_out(csrf: str) -> None:
-        requests.post(
+    def log_out(csrf: str, **headers: str) -> requests.Response:
+        return requests.post(
             f"{fleet.url}/fleet/logout",
             data={"csrf": csrf},
             cookies={"onestop_fleet": key},
+            headers=headers,
             allow_redirects=False,
             timeout=10,
         )
 
     token = re.search(r'name="csrf" value="([^"]+)"', page().text)
     assert token
-    log_out("forged")  # a form another site made the browser send closes nothing
+    # A form another site made the browser send closes nothing, not even the cookie.
+    for refused in (log_out("forged"), log_out(token.group(1), Origin="https://evil.example")):
+        assert refused.status_code == 403 and "set-cookie" not in refused.headers
     assert page().status_code == 200
-    log_out(token.group(1))
+    assert log_out(token.group(1)).status_code == 303
     assert page().status_code == 303
+
+
+def test_an_unknown_name_takes_as_long_as_a_wrong_password(
+    fleet: RunningFleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    from gateway.fleet import _auth
+
+    costs: list[int] = []
+    real = hashlib.scrypt
+
+    def scrypt(password: bytes, **options: Any) -> bytes:
+        costs.append(options["n"])
+        return real(password, **options | {"n": 2**10})
+
+    monkeypatch.setattr(hashlib, "scrypt", scrypt)
+    for name in ("thu", "nobody"):
+        answer = requests.post(
+            f"{fleet.url}/fleet/login", data={"name": name, "password": "guess"}, timeout=10
+        )
+        assert answer.status_code == 401
+    assert costs == [2**10, _auth.COST]  # the test's cheap hash, then one of full cost
+
+
+def test_a_session_ends_after_its_longest_time_even_in_use(tmp_path: Path, clock: Clock) -> None:
+    config = fleet_config(
+        f"sqlite:///{tmp_path}/fleet.sqlite3",
+        fleet_gateway={
+            "login.thu": HASH,
+            "cookie_secure": "no",
+            "session_idle": "600",
+            "session_max": "900",
+        },
+    )
+    with running_fleet(config, clock=clock) as running:
+        browser = login(running.url)
+        for step in (500, 380):  # used every few minutes, never idle for ten
+            clock.now += step
+            answer = browser.get(f"{running.url}/fleet/", allow_redirects=False)
+            assert answer.status_code == 200
+        clock.now += 100  # 980 s after the login
+        answer = browser.get(f"{running.url}/fleet/", allow_redirects=False)
+        assert answer.status_code == 303 and "expired=1" in answer.headers["location"]
 
 
 def test_an_idle_session_expires(fleet: RunningFleet, clock: Clock) -> None:
@@ -282,6 +329,15 @@ def test_the_report_pdf_writes_vietnamese(reported: RunningFleet, tmp_path: Path
     assert "Báo cáo tình hình sử dụng tra cứu hồ sơ" in text
     assert "UBND huyện Vị Thủy" in text
     assert "Đang xử lý" in text
+    # The letters are drawn from DejaVu Sans inside the file, not from the reader's fonts.
+    resources: Any = pdf.pages[0]["/Resources"]
+    fonts = [font.get_object() for font in resources["/Font"].values()]
+    embedded = {
+        str(font["/BaseFont"]).split("+")[-1]
+        for font in fonts
+        if "/FontFile2" in font.get("/FontDescriptor", {})
+    }
+    assert {"DejaVuSans", "DejaVuSans-Bold"} <= embedded
     # Ghostscript renders it: the file is a well-formed PDF, not only text pypdf can read.
     (tmp_path / "report.pdf").write_bytes(answer.content)
     subprocess.run(
@@ -359,6 +415,10 @@ def test_onestop_usage_report_prints_the_province_s_report(
     assert capsys.readouterr().out.startswith("level,office,unit")
     assert usage_report(["--fleet", reported.url, *period]) == 3
     assert "readers" in capsys.readouterr().err
+    # Without a period: the report's own default, the last full half-year before the
+    # gateway's today (28 May 2026).
+    assert usage_report(["--fleet", reported.url, "--token-file", str(token)]) == 0
+    assert "Từ 01/07/2025 đến 31/12/2025" in capsys.readouterr().out
 
 
 def test_what_a_unit_says_is_escaped_on_the_page(fleet: RunningFleet) -> None:

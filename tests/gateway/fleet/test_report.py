@@ -1,10 +1,14 @@
 import datetime as dt
+import io
 import random
 from collections import Counter
+from pathlib import Path
 
+import pypdf
 import pytest
 
 from dossier import Status
+from gateway.fleet._pdf import report_pdf
 from gateway.fleet._report import Figures, Period, build_report, median, unit_months
 from gateway.fleet._store import FleetStore, channel_key, latency_bucket, vietnam_day
 from onestop.fleet import Outcome, Role, UsageEvent
@@ -171,3 +175,20 @@ def test_whole_months() -> None:
     period = Period(dt.date(2024, 2, 1), dt.date(2024, 3, 30))
     assert period.whole("2024-02")  # a leap year's February, all 29 days
     assert not period.whole("2024-03")
+
+
+def test_the_pdf_prints_what_units_say_as_plain_text(tmp_path: Path) -> None:
+    """ReportLab reads a paragraph as markup: an office named with ``&`` or ``<`` (its units
+    say it) must come out as written, not stop the report."""
+    store = FleetStore(f"sqlite:///{tmp_path}/fleet.sqlite3")
+    store.upgrade()
+    try:
+        office = "Sở Tư pháp & UBND <xã> Vị Thủy"
+        events = [usage(T0, channel=Role.SMS, transport="sms<gw>")]
+        store.ingest("box", batch(sms_beat(office=office), *events), T0)
+        report = build_report(store.engine, Period(dt.date(2026, 5, 1), dt.date(2026, 5, 31)))
+    finally:
+        store.close()
+    pdf = pypdf.PdfReader(io.BytesIO(report_pdf(report)))
+    text = "\n".join(page.extract_text() for page in pdf.pages)
+    assert office in text and "sms<gw>" in text

@@ -252,7 +252,10 @@ def test_the_whole_path_on_each_database(database_url: str, tmp_path: Path) -> N
 
     config = fleet_config(
         database_url,
-        fleet_gateway={"login.thu": hash_password("a good password"), "cookie_secure": "no"},
+        fleet_gateway={
+            "login.thu": hash_password("a good password", cost=2**10),
+            "cookie_secure": "no",
+        },
     )
     with running_fleet(config) as gateway:
         unit = reporter(gateway.url, tmp_path)
@@ -273,3 +276,46 @@ def test_the_whole_path_on_each_database(database_url: str, tmp_path: Path) -> N
         ).text
         [total] = [line for line in table.splitlines() if line.startswith("province,,,,,total,")]
         assert total.split(",")[6:8] == ["2", "1"]  # lookups, answered
+
+
+class CountPosts:
+    """Counts the batches that reach the gateway."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.posts = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            self.posts += 1
+        await self.app(scope, receive, send)
+
+
+def test_a_long_outage_s_backlog_arrives_in_several_batches_in_order_once(
+    tmp_path: Path,
+) -> None:
+    config = fleet_config(f"sqlite:///{tmp_path}/fleet.sqlite3")
+    with running_fleet(config) as first:
+        url = first.url
+    unit = reporter(url, tmp_path)  # the gateway is gone: a long outage
+    for hour in range(300):
+        unit.outbox.add_heartbeat(sms_beat(T0 + 60 * hour))
+        unit.record([usage(T0 + 60 * hour, latency_ms=hour) for _ in range(3)])
+    assert not unit.flush()
+    counted: list[CountPosts] = []
+
+    def counting(app: ASGIApp) -> ASGIApp:
+        counted.append(CountPosts(app))
+        return counted[0]
+
+    with running_fleet(config, wrap=counting) as again:
+        unit.url = again.url + HEARTBEAT_PATH
+        assert unit.flush()
+        [seen] = again.store.units()
+        history = again.store.history(seen.id, 0)
+        assert [point.at for point in history] == [T0 + 60 * hour for hour in range(300)]
+        assert sum(again.store.lookups_by_hour(seen.id, 0).values()) == 900
+        assert unit.flush()  # nothing left, nothing sent twice
+        assert sum(again.store.lookups_by_hour(seen.id, 0).values()) == 900
+    assert unit.outbox.depth() == 0
+    assert counted[0].posts == 4  # 1,200 items in batches of 500, then an empty one
