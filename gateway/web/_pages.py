@@ -168,10 +168,15 @@ class LookupPages:
     # -- answers ---------------------------------------------------------------------------
 
     async def _answer(self, request: Request, lang: str, text: str, key: str) -> Response:
+        """The answer to a form: the code field read as every channel reads a code (a key
+        typed after the code included), the key field as the key, whatever its shape."""
         try:
-            query = self._parse(f"{text} {key}".strip() if key.strip() else text)
+            query = self._parse(text)
         except CodeError as error:
             return self._invalid(request, lang, text, error)
+        typed_key = "".join(key.split()).upper()  # as printed, in groups or not; as SMS reads it
+        if typed_key:
+            query = CodeQuery(query.code, typed_key)
         if query.lookup_key is None:
             return self._redirect(request, lang, str(query.code), status=303)
         return await self._show(request, lang, query)
@@ -200,7 +205,10 @@ class LookupPages:
         if result.dossier is not None and outcome in (Outcome.FOUND, Outcome.STALE):
             stale_since = result.stale_since if outcome is Outcome.STALE else None
             if key is not None:  # the applicant's name: never kept
-                return self._result(request, lang, result.dossier, stale_since)
+                unconfirmed = outcome is Outcome.FOUND and not result.key_verified
+                return self._result(
+                    request, lang, result.dossier, stale_since, key_unconfirmed=unconfirmed
+                )
             return self._cached_result(request, lang, result.dossier, stale_since)
         if outcome is Outcome.RETIRED:
             message = result.message_en if lang == "en" else result.message or result.message_en
@@ -221,7 +229,13 @@ class LookupPages:
         return self._problem(request, lang, 404, "not_found_title", body, form="code", code=code)
 
     def _result(
-        self, request: Request, lang: str, dossier: Dossier, stale_since: dt.datetime | None
+        self,
+        request: Request,
+        lang: str,
+        dossier: Dossier,
+        stale_since: dt.datetime | None,
+        *,
+        key_unconfirmed: bool = False,
     ) -> Response:
         now = self._clock()
         card = result_card(
@@ -232,7 +246,11 @@ class LookupPages:
             stale_since=stale_since,
             history_steps=self._history_steps,
         )
-        context = {"card": card, "heading": word("result_title", lang, code=dossier.code)}
+        context = {
+            "card": card,
+            "heading": word("result_title", lang, code=dossier.code),
+            "key_note": word("key_unconfirmed", lang) if key_unconfirmed else "",
+        }
         return self._render(request, lang, "result.html", context, code=dossier.code)
 
     def _cached_result(

@@ -69,6 +69,12 @@ WORDS: dict[str, tuple[str, str]] = {
         "Mã tra cứu không đúng. Hãy kiểm tra lại trên giấy biên nhận.",
         "The lookup key is not right. Please check it on your receipt.",
     ),
+    "key_unconfirmed": (
+        "Hệ thống của cơ quan không xác nhận mã tra cứu này, "
+        "nên tên người nộp không được hiển thị.",
+        "The office's system did not confirm this lookup key, so the applicant's name is not "
+        "shown.",
+    ),
     "key_locked": (
         "Mã tra cứu của hồ sơ này đã bị nhập sai quá nhiều lần. "
         "Vui lòng thử lại sau {minutes} phút.",

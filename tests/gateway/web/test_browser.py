@@ -75,6 +75,13 @@ def test_a_code_that_needs_its_key(page: Browser, site: str) -> None:
     page.check_page("result-with-key")
 
 
+def test_a_key_the_office_does_not_confirm(page: Browser, site: str) -> None:
+    _look_up(page, site, PROCESSING, key="ZZ99")
+    assert page.text("h1") == "Đang xử lý"
+    assert "không xác nhận mã tra cứu" in page.text(".note")
+    page.check_page("key-unconfirmed")
+
+
 def test_an_invalid_code_keeps_what_was_typed(page: Browser, site: str) -> None:
     _look_up(page, site, "000.00.20.H30-261399-0001")
     assert page.text("h1") == "Mã hồ sơ chưa đúng"

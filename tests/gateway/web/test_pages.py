@@ -123,6 +123,25 @@ def test_a_key_is_answered_in_place_and_never_put_in_an_address(http: httpx.Clie
         assert "Nguyễn Văn An" not in _text(http.get(f"{PAGE_PATH}/{PROCESSING}"))
 
 
+def test_the_key_field_is_read_as_the_key_the_receipt_prints(http: httpx.Client) -> None:
+    spaced = " ".join(PROCESSING_KEY.lower())  # typed in lower case, a space between each
+    page = http.post(PAGE_PATH, data={"ma": PROCESSING, "key": spaced})
+    assert page.status_code == 200 and "Nguyễn Văn An" in _text(page)
+    assert "không xác nhận mã tra cứu" not in _text(page)
+
+
+@pytest.mark.parametrize("wrong", ["ZZ99", "ZZZZ", "xyz!"])
+def test_a_key_the_office_does_not_confirm_is_said_so(http: httpx.Client, wrong: str) -> None:
+    page = http.post(PAGE_PATH, data={"ma": PROCESSING, "key": wrong})
+    assert page.status_code == 200 and "location" not in page.headers
+    text = _text(page)
+    assert "Đang xử lý" in text and "Nguyễn Văn An" not in text
+    assert (
+        "Hệ thống của cơ quan không xác nhận mã tra cứu này, nên tên người nộp không được hiển thị."
+        in text
+    )
+
+
 def test_a_code_that_needs_its_key(http: httpx.Client) -> None:
     asked = http.get(f"{PAGE_PATH}/{KEYED}")
     assert asked.status_code == 200
