@@ -105,8 +105,31 @@ CARD_WORDS: dict[str, tuple[str, str]] = {
     "result_unit": ("Đơn vị đang xử lý", "Handled by"),
     "result_pickup": ("Nơi nhận kết quả", "Collect the result at"),
     "result_history": ("Các bước đã qua", "Steps so far"),
+    # What a channel shows instead of a card: no such dossier, a code that is not one, the
+    # office's system down or retired, a dossier shown only with the receipt's lookup key.
+    "not_found_title": ("Không tìm thấy hồ sơ", "Dossier not found"),
+    "not_found_body": (
+        "Không có hồ sơ nào mang mã {code}. Hãy so lại từng ký tự với mã trên biên nhận, "
+        "hoặc hỏi cán bộ tại quầy tiếp nhận.",
+        "No dossier has the code {code}. Compare it character by character with the code on "
+        "your receipt, or ask the staff at the reception desk.",
+    ),
+    "invalid_title": ("Mã hồ sơ chưa đúng", "This code is not valid"),
+    "offline_title": ("Tạm thời không tra cứu được", "Lookups are not available right now"),
+    "key_title": ("Nhập mã tra cứu in trên biên nhận", "Type the lookup key on your receipt"),
+    "key_why": (
+        "Hồ sơ {code} chỉ được xem khi có mã tra cứu (mã ngắn in trên biên nhận, gần mã hồ sơ).",
+        "Dossier {code} is shown only with its lookup key (the short key printed on the "
+        "receipt, near the dossier code).",
+    ),
+    "key_wrong": (
+        "Mã tra cứu chưa đúng với hồ sơ {code}. Hãy so lại với biên nhận và nhập lại.",
+        "That lookup key does not match dossier {code}. Check it on the receipt and type it again.",
+    ),
+    "retired_title": ("Hồ sơ thuộc hệ thống cũ", "This office's old system is closed"),
 }
-"""The card's words, Vietnamese first; a channel's own catalog adds only what is its own."""
+"""The card's words, and those of a lookup that has no card to show, Vietnamese first; a
+channel's own catalog adds only what is its own."""
 
 
 def card_word(key: str, lang: str = "vi", **values: object) -> str:

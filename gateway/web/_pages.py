@@ -37,7 +37,6 @@ from dossier import (
     Dossier,
     Language,
     OfficeGuide,
-    card_word,
     next_step,
     parse_query,
 )
@@ -196,7 +195,7 @@ class LookupPages:
         try:
             key = clean_key(query.lookup_key)
         except InvalidKey:
-            body = [word("key_body", lang, code=code), word("key_wrong", lang)]
+            body = [word("key_wrong", lang, code=code)]
             return self._problem(request, lang, 400, "key_title", body, form="key", code=code)
         result = await self._service.lookup(query.code, key)
         outcome = result.outcome
@@ -214,17 +213,15 @@ class LookupPages:
             message = result.message_en if lang == "en" else result.message or result.message_en
             return self._problem(request, lang, 410, "retired_title", [message], code=code)
         if outcome in (Outcome.KEY_REQUIRED, Outcome.KEY_REJECTED):
-            body = [word("key_body", lang, code=code)]
             wrong = outcome is Outcome.KEY_REJECTED
-            if wrong:
-                body.append(word("key_wrong", lang))
+            body = [word("key_wrong" if wrong else "key_why", lang, code=code)]
             status = 403 if wrong else 200
             return self._problem(request, lang, status, "key_title", body, form="key", code=code)
         if outcome is Outcome.KEY_LOCKED:
             return self._limited(request, lang, result.retry_after or 60, "key_failures")
         if outcome in (Outcome.UNAVAILABLE, Outcome.BAD_ANSWER):
             body = [word("unavailable_body", lang, code=code)]
-            return self._problem(request, lang, 503, "unavailable_title", body, code=code)
+            return self._problem(request, lang, 503, "offline_title", body, code=code)
         body = [word("not_found_body", lang, code=code)]
         return self._problem(request, lang, 404, "not_found_title", body, form="code", code=code)
 
@@ -360,11 +357,10 @@ class LookupPages:
 
 
 def _page_words(lang: str) -> dict[str, str]:
-    """The words the templates show as they are, in ``lang``: those without placeholders, the
-    code hint with its example, and the card's name for the code."""
+    """The words the templates show as they are, in ``lang``: those without placeholders, and
+    the code hint with its example."""
     words = {key: word(key, lang) for key, (vi, _en) in WORDS.items() if "{" not in vi}
     words["code_hint"] = word("code_hint", lang, example=EXAMPLE_CODE)
-    words["code"] = card_word("result_code", lang)
     return words
 
 

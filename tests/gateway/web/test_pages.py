@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from dossier import card_word
 from gateway import Gateway
 from gateway.web import PAGE_PATH
 from onestop.config import parse_config
@@ -41,7 +43,7 @@ def http(site: str) -> Iterator[httpx.Client]:
 def _text(response: httpx.Response) -> str:
     """The page's words without tags, spaces closed up, to assert on what a reader sees."""
     body = re.sub(r"<style>.*?</style>", " ", response.text, flags=re.DOTALL)
-    return " ".join(re.sub(r"<[^>]+>", " ", body).split())
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
 
 
 def test_the_form_in_vietnamese_and_english(http: httpx.Client) -> None:
@@ -145,10 +147,10 @@ def test_a_key_the_office_does_not_confirm_is_said_so(http: httpx.Client, wrong:
 def test_a_code_that_needs_its_key(http: httpx.Client) -> None:
     asked = http.get(f"{PAGE_PATH}/{KEYED}")
     assert asked.status_code == 200
-    assert "Cần mã tra cứu" in _text(asked) and 'name="key"' in asked.text
+    assert "Nhập mã tra cứu in trên biên nhận" in _text(asked) and 'name="key"' in asked.text
     assert f'action="{PAGE_PATH}/{KEYED}"' in asked.text
     wrong = http.post(f"{PAGE_PATH}/{KEYED}", data={"key": "ZZ99"})
-    assert wrong.status_code == 403 and "Mã tra cứu không đúng" in _text(wrong)
+    assert wrong.status_code == 403 and "Mã tra cứu chưa đúng" in _text(wrong)
     right = http.post(f"{PAGE_PATH}/{KEYED}", data={"key": KEY})
     assert right.status_code == 200 and "Nguyễn Văn An" in _text(right)
 
@@ -180,6 +182,27 @@ def test_problem_pages(http: httpx.Client) -> None:
     assert stale.status_code == 200
     assert re.search(r"Đây là tình trạng lúc \d\d:\d\d \d\d/\d\d\.", _text(stale))
     assert "Đã có kết quả, mời bạn đến nhận" in _text(stale)
+
+
+def test_problem_pages_say_what_the_kiosk_says(http: httpx.Client) -> None:
+    """The words of a problem are the kiosk's (``dossier.CARD_WORDS``): a citizen who tried at
+    the kiosk reads the same on the phone."""
+    missing = "000.00.20.H30-261126-0999"
+    expected = {
+        f"{PAGE_PATH}/{missing}": [
+            card_word("not_found_title"),
+            card_word("not_found_body", code=missing),
+        ],
+        f"{PAGE_PATH}/{RETIRED}?lang=en": [card_word("retired_title", "en")],
+        f"{PAGE_PATH}/{DOWN}": [card_word("offline_title")],
+        f"{PAGE_PATH}/{KEYED}": [card_word("key_title"), card_word("key_why", code=KEYED)],
+        f"{PAGE_PATH}/000.00.20.H30-261399-0001": [card_word("invalid_title")],
+    }
+    for path, words in expected.items():
+        text = _text(http.get(path))
+        assert all(phrase in text for phrase in words), (path, words, text)
+    wrong = _text(http.post(f"{PAGE_PATH}/{KEYED}", data={"key": "ZZ99"}))
+    assert card_word("key_title") in wrong and card_word("key_wrong", code=KEYED) in wrong
 
 
 def test_not_found_limits_count_per_address_behind_the_trusted_proxy() -> None:

@@ -31,7 +31,7 @@ def test_sending_the_form_shows_the_result(site: str) -> None:
 
 def test_a_key_sent_to_the_dossier_address(site: str) -> None:
     asked = text_dump(f"{site}{PAGE_PATH}/{KEYED}")
-    assert "Cần mã tra cứu" in asked
+    assert "Nhập mã tra cứu in trên biên nhận" in asked
     shown = text_dump(f"{site}{PAGE_PATH}/{KEYED}", post={"key": KEY})
     assert "Nguyễn Văn An" in shown
 
