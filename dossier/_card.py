@@ -116,6 +116,8 @@ CARD_WORDS: dict[str, tuple[str, str]] = {
     ),
     "invalid_title": ("Mã hồ sơ chưa đúng", "This code is not valid"),
     "offline_title": ("Tạm thời không tra cứu được", "Lookups are not available right now"),
+    "offline_retry_now": ("Thử lại ngay", "Try again now"),
+    "offline_hotline": ("Gọi hỗ trợ: {hotline}", "Call for help: {hotline}"),
     "key_title": ("Nhập mã tra cứu in trên biên nhận", "Type the lookup key on your receipt"),
     "key_why": (
         "Hồ sơ {code} chỉ được xem khi có mã tra cứu (mã ngắn in trên biên nhận, gần mã hồ sơ).",

@@ -120,12 +120,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "by itself.",
     ),
     "offline_retry_in": ("Thử lại sau {seconds} giây…", "Trying again in {seconds} seconds…"),
-    "offline_retry_now": ("Thử lại ngay", "Try again now"),
     "offline_sms": (
         "Hoặc nhắn tin: {keyword} {code} gửi {number}",
         "Or text: {keyword} {code} to {number}",
     ),
-    "offline_hotline": ("Gọi hỗ trợ: {hotline}", "Call for help: {hotline}"),
     "rating_question": (
         "Bạn có hài lòng với việc giải quyết hồ sơ?",
         "Are you satisfied with how your dossier is handled?",

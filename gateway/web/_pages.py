@@ -221,7 +221,7 @@ class LookupPages:
             return self._limited(request, lang, result.retry_after or 60, "key_failures")
         if outcome in (Outcome.UNAVAILABLE, Outcome.BAD_ANSWER):
             body = [word("unavailable_body", lang, code=code)]
-            return self._problem(request, lang, 503, "offline_title", body, code=code)
+            return self._problem(request, lang, 503, "offline_title", body, code=code, retry=True)
         body = [word("not_found_body", lang, code=code)]
         return self._problem(request, lang, 404, "not_found_title", body, form="code", code=code)
 
@@ -314,13 +314,18 @@ class LookupPages:
         form: str = "",
         code: str = "",
         error: str = "",
+        retry: bool = False,
     ) -> Response:
-        context = {
+        """A page that says what went wrong, with a form to correct the code or give the key
+        (``form``), or a link to try again and the office's hotline (``retry``)."""
+        context: dict[str, Any] = {
             "title": word(title, lang),
             "body": body,
             "form": form,
             "code": code,
             "error": error,
+            "retry": retry,
+            "hotline": _hotline(self._guide.hotline, lang) if retry else None,
         }
         return self._render(request, lang, "problem.html", context, status=status, code=code)
 
@@ -343,6 +348,7 @@ class LookupPages:
             "t": self._words[lang],
             "css": self._css,
             "home_url": _with_language(base, lang),
+            "here_url": _with_language(here, lang),
             "switch_url": _with_language(here, other),
             "form_action": _with_language(here if code and status != 400 else base, lang),
             **context,
@@ -362,6 +368,24 @@ def _page_words(lang: str) -> dict[str, str]:
     words = {key: word(key, lang) for key, (vi, _en) in WORDS.items() if "{" not in vi}
     words["code_hint"] = word("code_hint", lang, example=EXAMPLE_CODE)
     return words
+
+
+@dataclass(frozen=True, slots=True)
+class _Hotline:
+    """The office's hotline as a ``tel:`` link inside its sentence ("Gọi hỗ trợ: {hotline}")."""
+
+    before: str
+    number: str
+    tel: str
+    after: str
+
+
+def _hotline(number: str, lang: str) -> _Hotline | None:
+    if not number.strip():
+        return None
+    before, _, after = WORDS["offline_hotline"][lang == "en"].partition("{hotline}")
+    tel = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+    return _Hotline(before, number.strip(), tel, after)
 
 
 def _quote(code: str) -> str:

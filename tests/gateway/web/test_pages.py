@@ -184,6 +184,17 @@ def test_problem_pages(http: httpx.Client) -> None:
     assert "Đã có kết quả, mời bạn đến nhận" in _text(stale)
 
 
+def test_an_office_that_is_down_offers_to_try_again_and_the_hotline(http: httpx.Client) -> None:
+    down = http.get(f"{PAGE_PATH}/{DOWN}")
+    assert down.status_code == 503
+    assert f'<a href="{PAGE_PATH}/{DOWN}">Thử lại ngay</a>' in down.text
+    assert "Gọi hỗ trợ: 0293 3878787" in _text(down)
+    assert '<a href="tel:02933878787">0293 3878787</a>' in down.text
+    english = http.get(f"{PAGE_PATH}/{DOWN}", params={"lang": "en"})
+    assert f'<a href="{PAGE_PATH}/{DOWN}?lang=en">Try again now</a>' in english.text
+    assert "Call for help: 0293 3878787" in _text(english)
+
+
 def test_problem_pages_say_what_the_kiosk_says(http: httpx.Client) -> None:
     """The words of a problem are the kiosk's (``dossier.CARD_WORDS``): a citizen who tried at
     the kiosk reads the same on the phone."""
