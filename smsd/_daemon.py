@@ -51,7 +51,7 @@ from hardware.modem import (
 )
 from onestop.config import Config, ConfigError, load_config
 from onestop.fleet import Role
-from onestop.links import lookup_page
+from onestop.links import public_lookup_page
 from onestop.notify import Notifier
 from smsd._compose import Answer, Composer, Found, Invalid, NotFound, Stale, Unavailable
 from smsd._fleet import SOURCE as FLEET_SOURCE
@@ -95,7 +95,7 @@ class _Settings:
                 keyword=smsd.keywords[0] if smsd.keywords else "HS",
                 example=smsd.example_code,
                 guide=config.guidance.guide(hotline=smsd.hotline),
-                web=lookup_page(config),
+                web=public_lookup_page(config),
             ),
             policy=Policy(
                 sender_limit=smsd.sender_limit,
