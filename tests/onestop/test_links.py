@@ -41,6 +41,9 @@ def test_an_empty_lookup_url_means_the_gateway_and_a_wrong_one_is_named() -> Non
     assert parse_config({"kiosk": {"lookup_url": ""}}).kiosk.lookup_url == ""
     with pytest.raises(ConfigError, match="lookup_url"):
         parse_config({"kiosk": {"lookup_url": "dvc.vn/tra-cuu"}})
+    # A public address without its scheme would make QR codes that phones read as mere text.
+    with pytest.raises(ConfigError, match="public_url"):
+        parse_config({"gateway": {"public_url": "tracuu.cantho.gov.vn"}})
 
 
 @pytest.mark.parametrize(
