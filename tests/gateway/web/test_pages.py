@@ -235,6 +235,22 @@ def test_not_found_limits_count_per_address_behind_the_trusted_proxy() -> None:
         assert look_up(1, citizen).status_code == 200
 
 
+def test_without_a_trusted_proxy_a_forwarded_address_is_not_believed() -> None:
+    with (
+        page_gateway(anonymous_rate_limit=2) as server,
+        httpx.Client(base_url=server.url, timeout=10) as client,
+    ):
+        statuses = [
+            client.get(
+                f"{PAGE_PATH}/{PROCESSING}", headers={"X-Forwarded-For": f"198.51.100.{n}"}
+            ).status_code
+            for n in range(3)
+        ]
+        posted = client.post(PAGE_PATH, data={"ma": PROCESSING, "key": PROCESSING_KEY})
+    assert statuses == [200, 200, 429]  # all of it is 127.0.0.1's, whatever the header says
+    assert posted.status_code == 429 and "Tra cứu quá nhiều lần" in _text(posted)
+
+
 def test_an_oversized_form_is_refused_at_once(http: httpx.Client) -> None:
     answer = http.post(PAGE_PATH, data={"ma": "0" * 10_000})
     assert answer.status_code == 413
