@@ -96,6 +96,7 @@ CARD_WORDS: dict[str, tuple[str, str]] = {
     ),
     "due_rescheduled": ("{date} (đã hẹn lại; hẹn cũ {old})", "{date} (rescheduled from {old})"),
     "due_completed": ("Hoàn thành ngày {date}", "Completed on {date}"),
+    "due_closed": ("Kết thúc ngày {date}", "Closed on {date}"),
     "result_code": ("Mã hồ sơ", "Dossier code"),
     "result_status": ("Tình trạng", "Status"),
     "result_procedure": ("Thủ tục", "Procedure"),
@@ -176,7 +177,9 @@ def due_line(dossier: Dossier, now: dt.datetime, lang: str = "vi") -> tuple[str,
     never reads as the office being late.
     """
     if dossier.completed_at is not None and dossier.status.finished:
-        return card_word("due_completed", lang, date=format_date(dossier.completed_at)), False
+        # Refused, stopped, withdrawn: the dossier ended there, it was not "completed".
+        key = "due_completed" if Turn.of(dossier.status) is Turn.DONE else "due_closed"
+        return card_word(key, lang, date=format_date(dossier.completed_at)), False
     if dossier.status.finished:
         return "", False
     due = dossier.effective_due

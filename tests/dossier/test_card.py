@@ -98,6 +98,14 @@ def test_the_appointment_line_of_a_rescheduled_and_a_finished_dossier() -> None:
     )
     done = dataclasses.replace(moved, status=Status.DELIVERED, completed_at=DUE)
     assert due_line(done, at("2024-02-28T08:00:00+07:00")) == ("Hoàn thành ngày 25/01/2024", False)
+    # A dossier refused, stopped or withdrawn has ended, never "completed".
+    for status in (Status.REFUSED, Status.STOPPED, Status.WITHDRAWN):
+        ended = dataclasses.replace(moved, status=status, completed_at=DUE)
+        assert due_line(ended, at("2024-02-28T08:00:00+07:00")) == (
+            "Kết thúc ngày 25/01/2024",
+            False,
+        )
+        assert due_line(ended, DUE, "en") == ("Closed on 25/01/2024", False)
 
 
 def test_rows_in_the_cards_order_with_the_applicant_only_when_asked() -> None:
