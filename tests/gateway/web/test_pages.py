@@ -86,6 +86,21 @@ def test_a_finished_dossier_has_no_days_left(http: httpx.Client) -> None:
     assert "What to do next Bring the receipt and your ID card to collect the result at" in text
 
 
+def test_the_offices_own_words_are_marked_vietnamese_on_an_english_page(
+    http: httpx.Client,
+) -> None:
+    """Screen readers read the procedure, the agency and the steps' notes, which the office's
+    system gives in Vietnamese only, with a Vietnamese voice (WCAG 3.1.2)."""
+    dossier = RECORDS[PROCESSING].dossier
+    english = http.get(f"{PAGE_PATH}/{PROCESSING}", params={"lang": "en"}).text
+    assert f'<dd lang="vi">{dossier.procedure}</dd>' in english
+    assert f'<dd lang="vi">{dossier.agency}</dd>' in english
+    assert f"<dd>{PROCESSING}</dd>" in english  # the code is in no language
+    latest = dossier.history[-1]
+    assert f'<span lang="vi">{latest.unit}: {latest.note}</span>' in english
+    assert 'lang="vi"' not in http.get(f"{PAGE_PATH}/{PROCESSING}").text.split("<body>")[1]
+
+
 @pytest.mark.parametrize(
     "sloppy",
     [
