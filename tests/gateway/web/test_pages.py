@@ -5,10 +5,12 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+import gateway.web
 from dossier import card_word
 from gateway import Gateway
 from gateway.web import PAGE_PATH
@@ -297,6 +299,30 @@ def test_every_page_is_small_private_and_self_contained(http: httpx.Client, path
         "http://www.w3.org/2000/svg", ""
     )
     assert page.text.count("<style>") == 1 and '<link rel="stylesheet"' not in page.text
+
+
+NEWER_CSS = {
+    "var(": "custom properties",
+    "grid": "grid layout",
+    "gap:": "flex gaps",
+    "clamp(": "clamp()",
+    "min(": "min()",
+    "max(": "max()",
+    ":is(": ":is()",
+    ":where(": ":where()",
+    ":has(": ":has()",
+    "inset": "inset",
+    "aspect-ratio": "aspect-ratio",
+}
+"""What KaiOS 2.5 (Gecko 48) or Opera Mini lacks, which the page must not need."""
+
+
+def test_the_stylesheet_uses_only_what_feature_phones_have() -> None:
+    css = (Path(gateway.web.__file__).parent / "page.css").read_text(encoding="utf-8")
+    assert not [name for token, name in NEWER_CSS.items() if token in css]
+    # overflow-wrap:anywhere (Gecko 65, Chrome 80) only after word-wrap, which all browsers know
+    for rule in re.findall(r"[^{}]+\{[^}]*overflow-wrap:anywhere[^}]*\}", css):
+        assert "word-wrap:break-word;overflow-wrap:anywhere" in rule, rule
 
 
 def test_the_next_step_names_the_offices_own_facts() -> None:
