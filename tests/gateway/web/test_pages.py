@@ -119,6 +119,53 @@ def test_typing_slips_lead_to_the_canonical_address(http: httpx.Client, sloppy: 
     assert answer.headers["location"] == f"{PAGE_PATH}/{PROCESSING}"
 
 
+def _bundled(prefix: str) -> str:
+    return next(code for code in RECORDS if code.startswith(prefix))
+
+
+SHORT = _bundled("G22.")  # national_short
+OPENCPS = _bundled("STPHG.")
+
+
+@pytest.mark.parametrize(
+    ("sloppy", "canonical"),
+    [
+        (SHORT.lower().replace("-", " "), SHORT),
+        (SHORT.replace("0", "O").replace("-", "–"), SHORT),
+        (OPENCPS.lower().replace(".", ","), OPENCPS),
+        (f"https://dichvucong.haugiang.gov.vn/tra-cuu?mahs={OPENCPS}", OPENCPS),
+        ("d-0038963", "D-38963"),  # opencps_id
+    ],
+)
+def test_every_code_family_with_its_slips(http: httpx.Client, sloppy: str, canonical: str) -> None:
+    answer = http.post(PAGE_PATH, data={"ma": sloppy})
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"{PAGE_PATH}/{canonical}"
+
+
+@pytest.mark.parametrize(
+    "payload", ["d 4656 38963", "D-4656-38963", "https://motcua.x.gov.vn/kios?QRSCAN=38963-4656"]
+)
+def test_an_opencps_payload_carries_its_key(http: httpx.Client, payload: str) -> None:
+    answer = http.post(PAGE_PATH, data={"ma": payload})
+    assert answer.status_code == 404 and "location" not in answer.headers  # asked with its key
+    assert card_word("not_found_body", code="D-38963") in _text(answer)
+    assert "4656" not in answer.text
+
+
+def test_the_page_reads_the_families_the_province_configured() -> None:
+    config = parse_config({"codes": {"families": "national", "custom.so": r"SO-\d{6}"}})
+    with (
+        Gateway.from_config(config, demo=True).server(port=0).start() as server,
+        httpx.Client(base_url=server.url, timeout=10) as client,
+    ):
+        own = client.post(PAGE_PATH, data={"ma": " so-123456 "})
+        left_out = client.post(PAGE_PATH, data={"ma": OPENCPS})
+    assert own.status_code == 303 and own.headers["location"] == f"{PAGE_PATH}/SO-123456"
+    assert left_out.status_code == 400
+    assert f"Mã {OPENCPS} không phải loại mã hồ sơ tra cứu được ở đây" in _text(left_out)
+
+
 def test_links_lead_to_the_canonical_address(http: httpx.Client) -> None:
     sloppy = f"000.00.20.h30 {PROCESSING_DATE} 0001"
     answer = http.get(f"{PAGE_PATH}/{sloppy}")
