@@ -82,6 +82,7 @@ CARD_WORDS: dict[str, tuple[str, str]] = {
         "Hẹn trả kết quả: {when}, còn {days} ngày",
         "Result due: {when}, in {days} days",
     ),
+    "due_day_left": ("Hẹn trả kết quả: {when}, còn 1 ngày", "Result due: {when}, tomorrow"),
     "due_today": (
         "Hẹn trả kết quả: hôm nay {when}, lúc {hour}",
         "Result due: today {when}, at {hour}",
@@ -93,6 +94,10 @@ CARD_WORDS: dict[str, tuple[str, str]] = {
     "due_late": (
         "Hẹn trả kết quả: {when}, đã trễ hẹn {days} ngày",
         "Result due: {when}; the office is {days} days late",
+    ),
+    "due_day_late": (
+        "Hẹn trả kết quả: {when}, đã trễ hẹn 1 ngày",
+        "Result due: {when}; the office is 1 day late",
     ),
     "due_rescheduled": ("{date} (đã hẹn lại; hẹn cũ {old})", "{date} (rescheduled from {old})"),
     "due_completed": ("Hoàn thành ngày {date}", "Completed on {date}"),
@@ -189,6 +194,8 @@ def due_line(dossier: Dossier, now: dt.datetime, lang: str = "vi") -> tuple[str,
     days = dossier.days_left(now)
     if citizens_turn(dossier.status):
         return card_word("due_plain", lang, when=when), False
+    if days == 1:
+        return card_word("due_day_left", lang, when=when), False
     if days > 0:
         return card_word("due_days_left", lang, when=when, days=days), False
     if days == 0:
@@ -196,6 +203,8 @@ def due_line(dossier: Dossier, now: dt.datetime, lang: str = "vi") -> tuple[str,
         if now > due:
             return card_word("due_today_passed", lang, when=when, hour=hour), True
         return card_word("due_today", lang, when=when, hour=hour), False
+    if days == -1:
+        return card_word("due_day_late", lang, when=when), True
     return card_word("due_late", lang, when=when, days=-days), True
 
 
