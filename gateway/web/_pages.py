@@ -281,10 +281,12 @@ class LookupPages:
         if self._metrics is not None:
             self._metrics.limited.labels(reason).inc()
         minutes = max(1, -(-wait // 60))
-        title, body = "limited_title", [word("limited_body", lang, minutes=minutes)]
-        if reason == "key_failures":
-            title, body = "key_title", [word("key_locked", lang, minutes=minutes)]
-        response = self._problem(request, lang, 429, title, body)
+        body = [
+            word(
+                "key_locked" if reason == "key_failures" else "limited_body", lang, minutes=minutes
+            )
+        ]
+        response = self._problem(request, lang, 429, "limited_title", body)
         response.headers["Retry-After"] = str(max(1, wait))
         return response
 

@@ -299,6 +299,22 @@ def test_not_found_limits_count_per_address_behind_the_trusted_proxy() -> None:
         assert look_up(1, citizen).status_code == 200
 
 
+def test_a_key_mistyped_too_often_is_locked_for_a_while() -> None:
+    with (
+        page_gateway(key_failure_limit=1) as server,
+        httpx.Client(base_url=server.url, timeout=10) as client,
+    ):
+        wrong = client.post(f"{PAGE_PATH}/{KEYED}", data={"key": "ZZ99"})
+        locked = client.post(f"{PAGE_PATH}/{KEYED}", data={"key": KEY})
+    assert wrong.status_code == 403
+    assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
+    text = _text(locked)
+    # Said as it is, not under a heading that asks for the key with no field to type it in.
+    assert re.search(r"<h1>Tra cứu quá nhiều lần</h1>", locked.text)
+    assert "Mã tra cứu của hồ sơ này đã bị nhập sai quá nhiều lần" in text
+    assert 'name="key"' not in locked.text
+
+
 def test_without_a_trusted_proxy_a_forwarded_address_is_not_believed() -> None:
     with (
         page_gateway(anonymous_rate_limit=2) as server,
