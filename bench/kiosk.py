@@ -115,7 +115,7 @@ def decode_figures(count: int) -> None:
     """Ours against each of its two libraries alone, on the same frames."""
     from onestop.demo_api import bundled_records
 
-    print("Decoding (same frames for every reader; ratios are ours / the better library)")
+    print("Decoding (the same frames for every reader)")
     decoder = Decoder()
     readers: dict[str, Callable[[Any], list[str]]] = {
         "ours": lambda gray: [reading.text for reading in decoder.decode(gray)],

@@ -46,6 +46,7 @@ from dossier import (
     Rating,
     Stage,
     format_moment,
+    status_words,
 )
 from hardware.barcode import Reading, RepeatFilter
 from hardware.camera import CameraError, FrameSource, PlaybackSource, open_camera
@@ -285,6 +286,7 @@ class KioskApp(App):
         self._draw_pending: str | None = None
         self._heap_frozen = False
         self._busy_since = 0.0
+        self._preview_shown: tuple[str, int] = ("", -1)
         self.sizes: Sizes | None = None
         self.title = "onestop kiosk"
 
@@ -521,7 +523,7 @@ class KioskApp(App):
         self._draw_pending = shown
 
     def _status_words(self, dossier: Dossier) -> str:
-        return tr(f"status_{dossier.status.value}", self.flow.language)
+        return status_words(dossier.status, self.flow.language)
 
     def _show_busy(self, ticket: int) -> None:
         if self.flow.screen is Step.BUSY and self.flow.ticket == ticket:
@@ -822,6 +824,9 @@ class KioskApp(App):
         shown_on = {Step.IDLE: "idle", Step.SEEN: "seen"}.get(self.flow.screen)
         if worker is None or worker.preview is None or shown_on is None:
             return
+        if (shown_on, worker.decoded_frames) == self._preview_shown:
+            return  # the same picture (a still scene is decoded twice a second): no redraw
+        self._preview_shown = (shown_on, worker.decoded_frames)
         pixels = worker.preview
         height, width = pixels.shape[:2]
         texture = Texture.create(size=(width, height), colorfmt="rgb")

@@ -27,7 +27,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dossier import ICT, Dossier, Status, date_words, number_words, spell_code, time_words
+from dossier import (
+    ICT,
+    Dossier,
+    Status,
+    date_words,
+    number_words,
+    spell_code,
+    status_words,
+    time_words,
+)
 from kiosk._strings import tr
 
 logger = logging.getLogger(__name__)
@@ -52,7 +61,7 @@ def _words(text: str) -> list[Piece]:
 
 def utterance(dossier: Dossier, *, lang: str, next_step: str = "") -> list[Piece]:
     """What the read-aloud button says about a dossier, in ``lang``."""
-    status = tr(f"status_{dossier.status.value}", lang)
+    status = status_words(dossier.status, lang)
     pieces = [Piece("speak-status", tr("speak_status", lang))]
     pieces.append(Piece(f"status-{dossier.status}", status))
     if not dossier.status.finished:
@@ -80,7 +89,7 @@ def utterance(dossier: Dossier, *, lang: str, next_step: str = "") -> list[Piece
 def prompt_list() -> list[Piece]:
     """Every prompt an office can record, with its Vietnamese text (``--list-prompts``)."""
     fixed = [Piece(f"speak-{key}", tr(f"speak_{key}", "vi")) for key in SPEAK_KEYS]
-    statuses = [Piece(f"status-{status}", tr(f"status_{status.value}", "vi")) for status in Status]
+    statuses = [Piece(f"status-{status}", status_words(status, "vi")) for status in Status]
     spoken = " ".join(number_words(number) for number in (*range(100), 100, 1000, 2026))
     spoken += " ngày tháng năm giờ lúc " + spell_code(
         string.digits + string.ascii_uppercase + ".-/+"

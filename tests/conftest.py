@@ -1,9 +1,19 @@
+import datetime as dt
+import os
 from collections.abc import Iterator
 
 import pytest
 
+from dossier import ICT
+from gateway.upstreams.demo import DEMO_DAY_VARIABLE
 from onestop.demo_api import DemoStatusServer, bundled_records
 from tests.browser_support import Browser, open_browser
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Date the demo dossiers from the day the run starts, in this process and every program it
+    starts: a run across midnight in Vietnam would otherwise see two sets of codes."""
+    os.environ.setdefault(DEMO_DAY_VARIABLE, dt.datetime.now(ICT).date().isoformat())
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import json
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -102,9 +103,30 @@ def _materialize(entry: dict[str, Any], pickups: dict[str, str], now: dt.datetim
     return DemoRecord(dossier, entry.get("key"), entry.get("dossier_id"))
 
 
+DEMO_DAY_VARIABLE = "ONESTOP_DEMO_DAY"
+"""Names a day (YYYY-MM-DD) that the bundled dossiers are dated from instead of today, so that
+a demo shown twice, or programs started apart (a test suite that runs across midnight in
+Vietnam), see the same codes."""
+
+
+def demo_now(environ: Mapping[str, str] = os.environ) -> dt.datetime:
+    """This moment, on the day ``$ONESTOP_DEMO_DAY`` names when it is set."""
+    now = dt.datetime.now(ICT)
+    day = environ.get(DEMO_DAY_VARIABLE, "").strip()
+    if not day:
+        return now
+    try:
+        pinned = dt.date.fromisoformat(day)
+    except ValueError:
+        raise DemoDataError(
+            f"${DEMO_DAY_VARIABLE} is {day!r}; expected a day such as 2026-11-29"
+        ) from None
+    return dt.datetime.combine(pinned, now.timetz())
+
+
 def bundled_records(now: dt.datetime | None = None) -> list[DemoRecord]:
-    """The bundled Hậu Giang dossiers, dated relative to ``now`` (default: this moment)."""
-    now = now or dt.datetime.now(ICT)
+    """The bundled Hậu Giang dossiers, dated relative to ``now`` (default: :func:`demo_now`)."""
+    now = now or demo_now()
     source = resources.files("gateway.upstreams").joinpath("demo_dossiers.json")
     data = json.loads(source.read_text(encoding="utf-8"))
     return [_materialize(entry, data["pickup"], now) for entry in data["dossiers"]]

@@ -48,18 +48,20 @@ def test_every_screen_fits_and_reads_at_arms_length(
     size: str, stress_api: GateProxy, tmp_path: Path
 ) -> None:
     codes = {record.dossier.status.value: record.dossier.code for record in load_records(STRESS)}
-    server, display = start_xvfb(size)
     config = write_config(tmp_path, stress_api.url, screen_inches=str(SCREENS[size]))
-    kiosk = start_kiosk(display, config, size, [id_card_picture(tmp_path)])
+    server, display = start_xvfb(size)
     try:
-        state = kiosk.send("state")
-        mm = state["px_per_mm"]
-        assert state["font"] * 0.71 / mm >= 3.0  # body text: 3 mm of cap height at least
-        assert state["font_status"] * 0.71 / mm >= 6.0
-        assert state["touch"] / mm >= 12.0 and state["gap"] / mm >= 2.0
-        problems = visit_every_screen(kiosk, stress_api, codes, SCREENSHOTS / size)
-    finally:
-        kiosk.close()
+        kiosk = start_kiosk(display, config, size, [id_card_picture(tmp_path)])
+        try:
+            state = kiosk.send("state")
+            mm = state["px_per_mm"]
+            assert state["font"] * 0.71 / mm >= 3.0  # body text: 3 mm of cap height at least
+            assert state["font_status"] * 0.71 / mm >= 6.0
+            assert state["touch"] / mm >= 12.0 and state["gap"] / mm >= 2.0
+            problems = visit_every_screen(kiosk, stress_api, codes, SCREENSHOTS / size)
+        finally:
+            kiosk.close()
+    finally:  # a kiosk that failed to start must not leave its X server behind
         server.terminate()
         server.wait(timeout=10)
     assert problems == {}

@@ -202,3 +202,15 @@ def test_bad_data_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
     path.write_text("[1]")
     assert demo_api_main(["--data", str(path), "--list"]) == 2
     assert "entry 0" in capsys.readouterr().err
+
+
+def test_the_demo_day_can_be_pinned_so_programs_started_apart_agree() -> None:
+    from gateway.upstreams.demo import DemoDataError, demo_now
+
+    pinned = demo_now({"ONESTOP_DEMO_DAY": "2026-03-01"})
+    assert pinned.date() == dt.date(2026, 3, 1) and pinned.tzinfo is not None
+    codes = {r.dossier.code for r in bundled_records(pinned)}
+    assert any("-260301-" in code or ".260301." in code for code in codes)
+    assert demo_now({}).date() == dt.datetime.now(ICT).date()
+    with pytest.raises(DemoDataError, match="expected a day such as"):
+        demo_now({"ONESTOP_DEMO_DAY": "yesterday"})
