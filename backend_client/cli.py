@@ -26,7 +26,16 @@ from backend_client._errors import (
     OfficeRetired,
     Unauthorized,
 )
-from dossier import ICT, CodeError, Dossier, due_phrase, format_date, format_moment, parse_query
+from dossier import (
+    ICT,
+    CodeError,
+    Dossier,
+    Language,
+    due_phrase,
+    format_date,
+    format_moment,
+    parse_query,
+)
 from dossier import dossier_to_json as to_json
 from onestop.config import ConfigError, load_config, parse_config
 
@@ -50,7 +59,9 @@ def _printable_json(text: str) -> str:
 
 
 def _escape(text: str, escape: Callable[[str], str], keep: str = "") -> str:
-    if all(line.isprintable() for line in text.split(keep or None)):
+    # Split on ``keep`` alone: str.split() without it would also take away the carriage
+    # returns and line breaks that forge a line of the output.
+    if all(piece.isprintable() for piece in (text.split(keep) if keep else [text])):
         return text
     return "".join(
         escape(char) if unicodedata.category(char) in _UNSAFE and char not in keep else char
@@ -59,7 +70,7 @@ def _escape(text: str, escape: Callable[[str], str], keep: str = "") -> str:
 
 
 _LABELS = {
-    "vi": {
+    Language.VI: {
         "code": "Mã hồ sơ",
         "procedure": "Thủ tục",
         "agency": "Cơ quan",
@@ -77,7 +88,7 @@ _LABELS = {
         "unauthorized": "Máy chủ tra cứu từ chối mã truy cập (token) của thiết bị: {reason}",
         "last_known": "Tình trạng gần nhất đã biết, lúc {moment}:",
     },
-    "en": {
+    Language.EN: {
         "code": "Dossier code",
         "procedure": "Procedure",
         "agency": "Agency",
@@ -98,7 +109,7 @@ _LABELS = {
 }
 
 
-def render(dossier: Dossier, lang: str, now: dt.datetime) -> str:
+def render(dossier: Dossier, lang: Language, now: dt.datetime) -> str:
     """The record as aligned "label: value" lines in the chosen language."""
     labels = _LABELS[lang]
     due = format_date(dossier.effective_due)
@@ -133,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("code", nargs="+", help="the dossier code, optionally with its lookup key")
     parser.add_argument("--config", metavar="FILE", help="configuration file to read")
     parser.add_argument("--url", help="status API root URL, instead of [backend] url")
-    parser.add_argument("--lang", choices=("vi", "en"), default="vi", help="output language")
+    parser.add_argument(
+        "--lang", type=Language, choices=list(Language), default=Language.VI, help="output language"
+    )
     parser.add_argument("--json", action="store_true", help="print the status record as JSON")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
@@ -161,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             dossier = client.lookup(query.code, query.lookup_key)
         except OfficeRetired as exc:
-            print(exc.message_en if args.lang == "en" else exc.message_vi, file=sys.stderr)
+            words = exc.message_en if args.lang is Language.EN else exc.message_vi
+            print(printable(words), file=sys.stderr)
             return EXIT_NOT_FOUND
         except DossierNotFound:
             print(labels["not_found"].format(code=query.code), file=sys.stderr)

@@ -1,9 +1,18 @@
-"""Figures for the SMS daemon, with gammu-smsd on the same emulated modem as the baseline.
+"""Figures for the SMS daemon on each transport, each beside a baseline run in the same process.
 
-    python bench/smsd.py [--latency N] [--burst N] [--slow-send SECONDS] [--no-gammu]
+    python bench/smsd.py [--parts modem,gammu,smpp,kannel,pool | --transports]
+                         [--latency N] [--burst N] [--slow-send SECONDS] [--no-gammu]
+                         [--smpp-burst N] [--kannel-burst N] [--pool-modems N]
 
-Prints, for onestop-smsd and then gammu-smsd (Debian packages gammu, gammu-smsd; tuned as
-in the notes: no periodic checks, LoopSleep=1, a RunOnReceive script that injects a reply):
+``--transports`` runs only the transport parts (smpp, kannel, pool: a few minutes); the
+gammu-smsd baseline alone takes about 15 minutes. The transport parts are described in
+``bench/_smsd_transports.py``: the SMSC simulator against an ESME that answers at once, real
+Kannel and fakesmsc against Kannel answering by itself, a pool of emulated modems against
+the modem-bound ideal.
+
+For one modem it prints, for onestop-smsd and then gammu-smsd (Debian packages gammu,
+gammu-smsd; tuned as in the notes: no periodic checks, LoopSleep=1, a RunOnReceive script
+that injects a reply):
 
 - latency from a message landing in the modem (the +CMTI line) to the reply's AT+CMGS, on a
   modem that answers at once: median and p95 over N messages sent one after another;
@@ -22,7 +31,6 @@ import logging
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,12 +40,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import IO
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this file's name would otherwise shadow the smsd package
 
-from hardware.modem_sim import ModemEmulator  # noqa: E402 - after the path set-up
+from bench import _smsd_transports as transports  # noqa: E402 - after the path set-up
+from hardware.modem_sim import Heard, ModemEmulator  # noqa: E402
 from onestop.demo_api import DemoStatusServer, bundled_records  # noqa: E402
 
 CAPACITY = {"SM": 250, "ME": 250}
@@ -52,11 +60,11 @@ class Clock:
         self._cmgs = threading.Condition()
         emulator.add_listener(self._heard)
 
-    def _heard(self, kind: str, text: str) -> None:
+    def _heard(self, kind: Heard, text: str) -> None:
         now = time.perf_counter()
-        if kind == "stored":
+        if kind is Heard.STORED:
             self.stored.append(now)
-        elif kind == "command" and text.upper().startswith("AT+CMGS="):
+        elif kind is Heard.COMMAND and text.upper().startswith("AT+CMGS="):
             with self._cmgs:
                 self.submits.append(now)
                 self._cmgs.notify_all()
@@ -76,46 +84,13 @@ Responder = Callable[[ModemEmulator, str], AbstractContextManager[None]]
 """Runs one SMS responder against the emulator (and the status API URL) while entered."""
 
 
-SMSD_CONF = """[backend]
-url = {api_url}
-[modem]
-port = {device}
-[smsd]
-database = {work}/smsd.sqlite3
-hourly_send_cap = 10000
-"""
-
-
 @contextmanager
 def onestop_smsd(emulator: ModemEmulator, api_url: str) -> Iterator[None]:
-    """The daemon as systemd runs it: its own process, readiness over NOTIFY_SOCKET."""
-    with tempfile.TemporaryDirectory(prefix="bench-smsd-") as workdir:
-        work = Path(workdir)
-        config = work / "onestop.conf"
-        config.write_text(SMSD_CONF.format(api_url=api_url, device=emulator.path, work=work))
-        notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        notify.bind(str(work / "notify"))
-        notify.settimeout(60)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "smsd.cli", "--config", str(config)],
-            cwd=ROOT,
-            env=dict(os.environ, NOTIFY_SOCKET=str(work / "notify"), PYTHONWARNINGS="ignore"),
-            stderr=log_file(work),
-        )
-        try:
-            while "READY=1" not in notify.recv(4096).decode().splitlines():
-                pass
-            notify.close()  # the daemon's later status messages go nowhere, without blocking it
-            yield
-        finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(120)
-
-
-def log_file(work: Path) -> int | IO[str]:
-    """Where the daemon logs: nowhere, unless $BENCH_LOG names a file."""
-    wanted = os.environ.get("BENCH_LOG")
-    return Path(wanted).open("w") if wanted else subprocess.DEVNULL
+    """The daemon as systemd runs it, on the one modem."""
+    config = f"[backend]\nurl = {api_url}\n[modem]\nport = {emulator.path}\n[smsd]\n"
+    config += "database = {work}/smsd.sqlite3\nhourly_send_cap = 10000\n"
+    with transports.daemon_process(config):
+        yield
 
 
 GAMMU_RC = """[gammu]
@@ -232,33 +207,102 @@ def report(name: str, figures: dict[str, float], args: argparse.Namespace) -> No
         )
 
 
+PARTS = ("modem", "gammu", "smpp", "kannel", "pool")
+TRANSPORTS = ("smpp", "kannel", "pool")
+
+
+def _parts(text: str) -> tuple[str, ...]:
+    parts = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [part for part in parts if part not in PARTS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown part {unknown[0]!r}; parts: {', '.join(PARTS)}")
+    return parts
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def report_pair(name: str, figures: dict[str, transports.Figures], baseline: str) -> None:
+    ours, theirs = figures["daemon"], figures["baseline"]
+    print(f"{name}:")
+    for label, got in (("onestop-smsd", ours), (baseline, theirs)):
+        print(
+            f"  {label}: MO -> reply latency median {ms(got.median)}, p95 {ms(got.p95)} "
+            f"({len(got.latencies)} messages); burst {got.rate:.0f} replies/s"
+        )
+    print(
+        f"  ratios (onestop-smsd / {baseline}): latency median {ours.median / theirs.median:.1f}x, "
+        f"throughput {ours.rate / theirs.rate:.2f}x"
+    )
+
+
+def modem_parts(api_url: str, codes: list[str], args: argparse.Namespace) -> int:
+    ours = (
+        measure("onestop-smsd", onestop_smsd, api_url, codes, args) if "modem" in args.parts else {}
+    )
+    if ours:
+        report("onestop-smsd, one modem", ours, args)
+    if "gammu" not in args.parts:
+        return 0
+    if shutil.which("gammu-smsd") is None:
+        print("gammu-smsd is not installed (apt-get install gammu gammu-smsd)")
+        return 1
+    gammu_args = argparse.Namespace(**{**vars(args), "latency": min(args.latency, 20)})
+    theirs = measure("gammu-smsd", gammu_smsd, api_url, codes, gammu_args)
+    report("gammu-smsd (baseline, same emulator)", theirs, gammu_args)
+    if ours:
+        print("ratios (gammu-smsd / onestop-smsd):")
+        for key in ("latency_median", "burst_instant", "burst_slow"):
+            if key in ours and key in theirs:
+                print(f"  {key}: {theirs[key] / ours[key]:.1f}x")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--parts", type=_parts, default=PARTS, help=f"comma-separated, of {', '.join(PARTS)}"
+    )
+    parser.add_argument("--transports", action="store_true", help="only " + ", ".join(TRANSPORTS))
     parser.add_argument("--latency", type=int, default=100, help="messages for the latency")
-    parser.add_argument("--burst", type=int, default=200, help="messages in each burst")
+    parser.add_argument("--burst", type=int, default=200, help="messages in each modem burst")
     parser.add_argument("--slow-send", type=float, default=2.0, help="seconds per AT+CMGS")
     parser.add_argument("--no-gammu", action="store_true", help="skip the gammu-smsd baseline")
+    parser.add_argument("--smpp-burst", type=int, default=2000, help="messages in the SMPP burst")
+    parser.add_argument(
+        "--kannel-burst", type=int, default=500, help="messages in the Kannel burst"
+    )
+    parser.add_argument("--pool-modems", type=int, default=4, help="modems in the pool")
     args = parser.parse_args()
+    if args.transports:
+        args.parts = TRANSPORTS
+    if args.no_gammu:
+        args.parts = tuple(part for part in args.parts if part != "gammu")
     logging.basicConfig(level=logging.ERROR)
     records = bundled_records()
     codes = [record.dossier.code for record in records]
+    status = 0
     with DemoStatusServer(records, port=0) as api:
         api.start()
-        ours = measure("onestop-smsd", onestop_smsd, api.url, codes, args)
-        report("onestop-smsd", ours, args)
-        if args.no_gammu:
-            return 0
-        if shutil.which("gammu-smsd") is None:
-            print("gammu-smsd is not installed (apt-get install gammu gammu-smsd)")
-            return 1
-        gammu_args = argparse.Namespace(**{**vars(args), "latency": min(args.latency, 20)})
-        theirs = measure("gammu-smsd", gammu_smsd, api.url, codes, gammu_args)
-        report("gammu-smsd (baseline, same emulator)", theirs, gammu_args)
-    print("ratios (gammu-smsd / onestop-smsd):")
-    for key in ("latency_median", "burst_instant", "burst_slow"):
-        if key in ours and key in theirs:
-            print(f"  {key}: {theirs[key] / ours[key]:.1f}x")
-    return 0
+        if "smpp" in args.parts:
+            figures = transports.smpp(api.url, codes, args.latency, args.smpp_burst)
+            report_pair("SMPP (SMSC simulator)", figures, "an ESME answering at once")
+        if "kannel" in args.parts:
+            figures = transports.kannel(api.url, codes, min(args.latency, 50), args.kannel_burst)
+            report_pair("Kannel (fakesmsc, bearerbox, smsbox)", figures, "Kannel answering alone")
+        if "pool" in args.parts:
+            total, ideal = transports.pool(
+                api.url, codes, args.pool_modems, args.burst, args.slow_send
+            )
+            print(
+                f"pool of {args.pool_modems} modems, burst of {args.burst}, {args.slow_send:g} s "
+                f"AT+CMGS: {total:.1f} s (modem-bound ideal {ideal:.0f} s, "
+                f"{(total / ideal - 1) * 100:+.1f}%, ratio {total / ideal:.3f})"
+            )
+        if {"modem", "gammu"} & set(args.parts):
+            status = modem_parts(api.url, codes, args)
+    return status
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import enum
 from dataclasses import dataclass
 
 from dossier._guidance import citizens_turn
+from dossier._language import Language
 from dossier._model import ICT, Dossier
 from dossier._status import Status
 from dossier._wording import format_date, format_moment
@@ -140,14 +141,14 @@ CARD_WORDS: dict[str, tuple[str, str]] = {
 channel's own catalog adds only what is its own."""
 
 
-def card_word(key: str, lang: str = "vi", **values: object) -> str:
+def card_word(key: str, lang: Language = Language.VI, **values: object) -> str:
     """A word of the card (see :data:`CARD_WORDS`) in ``lang``, with ``values`` filled in."""
     vi, en = CARD_WORDS[key]
-    text = en if lang == "en" else vi
+    text = en if lang == Language.EN else vi
     return text.format(**values) if values else text
 
 
-def status_words(status: Status, lang: str = "vi") -> str:
+def status_words(status: Status, lang: Language = Language.VI) -> str:
     """The status as the card says it: what it means for the citizen."""
     return card_word(f"status_{status.value}", lang)
 
@@ -166,7 +167,7 @@ class Step:
     state: StepState
 
 
-def card_steps(status: Status, lang: str = "vi") -> tuple[Step, ...]:
+def card_steps(status: Status, lang: Language = Language.VI) -> tuple[Step, ...]:
     """The tracker: each step's words with how it stands."""
     return tuple(
         Step(card_word(key, lang), state)
@@ -174,7 +175,7 @@ def card_steps(status: Status, lang: str = "vi") -> tuple[Step, ...]:
     )
 
 
-def due_line(dossier: Dossier, now: dt.datetime, lang: str = "vi") -> tuple[str, bool]:
+def due_line(dossier: Dossier, now: dt.datetime, lang: Language = Language.VI) -> tuple[str, bool]:
     """The appointment in one line that cannot be misread, and whether the office is late.
 
     The date that counts comes first (a rescheduled one, with the old one after it); "today"
@@ -209,7 +210,7 @@ def due_line(dossier: Dossier, now: dt.datetime, lang: str = "vi") -> tuple[str,
 
 
 def card_rows(
-    dossier: Dossier, *, lang: str = "vi", show_applicant: bool = False
+    dossier: Dossier, *, lang: Language = Language.VI, show_applicant: bool = False
 ) -> tuple[tuple[str, str], ...]:
     """The facts under the status, as (label, value) pairs in the card's order. The applicant's
     name appears only when asked for and the record carries it (a correct lookup key)."""
@@ -239,7 +240,7 @@ class HistoryLine:
     note: str
 
 
-def card_history(dossier: Dossier, lang: str = "vi") -> tuple[HistoryLine, ...]:
+def card_history(dossier: Dossier, lang: Language = Language.VI) -> tuple[HistoryLine, ...]:
     """The steps so far, newest first."""
     return tuple(
         HistoryLine(format_moment(step.at), step.status.label(lang), step.unit, step.note)

@@ -24,6 +24,8 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
+from dossier._language import Language
+
 MAX_TEXT = 65_536
 """The longest text (in characters) that any channel may hand the parser.
 
@@ -165,11 +167,11 @@ class CodeError(ValueError):
     def __init__(self, problem: Problem, part: str = "") -> None:
         self.problem = problem
         self.part = part if len(part) <= _LONGEST_PART else part[: _LONGEST_PART - 3] + "..."
-        super().__init__(self.message("en"))
+        super().__init__(self.message(Language.EN))
 
-    def message(self, lang: str = "vi") -> str:
+    def message(self, lang: Language = Language.VI) -> str:
         vi, en = _MESSAGES[self.problem]
-        return (en if lang == "en" else vi).format(part=self.part)
+        return (en if lang == Language.EN else vi).format(part=self.part)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CodeError):

@@ -138,10 +138,13 @@ def next_step(
     *,
     hours: bool = True,
     hotline: bool = True,
+    place: bool = True,
+    note: bool = True,
 ) -> str:
     """The citizen's next action for this dossier, in plain words (with diacritics in
     Vietnamese; the SMS reply folds them). ``hours`` and ``hotline`` False leave those out,
-    for the shortest forms."""
+    and ``place`` and ``note`` False put general words in place of the record's own desk
+    and latest note (which a backend may make as long as it likes), for the shortest forms."""
     status = dossier.status
     values = dict(_DEFAULTS[lang])
     values.update(
@@ -150,10 +153,10 @@ def next_step(
         due=format_date(dossier.effective_due),
     )
     for name, value in (
-        ("place", dossier.pickup_location or guide.collect_at),
+        ("place", (dossier.pickup_location if place else None) or guide.collect_at),
         ("pay_at", guide.pay_at),
         ("bring", guide.bring),
-        ("missing", _latest_note(dossier)),
+        ("missing", _latest_note(dossier) if note else ""),
     ):
         if value:
             values[name] = value

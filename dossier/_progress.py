@@ -22,6 +22,7 @@ from dossier._grammars._base import DIGIT
 from dossier._grammars.national import National
 from dossier._grammars.national_short import NationalShort
 from dossier._grammars.opencps_id import PREFIX as ID_PREFIX
+from dossier._language import Language
 from dossier._text import fold_text
 
 _TEMPLATES = ("aaa.aa.aa.Xdd", "aa.aa.Xdd")
@@ -87,11 +88,11 @@ class CodeProgress:
     missing: int = 0
     error: CodeError | None = None
 
-    def message(self, lang: str = "vi") -> str:
+    def message(self, lang: Language = Language.VI) -> str:
         if self.error is not None:
             return self.error.message(lang)
         vi, en = _AGENCY_LEFT if self.stage is Stage.AGENCY and self.missing else _HINTS[self.stage]
-        return (en if lang == "en" else vi).format(missing=self.missing)
+        return (en if lang == Language.EN else vi).format(missing=self.missing)
 
 
 def _agency_left(agency: str, national: bool, short: bool) -> int | None:

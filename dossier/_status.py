@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from dossier._language import Language
 from dossier._text import strip_diacritics
 
 
@@ -59,8 +60,8 @@ class Status(enum.StrEnum):
         can be missed any more."""
         return _TABLE[self].finished
 
-    def label(self, lang: str = "vi") -> str:
-        return self.en if lang == "en" else self.vi
+    def label(self, lang: Language = Language.VI) -> str:
+        return self.en if lang == Language.EN else self.vi
 
     @classmethod
     def from_number(cls, number: int) -> Status:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from dossier._language import Language
 from dossier._model import ICT, Dossier
 
 
@@ -23,12 +24,12 @@ def format_moment(value: dt.datetime) -> str:
     return f"{value.astimezone(ICT):%H:%M %d/%m}"
 
 
-def due_phrase(dossier: Dossier, now: dt.datetime, lang: str = "vi") -> str | None:
+def due_phrase(dossier: Dossier, now: dt.datetime, lang: Language = Language.VI) -> str | None:
     """How the appointment stands ("Còn 3 ngày", "Quá hạn 2 ngày"); None once finished."""
     if dossier.status.finished:
         return None
     days = dossier.days_left(now)
-    en = lang == "en"
+    en = lang == Language.EN
     if dossier.overdue(now):
         if days >= 0:
             return "Overdue (due today)" if en else "Quá hạn (hạn là hôm nay)"

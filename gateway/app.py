@@ -30,6 +30,7 @@ from dossier import (
     CodeError,
     CodeQuery,
     Dossier,
+    Language,
     Rating,
     dossier_to_json,
     format_time,
@@ -194,7 +195,7 @@ class StatusApi:
             return self.parse(raw)
         except CodeError as exc:
             return error_response(
-                400, ErrorCode.INVALID_CODE, exc.message("en"), message_vi=exc.message("vi")
+                400, ErrorCode.INVALID_CODE, str(exc), message_vi=exc.message(Language.VI)
             )
 
 

@@ -43,6 +43,7 @@ from dossier import (
     CodeError,
     CodeQuery,
     Dossier,
+    Language,
     Rating,
     Stage,
     format_moment,
@@ -427,7 +428,8 @@ class KioskApp(App):
     # -- strings ------------------------------------------------------------------------
 
     def tr(self, key: str, lang: str, **values: object) -> str:
-        return tr(key, lang, **values)
+        """For the .kv files, which pass :attr:`lang` as a Kivy string property holds it."""
+        return tr(key, Language(lang), **values)
 
     # -- mirroring the flow into properties ----------------------------------------------
 
@@ -464,7 +466,9 @@ class KioskApp(App):
             self.hint_wrong = progress.stage is Stage.WRONG
         if flow.retired is not None:
             retired = flow.retired
-            self.problem_text = retired.message_en if flow.language == "en" else retired.message_vi
+            self.problem_text = (
+                retired.message_en if flow.language is Language.EN else retired.message_vi
+            )
         elif flow.problem is not None:
             self.problem_text = flow.problem.message(flow.language)
         elif flow.seen is not None:
@@ -666,7 +670,8 @@ class KioskApp(App):
             self.print_text = text
 
     def rating_text(self, rating: str, lang: str) -> str:
-        return Rating(rating).en if lang == "en" else Rating(rating).vi
+        """For the .kv files, as :meth:`tr`."""
+        return Rating(rating).en if Language(lang) is Language.EN else Rating(rating).vi
 
     def rate(self, rating: str) -> None:
         """Queue the citizen's rating and send it in the background: never a wait."""

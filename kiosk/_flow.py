@@ -31,6 +31,7 @@ from dossier import (
     CodeProgress,
     CodeQuery,
     Dossier,
+    Language,
     Rating,
     code_progress,
     parse_query,
@@ -77,7 +78,7 @@ class KioskFlow:
         self,
         *,
         timeouts: Timeouts = Timeouts(),
-        language: str = "vi",
+        language: Language = Language.VI,
         clock: Callable[[], float] = time.monotonic,
         families: CodeFamilies = DEFAULT_FAMILIES,
     ) -> None:
@@ -110,7 +111,7 @@ class KioskFlow:
         self.last_activity = self._clock()
 
     def toggle_language(self) -> None:
-        self.language = "en" if self.language == "vi" else "vi"
+        self.language = Language.EN if self.language is Language.VI else Language.VI
 
     def toggle_larger_text(self) -> None:
         self.larger_text = not self.larger_text

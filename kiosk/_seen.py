@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from dossier import Language
 from kiosk._strings import tr
 
 _ID_CARD = re.compile(r"\d{12}\|")
@@ -38,7 +39,7 @@ class SeenCode:
     kind: Seen
     detail: str = ""
 
-    def message(self, lang: str) -> str:
+    def message(self, lang: Language) -> str:
         if self.kind is Seen.LINK:
             return tr("seen_link", lang, host=self.detail)
         if self.kind is Seen.TEXT:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from dossier import ICT
+from dossier import ICT, Language
 from kiosk._strings import tr
 from kiosk._theme import ICON_FONT
 from kiosk._view import ResultView, qr_matrix
@@ -52,7 +52,9 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
     return lines
 
 
-def slip_image(view: ResultView, *, printed_at: dt.datetime, width: int, lang: str) -> Image.Image:
+def slip_image(
+    view: ResultView, *, printed_at: dt.datetime, width: int, lang: Language
+) -> Image.Image:
     """The slip for ``view``, ``width`` dots wide, black on white."""
     room = width - 2 * MARGIN
     blocks: list[tuple[str, bool, int]] = [

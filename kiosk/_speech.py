@@ -30,6 +30,7 @@ from pathlib import Path
 from dossier import (
     ICT,
     Dossier,
+    Language,
     Status,
     date_words,
     number_words,
@@ -42,7 +43,7 @@ from kiosk._strings import tr
 logger = logging.getLogger(__name__)
 
 ESPEAK = "espeak-ng"
-VOICES = {"vi": "vi", "en": "en"}
+VOICES = {Language.VI: "vi", Language.EN: "en"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,7 @@ def _words(text: str) -> list[Piece]:
     return [Piece(f"word-{word}", word) for word in text.replace(",", "").split()]
 
 
-def utterance(dossier: Dossier, *, lang: str, next_step: str = "") -> list[Piece]:
+def utterance(dossier: Dossier, *, lang: Language, next_step: str = "") -> list[Piece]:
     """What the read-aloud button says about a dossier, in ``lang``."""
     status = status_words(dossier.status, lang)
     pieces = [Piece("speak-status", tr("speak_status", lang))]
@@ -67,7 +68,7 @@ def utterance(dossier: Dossier, *, lang: str, next_step: str = "") -> list[Piece
     if not dossier.status.finished:
         due = dossier.effective_due.astimezone(ICT)
         pieces.append(Piece("speak-due", tr("speak_due", lang)))
-        if lang == "en":
+        if lang is Language.EN:
             pieces.append(Piece("", f"{due:%d %B %Y}, {due:%H:%M}"))
         else:
             pieces += [*_words(date_words(due.date())), Piece("word-lúc", "lúc")]
@@ -78,7 +79,7 @@ def utterance(dossier: Dossier, *, lang: str, next_step: str = "") -> list[Piece
         pieces.append(Piece("speak-place", tr("speak_place", lang)))
         pieces.append(Piece("", dossier.pickup_location))
     pieces.append(Piece("speak-code", tr("speak_code", lang)))
-    if lang == "en":
+    if lang is Language.EN:
         spelled = dossier.code.replace(".", " dot ").replace("-", " dash ")
         pieces.append(Piece("", " ".join(spelled)))
     else:
@@ -88,8 +89,8 @@ def utterance(dossier: Dossier, *, lang: str, next_step: str = "") -> list[Piece
 
 def prompt_list() -> list[Piece]:
     """Every prompt an office can record, with its Vietnamese text (``--list-prompts``)."""
-    fixed = [Piece(f"speak-{key}", tr(f"speak_{key}", "vi")) for key in SPEAK_KEYS]
-    statuses = [Piece(f"status-{status}", status_words(status, "vi")) for status in Status]
+    fixed = [Piece(f"speak-{key}", tr(f"speak_{key}", Language.VI)) for key in SPEAK_KEYS]
+    statuses = [Piece(f"status-{status}", status_words(status, Language.VI)) for status in Status]
     spoken = " ".join(number_words(number) for number in (*range(100), 100, 1000, 2026))
     spoken += " ngày tháng năm giờ lúc " + spell_code(
         string.digits + string.ascii_uppercase + ".-/+"
@@ -125,13 +126,13 @@ class Speaker:
     def available(self) -> bool:
         return (self.mode == "espeak" and self._espeak is not None) or self.mode == "recordings"
 
-    def say(self, pieces: list[Piece], lang: str) -> None:
+    def say(self, pieces: list[Piece], lang: Language) -> None:
         """Start saying ``pieces`` (stopping what is still being said); returns at once."""
         if not self.available:
             return
         threading.Thread(target=self._say, args=(pieces, lang), daemon=True).start()
 
-    def _say(self, pieces: list[Piece], lang: str) -> None:
+    def _say(self, pieces: list[Piece], lang: Language) -> None:
         with self._lock:
             self.stop()
             self._count += 1
@@ -156,7 +157,7 @@ class Speaker:
         self.stop()
         shutil.rmtree(self._folder, ignore_errors=True)
 
-    def _render(self, pieces: list[Piece], lang: str, target: Path) -> None:
+    def _render(self, pieces: list[Piece], lang: Language, target: Path) -> None:
         """Recordings where the office made them, espeak-ng for the rest; one WAV file."""
         parts: list[Path] = []
         pending: list[str] = []
@@ -182,13 +183,13 @@ class Speaker:
         path = self._prompts / f"{piece.prompt}.wav"
         return path if path.is_file() else None
 
-    def _espeak_wav(self, text: str, lang: str, index: int) -> Path:
+    def _espeak_wav(self, text: str, lang: Language, index: int) -> Path:
         path = self._folder / f"part-{self._count}-{index}.wav"
         subprocess.run(  # noqa: S603  (the program found on PATH, the text as one argument)
             [
                 self._espeak or ESPEAK,
                 "-v",
-                VOICES.get(lang, "vi"),
+                VOICES[lang],
                 "-s",
                 "140",
                 "-w",

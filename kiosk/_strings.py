@@ -7,9 +7,9 @@ that every key has both languages and that switching language changes every visi
 
 from __future__ import annotations
 
-from dossier import CARD_WORDS
+from dossier import CARD_WORDS, Language
 
-LANGUAGES = ("vi", "en")
+LANGUAGES = tuple(Language)
 
 CATALOG: dict[str, tuple[str, str]] = {
     **CARD_WORDS,  # the result card's and a failed lookup's words, which the web page shows too
@@ -151,8 +151,8 @@ CATALOG: dict[str, tuple[str, str]] = {
 }
 
 
-def tr(key: str, lang: str, **values: object) -> str:
-    """The text of ``key`` in ``lang`` (``vi`` or ``en``), with ``values`` filled in."""
+def tr(key: str, lang: Language, **values: object) -> str:
+    """The text of ``key`` in ``lang``, with ``values`` filled in."""
     vi, en = CATALOG[key]
-    text = en if lang == "en" else vi
+    text = en if lang is Language.EN else vi
     return text.format(**values) if values else text

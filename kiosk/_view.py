@@ -109,7 +109,7 @@ def result_view(
     dossier: Dossier,
     *,
     now: dt.datetime,
-    lang: str,
+    lang: Language,
     follow_url: str,
     guide: OfficeGuide = NO_GUIDE,
     show_applicant: bool = False,

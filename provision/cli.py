@@ -1,6 +1,8 @@
 """``onestop-provision kiosk|smsd|gateway|all ...``: turn a fresh Debian or Raspberry Pi OS
 machine (or a staging tree for an image) into a lobby kiosk, an SMS box, a status gateway, or
-several of them, in one command.
+several of them, in one command. ``onestop-provision kannel`` (on its own) adds Kannel in
+front of the SMS daemon, configured from the unit's ``[kannel]``, ``[smpp]`` and
+``[modem.NAME]`` sections.
 
 Exit status: 0 done (or nothing to do), 1 refused or a step failed, 2 usage.
 """
@@ -13,17 +15,20 @@ import os
 import sys
 from pathlib import Path
 
+from onestop.config import ConfigError, load_config
 from provision._assets import Role
 from provision._errors import ProvisionError
+from provision._kannel import kannel_plan, kannel_to_do
 from provision._plan import Options, check_system, os_release, plan, still_to_do
 from provision._root import Root
-from provision._steps import Run
+from provision._steps import Run, Step
 
 ROLES = {
     "kiosk": {Role.KIOSK},
     "smsd": {Role.SMSD},
     "gateway": {Role.GATEWAY},
     "all": set(Role),
+    "kannel": set(),
 }
 
 
@@ -52,6 +57,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "systemctl --root, and nothing on this machine is touched",
     )
     parser.add_argument("--dry-run", action="store_true", help="only print what would be done")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="kannel: the unit's configuration to write Kannel's from "
+        "(default: /etc/onestop/onestop.conf under --root)",
+    )
     parser.add_argument(
         "--config-from",
         type=Path,
@@ -96,12 +108,14 @@ def options_from(args: argparse.Namespace) -> Options:
     return options
 
 
-def provision(options: Options, *, dry_run: bool, out: list[str]) -> bool:
+def provision(
+    options: Options, *, dry_run: bool, out: list[str], steps: list[Step] | None = None
+) -> bool:
     """Run (or, with ``dry_run``, only examine) every step; lines for the technician go to
     ``out``. Whether anything changed (or would change)."""
     run = Run(Root(options.root))
     changed = False
-    for step in plan(options):
+    for step in plan(options) if steps is None else steps:
         if not step.pending(run):
             out.append(f"  ok     {step.describe()}")
             note = step.kept(run)
@@ -118,8 +132,39 @@ def provision(options: Options, *, dry_run: bool, out: list[str]) -> bool:
     return changed
 
 
+def provision_kannel(args: argparse.Namespace) -> int:
+    config_path = args.config or args.root / "etc/onestop/onestop.conf"
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        print(f"onestop-provision: {exc}", file=sys.stderr)
+        return 1
+    staged = args.root != Path("/")
+    options = Options(roles=frozenset(), root=args.root)
+    lines: list[str] = []
+    print(f"{'Checking' if args.dry_run else 'Provisioning'} Kannel from {config_path}")
+    try:
+        provision(
+            options, dry_run=args.dry_run, out=lines, steps=kannel_plan(config, staged=staged)
+        )
+    except ProvisionError as exc:
+        print("\n".join(lines))
+        print(f"onestop-provision: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    print("\nStill to do:")
+    for number, item in enumerate(kannel_to_do(config), start=1):
+        print(f"  {number}. {item}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if "kannel" in args.role:
+        if len(args.role) > 1:
+            print("onestop-provision: kannel is provisioned on its own", file=sys.stderr)
+            return 2
+        return provision_kannel(args)
     options = options_from(args)
     where = f"into the staging tree {options.root}" if options.staged else "on this machine"
     lines: list[str] = []

@@ -89,6 +89,9 @@ class Invalid:
 
 Answer = Found | NotFound | Stale | Unavailable | Invalid
 
+_FULLEST = 5
+"""The most detailed level of a reply (see :meth:`Composer._status`); 0 is the barest."""
+
 
 def gsm7_safe(text: str) -> str:
     """The text in characters GSM-7 can carry: diacritics dropped, typography made plain."""
@@ -188,7 +191,7 @@ class Composer:
         details = [
             "\n".join(self._line(answer, now, level) for answer in answers)
             + (f"\n(Chỉ tra 3 mã đầu; còn {dropped} mã chưa tra.)" if dropped else "")
-            for level in (3, 2, 1, 0)
+            for level in range(_FULLEST, -1, -1)
         ]
         # One code, without diacritics: the citizen pays for one SMS (with them, 70 characters
         # could not say the next step, and the office chose the parts it pays for).
@@ -196,7 +199,7 @@ class Composer:
         return self._fit(details, one_sms=one_sms)
 
     def _line(self, answer: Answer, now: dt.datetime, level: int) -> str:
-        """One code's answer; ``level`` 2 is the fullest, 0 the barest."""
+        """One code's answer; ``level`` :data:`_FULLEST` is the fullest, 0 the barest."""
         if isinstance(answer, Invalid):
             return f"Mã hồ sơ không đúng: {answer.error.message(Language.VI)}"
         if isinstance(answer, NotFound):
@@ -211,14 +214,15 @@ class Composer:
         return f"{answer.code}: {self._status(answer.dossier, now, level)}"
 
     def _status(self, dossier: Dossier, now: dt.datetime, level: int) -> str:
-        """Status, appointment (while the office holds the dossier) and the next step; level 3
-        is the fullest (with opening hours and hotline), 2 keeps the hotline, 0 is the status
-        alone."""
+        """Status, appointment (while the office holds the dossier) and the next step; level 5
+        is the fullest (with opening hours and hotline), 4 keeps the hotline, 3 the next step
+        alone, 2 and 1 put general words for the record's desk, then its note (long ones would
+        leave no room for the step at all), 0 is the status alone."""
         status = dossier.status
         parts = [status.vi]
-        if not status.finished and not citizens_turn(status) and level >= 2:
+        if not status.finished and not citizens_turn(status) and level >= 4:
             due = f"Hẹn trả {format_date(dossier.effective_due)}"
-            if dossier.rescheduled and level >= 3:
+            if dossier.rescheduled and level >= 5:
                 due += " (đã hẹn lại)"
             parts.append(due)
             phrase = due_phrase(dossier, now)
@@ -227,7 +231,14 @@ class Composer:
         text = ". ".join(parts) + "."
         if level >= 1:
             step = next_step(
-                dossier, self.guide, now, Language.VI, hours=level >= 3, hotline=level >= 2
+                dossier,
+                self.guide,
+                now,
+                Language.VI,
+                hours=level >= 5,
+                hotline=level >= 4,
+                place=level >= 3,
+                note=level >= 2,
             )
             text += " " + step
         return text

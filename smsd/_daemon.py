@@ -1,23 +1,29 @@
-"""The SMS auto-reply daemon: receive, store, look up, reply, for years on a cheap modem.
+"""The SMS auto-reply daemon: receive, store, look up, reply, for years on a cheap modem or a
+telco's short code.
 
 Threads and who does what::
 
-    modem thread     owns the serial port (hardware.modem); stores each received SMS
-                     through on_message before deleting it from the modem, joining a long
-                     SMS in the same transaction as its last part
+    transport        moves messages (smsd.transports: a modem's thread, one per modem of a
+                     pool, the SMPP link's thread, Kannel's HTTP and sendsms threads); keeps
+                     each received SMS in the store (through the Inbox) before acknowledging
+                     it, joining a long SMS in the same transaction as its last part
     pipeline thread  joins long SMS whose parts stopped coming, applies the abuse rules,
-                     hands messages to the lookup workers, hands due replies to the modem
+                     answers what needs no lookup (instructions, a wrong code), hands the
+                     lookups to the workers, picks a route for each due reply and hands it
+                     to the transport
     lookup workers   ask the status API (backend_client) and compose replies; a slow or
-                     dead API never blocks the modem
+                     dead API never blocks the transport
     main thread      signals, sd_notify readiness, status and watchdog pings
 
 Every step leaves its result in the SQLite store before the next one starts, so a restart
 (after SIGKILL, a power cut, systemd's watchdog) continues exactly where the last run
 stopped: received-but-unanswered messages are looked up, stored-but-unsent replies are sent.
-A send is journalled by the modem thread itself (``smsd._sending``): "sending" is committed
-before ``AT+CMGS`` and the outcome the moment ``+CMGS:`` is read, so the only replies a crash
-can double are those cut off inside ``AT+CMGS``; those are sent again once, from the part in
-flight, and counted in the usage events.
+A send is journalled by the thread that submits it (``smsd._sending``): "sending" is
+committed before a part leaves (``AT+CMGS``, ``submit_sm``, ``sendsms``) and the outcome the
+moment the network answers, so the only replies a crash can double are those cut off inside
+that exchange; those are sent again once, from the part in flight, and counted in the usage
+events. An SMPP SMSC delivers again what it did not hear acknowledged; after a crash the last
+acknowledgements are put in doubt, so that such a re-delivery is recognised.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from backend_client import (
     BackendError,
@@ -41,14 +48,7 @@ from backend_client import (
     fleet_reporter,
 )
 from dossier import CodeFamilies
-from hardware.modem import (
-    Incoming,
-    Modem,
-    ModemSettings,
-    ModemState,
-    SendReceipt,
-    set_traffic_logging,
-)
+from hardware.modem import set_traffic_logging
 from onestop.config import Config, ConfigError, load_config
 from onestop.fleet import Role
 from onestop.links import public_lookup_page
@@ -56,15 +56,29 @@ from onestop.notify import Notifier
 from smsd._compose import Answer, Composer, Found, Invalid, NotFound, Stale, Unavailable
 from smsd._fleet import SOURCE as FLEET_SOURCE
 from smsd._fleet import SmsFigures
-from smsd._parse import Intent, parse_message
+from smsd._parse import Intent, Request, parse_message
 from smsd._policy import Policy, Verdict
 from smsd._sending import ReplyJournal, RetryPolicy
-from smsd._store import Message, Note, Outcome, Outgoing, Store, UsageEvent
+from smsd._store import Kept, Message, Note, Origin, Outcome, Outgoing, Store, UsageEvent
+from smsd.transports import (
+    ACK_DOUBT,
+    Inbox,
+    Receipt,
+    Received,
+    RouteState,
+    Sent,
+    SimUsage,
+    Submission,
+    Transport,
+    TransportKind,
+    build_transport,
+)
 
 log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_MODEM = 1
+"""The transport cannot be used (a dead modem, every modem of a pool dead): restart."""
 
 
 class _RetryLater(Exception):
@@ -88,6 +102,7 @@ class _Settings:
     @classmethod
     def from_config(cls, config: Config) -> _Settings:
         smsd = config.smsd
+        own = (smsd.own_number, *(modem.number for modem in config.modems.values()))
         return cls(
             composer=Composer(
                 alphabet=smsd.reply_alphabet,
@@ -103,7 +118,7 @@ class _Settings:
                 loop_repeats=smsd.loop_repeats,
                 loop_window=smsd.loop_window,
                 deny=smsd.deny,
-                own_number=smsd.own_number,
+                own_numbers=tuple(number for number in own if number),
             ),
             help_words=smsd.help_words,
             families=config.codes.code_families(),
@@ -115,20 +130,71 @@ class _Settings:
         )
 
 
-def modem_settings(config: Config) -> ModemSettings:
-    modem = config.modem
-    return ModemSettings(
-        port=modem.port,
-        baudrate=modem.baudrate,
-        pin=modem.pin or None,
-        smsc=modem.smsc or None,
-        heartbeat_interval=modem.heartbeat_interval,
-        command_timeout=modem.command_timeout,
-        send_timeout=modem.send_timeout,
-        sweep_interval=modem.sweep_interval,
-        reopen_window=modem.reopen_window,
-        reset_wait=modem.reset_wait,
+def _restart_needed(old: Config, new: Config) -> bool:
+    """Whether a reload changes what only a restart can: the store or the transport."""
+    return (
+        old.smsd.database != new.smsd.database
+        or old.smsd.transport != new.smsd.transport
+        or old.modem != new.modem
+        or old.modems != new.modems
+        or old.smpp != new.smpp
+        or old.kannel != new.kannel
     )
+
+
+def _traffic_logged(config: Config) -> bool:
+    """Whether raw AT traffic is logged: asked for in [modem] or any [modem.NAME]."""
+    return config.modem.log_traffic or any(m.log_traffic for m in config.modems.values())
+
+
+class _DaemonInbox:
+    """What the transport tells the daemon (see ``smsd.transports.Inbox``)."""
+
+    def __init__(self, daemon: SmsDaemon) -> None:
+        self._daemon = daemon
+
+    def received(self, received: Received) -> object:
+        """Keep before the transport acknowledges; raising keeps it with its deliverer."""
+        daemon = self._daemon
+        incoming = received.incoming
+        kept = daemon.store.receive(
+            incoming,
+            origin=Origin(
+                transport=daemon.transport_kind,
+                sim=received.via,
+                key=received.key,
+                acknowledged_later=received.acknowledged_later,
+            ),
+        )
+        if incoming.error:
+            log.warning(
+                "kept an undecodable SMS from %s: %s", incoming.sender or "?", incoming.error
+            )
+        elif kept.fresh:
+            part = f" (part {incoming.part.number}/{incoming.part.total})" if incoming.part else ""
+            log.info("received from %s%s", incoming.sender, part)
+        else:
+            log.info("ignored a re-delivered SMS from %s", incoming.sender)
+        daemon.wake()
+        return kept
+
+    def acknowledged(self, token: object) -> None:
+        if isinstance(token, Kept):
+            self._daemon.store.acknowledge(token)
+
+    def acknowledgements_in_doubt(self, since: float) -> None:
+        taken = self._daemon.store.doubt_acknowledgements(self._daemon.transport_kind, since)
+        if taken:
+            log.info("%d acknowledgement(s) before the link broke may not have arrived", taken)
+
+    def receipt(self, receipt: Receipt) -> None:
+        self._daemon.store.receipt(self._daemon.transport_kind, receipt.reference, receipt.state)
+
+    def route_changed(self, route: str, state: RouteState, detail: str) -> None:
+        self._daemon.route_changed(route, state, detail)
+
+    def batch(self) -> AbstractContextManager[None]:
+        return self._daemon.store.batch()
 
 
 class SmsDaemon:
@@ -140,7 +206,10 @@ class SmsDaemon:
         *,
         notifier: Notifier | None = None,
         client_factory: Callable[[Config, LastKnownStore], StatusClient] | None = None,
+        transport_factory: Callable[[Config, Inbox], Transport] = build_transport,
     ) -> None:
+        if problems := config.check():  # a Config built in code is checked here too
+            raise ConfigError(str(config.path or "(defaults)"), problems)
         self.config = config
         self._notifier = notifier or Notifier()
         self._client_factory = client_factory or (
@@ -152,10 +221,33 @@ class SmsDaemon:
             config.smsd.database, max_age=config.backend.last_known_max_age
         )
         self._client = self._client_factory(config, self._known)
-        self.modem = Modem(
-            modem_settings(config), on_message=self._on_message, on_state=self._on_modem_state
+        self.transport_kind = TransportKind(config.smsd.transport)
+        self._stop = threading.Event()
+        self._reload = threading.Event()
+        self._wake = threading.Event()
+        self._attention = threading.Event()
+        self._lock = threading.Lock()
+        self._messages_in_flight: set[int] = set()
+        self._senders_in_flight: Counter[str] = Counter()
+        self._replies_in_flight: set[int] = set()
+        self._capped = False
+        self._waiting = False
+        """Due replies wait for a route (every SIM capped, down or set aside)."""
+        self._workers = concurrent.futures.ThreadPoolExecutor(
+            config.smsd.lookup_workers, thread_name_prefix="lookup"
         )
-        figures = SmsFigures(self.store, self.modem, hourly_cap=lambda: self._settings.hourly_cap)
+        self._pipeline_beat = time.monotonic()
+        self._next_prune = 0.0
+        self._pipeline = threading.Thread(target=self._run_pipeline, name="pipeline", daemon=True)
+        self.ready = threading.Event()
+        """Set once the transport can move messages and the pipeline runs."""
+        self.transport = transport_factory(config, _DaemonInbox(self))
+        figures = SmsFigures(
+            self.store,
+            self.transport,
+            kind=self.transport_kind,
+            hourly_cap=lambda: self._settings.hourly_cap,
+        )
         database = config.smsd.database
         self.fleet = fleet_reporter(
             config,
@@ -167,28 +259,16 @@ class SmsDaemon:
             on_alerts=figures.take_alerts,
         )
         """Heartbeats and usage events for the gateway's fleet page ([fleet] enabled)."""
-        self._stop = threading.Event()
-        self._reload = threading.Event()
-        self._wake = threading.Event()
-        self._attention = threading.Event()
-        self._lock = threading.Lock()
-        self._messages_in_flight: set[int] = set()
-        self._senders_in_flight: Counter[str] = Counter()
-        self._replies_in_flight: set[int] = set()
-        self._capped = False
-        self._workers = concurrent.futures.ThreadPoolExecutor(
-            config.smsd.lookup_workers, thread_name_prefix="lookup"
-        )
-        self._pipeline_beat = time.monotonic()
-        self._next_prune = 0.0
-        self._pipeline = threading.Thread(target=self._run_pipeline, name="pipeline", daemon=True)
-        self.ready = threading.Event()
-        """Set once the modem is set up and the pipeline runs."""
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> SmsDaemon:
-        set_traffic_logging(self.config.modem.log_traffic)
+        set_traffic_logging(_traffic_logged(self.config))
+        if not self.store.started() and self.transport_kind is TransportKind.SMPP:
+            # Killed: the SMSC may not have read the last deliver_sm_resp it was sent.
+            last = self.store.last_acknowledgement(self.transport_kind)
+            if last is not None:
+                self.store.doubt_acknowledgements(self.transport_kind, last - ACK_DOUBT)
         for reply_id in self.store.cut_off():
             again = self.store.interrupted(reply_id, "the daemon stopped inside this reply's send")
             log.warning(
@@ -205,7 +285,7 @@ class SmsDaemon:
                 counts.get("replies_pending", 0),
             )
         self._pipeline.start()
-        self.modem.start()
+        self.transport.start()
         if self.fleet is not None:
             self.fleet.start()
         return self
@@ -222,22 +302,24 @@ class SmsDaemon:
         self._attention.set()
 
     def run(self) -> int:
-        """Serve until stopped or until the modem is beyond recovery; the exit code."""
+        """Serve until stopped or until the transport is beyond recovery; the exit code."""
         self.start()
         last_status = 0.0
         interval = self._notifier.watchdog_interval or 1.0
         try:
             while not self._stop.is_set():
-                if self.modem.finished.is_set():
+                if self.transport.finished.is_set():
                     log.error(
-                        "the modem cannot be used (%s); exiting so that the service restarts",
-                        self.modem.failure,
+                        "the %s transport cannot be used (%s); exiting so that the service "
+                        "restarts",
+                        self.transport_kind,
+                        self.transport.failure,
                     )
                     return EXIT_MODEM
                 if self._reload.is_set():
                     self._reload.clear()
                     self.reload()
-                if not self.ready.is_set() and self.modem.state is ModemState.READY:
+                if not self.ready.is_set() and self.transport.ready.is_set():
                     self.ready.set()
                     status = self.status_text()
                     self._notifier.ready(status)
@@ -261,11 +343,13 @@ class SmsDaemon:
             self._pipeline.join(30)
         # Lookups in flight end by their deadline; those not started stay for the next start.
         self._workers.shutdown(wait=True, cancel_futures=True)
-        self.modem.stop(self.config.modem.send_timeout + 5)
+        modems = [self.config.modem, *self.config.modems.values()]
+        self.transport.stop(max(modem.send_timeout for modem in modems) + 5)
         if self.fleet is not None:
             self.fleet.stop()
         self._client.close()
         self._known.close()
+        self.store.stopped()
         self.store.close()
         log.info("stopped")
 
@@ -278,13 +362,27 @@ class SmsDaemon:
             log.error("reload refused, keeping the running configuration: %s", exc)
             self._notifier.ready(self.status_text())
             return
-        if config.modem != self.config.modem or config.smsd.database != self.config.smsd.database:
-            log.warning("[modem] and [smsd] database changes take effect after a restart")
+        if _restart_needed(self.config, config):
+            log.warning(
+                "changes to [smsd] database and transport, [modem], [modem.NAME], [smpp] and "
+                "[kannel] take effect after a restart"
+            )
         old_client = self._client
         self._client = self._client_factory(config, self._known)
         self._settings = _Settings.from_config(config)
-        self.config = dataclasses.replace(config, modem=self.config.modem)
-        set_traffic_logging(config.modem.log_traffic)
+        self.config = dataclasses.replace(
+            config,
+            smsd=dataclasses.replace(
+                config.smsd,
+                database=self.config.smsd.database,
+                transport=self.config.smsd.transport,
+            ),
+            modem=self.config.modem,
+            modems=self.config.modems,
+            smpp=self.config.smpp,
+            kannel=self.config.kannel,
+        )
+        set_traffic_logging(_traffic_logged(config))
         old_client.close()
         log.info("configuration reloaded from %s", path)
         self._notifier.ready(self.status_text())
@@ -293,39 +391,31 @@ class SmsDaemon:
         return (
             time.monotonic() - self._pipeline_beat < 30
             and self._pipeline.is_alive()
-            and not self.modem.finished.is_set()
+            and not self.transport.finished.is_set()
         )
 
     def status_text(self) -> str:
         counts = self.store.counts()
-        signal = "?" if self.modem.signal is None else f"{self.modem.signal}/31"
+        routes = ", ".join(
+            f"{route.name or self.transport_kind} {route.state}"
+            + (f" ({route.detail})" if route.detail else "")
+            for route in self.transport.routes()
+        )
         return (
-            f"modem {self.modem.state.value} (signal {signal}); "
+            f"{routes}; "
             f"{counts.get('replies_sent', 0)} replies sent, "
             f"{counts.get('messages_new', 0)} to answer, "
             f"{counts.get('replies_pending', 0)} to send"
         )
 
-    def _on_modem_state(self, state: ModemState, detail: str) -> None:
-        self._notifier.status(f"modem {state.value}: {detail}")
+    def wake(self) -> None:
+        """Something changed that the pipeline should look at."""
+        self._wake.set()
+
+    def route_changed(self, route: str, state: RouteState, detail: str) -> None:
+        self._notifier.status(f"{route or self.transport_kind} {state}: {detail}")
         self._wake.set()
         self._attention.set()
-
-    # -- receiving (modem thread) ----------------------------------------------------------------
-
-    def _on_message(self, incoming: Incoming) -> None:
-        """Store before the modem deletes; raising keeps the message in the modem."""
-        fresh = self.store.receive(incoming)
-        if incoming.error:
-            log.warning(
-                "kept an undecodable SMS from %s: %s", incoming.sender or "?", incoming.error
-            )
-        elif fresh:
-            part = f" (part {incoming.part.number}/{incoming.part.total})" if incoming.part else ""
-            log.info("received from %s%s", incoming.sender, part)
-        else:
-            log.info("ignored a re-delivered SMS from %s", incoming.sender)
-        self._wake.set()
 
     # -- the pipeline thread -----------------------------------------------------------------
 
@@ -339,8 +429,7 @@ class SmsDaemon:
                 self.store.expire_parts(settings.multipart_timeout)
                 self._prune_daily(settings)
                 self._dispatch_messages(settings)
-                if self.modem.state is ModemState.READY:
-                    self._dispatch_replies(settings)
+                self._dispatch_replies(settings)
             except Exception:
                 log.exception("pipeline step failed; trying again")
             self._wake.wait(self._next_wait())
@@ -361,7 +450,8 @@ class SmsDaemon:
         deadlines = [
             self.store.next_part_deadline(self._settings.multipart_timeout),
             self.store.next_message_retry(),
-            None if self._capped else self.store.next_reply_at(),  # capped: nothing to send
+            # capped, or no route free: nothing to send until a reply or a route frees up
+            None if self._capped or self._waiting else self.store.next_reply_at(),
         ]
         soonest = min((d for d in deadlines if d is not None), default=now + 1.0)
         return min(max(soonest - now, 0.01), 1.0)
@@ -384,10 +474,18 @@ class SmsDaemon:
                     message, settings.composer.limit_notice(), [], note=Note.LIMIT_NOTICE
                 )
                 continue
+            request = parse_message(
+                message.text, help_words=settings.help_words, families=settings.families
+            )
             with self._lock:
                 self._messages_in_flight.add(message.id)
                 self._senders_in_flight[message.sender] += 1
-            self._workers.submit(self._answer, message, settings)
+            if request.queries:
+                self._workers.submit(self._answer, message, request, settings)
+            else:
+                # The instructions, or what is wrong with a code, need no status API: answered
+                # at once, never behind lookups that a slow API holds up to their deadline.
+                self._answer(message, request, settings)
 
     def _dispatch_replies(self, settings: _Settings) -> None:
         now = time.time()
@@ -402,31 +500,50 @@ class SmsDaemon:
         room = settings.hourly_cap - sent - len(self._replies_in_flight)
         if room <= 0:
             return
+        usage: dict[str, SimUsage] = {}
+        if self.transport_kind is TransportKind.MODEM_POOL:  # the only one with caps per SIM
+            usage = {
+                sim: SimUsage(hour, day) for sim, (hour, day) in self.store.sim_usage(now).items()
+            }
+        waiting = False
         for reply in self.store.due_replies(now, limit=min(room, 500)):
             with self._lock:
                 if reply.id in self._replies_in_flight:
                     continue
-                self._replies_in_flight.add(reply.id)
-            future = self.modem.send(
+            submission = Submission(
                 reply.recipient,
                 reply.text,
                 reference=reply.concat_ref,
                 first_part=reply.parts_sent + 1,
-                journal=ReplyJournal(self.store, reply, settings.retry),
+                key=str(reply.id),
+                # A route of this transport; a message from before a change of transport
+                # leaves by whichever route this one picks.
+                via=reply.via if reply.transport == self.transport_kind else "",
+            )
+            route = self.transport.route_for(submission, usage)
+            if route is None:
+                waiting = True
+                continue
+            with self._lock:
+                self._replies_in_flight.add(reply.id)
+            future = self.transport.send(
+                dataclasses.replace(submission, route=route),
+                ReplyJournal(self.store, reply, settings.retry, route=route),
             )
             future.add_done_callback(functools.partial(self._sent, reply))
+        self._waiting = waiting
 
-    def _sent(self, reply: Outgoing, _future: concurrent.futures.Future[SendReceipt]) -> None:
-        """On the modem thread, after the journal wrote the outcome down: let it go."""
+    def _sent(self, reply: Outgoing, _future: concurrent.futures.Future[Sent]) -> None:
+        """On the sending thread, after the journal wrote the outcome down: let it go."""
         with self._lock:
             self._replies_in_flight.discard(reply.id)
         self._wake.set()
 
-    # -- lookups (worker threads) --------------------------------------------------------------
+    # -- answering (lookup workers; the pipeline thread for what needs no lookup) ---------------
 
-    def _answer(self, message: Message, settings: _Settings) -> None:
+    def _answer(self, message: Message, request: Request, settings: _Settings) -> None:
         try:
-            reply, events, note = self._compose(message, settings)
+            reply, events, note = self._compose(message, request, settings)
             self.store.answer(message, reply, events, note=note)
         except _RetryLater:
             delay = min(30.0, max(0.5, settings.patience / 10))
@@ -442,18 +559,17 @@ class SmsDaemon:
                     del self._senders_in_flight[message.sender]
             self._wake.set()
 
-    def _compose(self, message: Message, settings: _Settings) -> tuple[str, list[UsageEvent], Note]:
+    def _compose(
+        self, message: Message, request: Request, settings: _Settings
+    ) -> tuple[str, list[UsageEvent], Note]:
         started = time.monotonic()
-        request = parse_message(
-            message.text, help_words=settings.help_words, families=settings.families
-        )
         composer = settings.composer
 
         def event(outcome: Outcome, status: str | None = None) -> UsageEvent:
             return UsageEvent(outcome, status, int((time.monotonic() - started) * 1000))
 
-        if request.intent is Intent.UNKNOWN and message.missing_parts:
-            # The part with the code never came: "wrong code" would mislead.
+        if message.missing_parts and not request.queries and request.intent is not Intent.HELP:
+            # The part with the code never came, or cut it short: "wrong code" would mislead.
             return composer.incomplete(), [event(Outcome.INCOMPLETE)], Note.INCOMPLETE
         if request.intent is Intent.HELP:
             return composer.usage(), [event(Outcome.HELP)], Note.HELP

@@ -12,7 +12,7 @@ import sys
 
 from hardware.modem import set_traffic_logging
 
-_NUMBER = re.compile(r"(?<![\w.])(\+?\d{4})\d{3,8}(\d{3})(?![\w.-])")
+_NUMBER = re.compile(r"(?<![\w.])(\+?\d{4})\d{3,}(\d{3})(?![\w.-])")
 _PDU = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{24,}(?![0-9A-Fa-f])")
 """A PDU in hex: its address field spells the number with swapped digits, beyond _NUMBER."""
 

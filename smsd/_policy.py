@@ -6,7 +6,8 @@ message. Senders that cannot be people are never answered (names, short codes, a
 longer than a phone number can be); a number that floods the service gets its lookups up to
 a limit, then one notice, then silence until the window passes. Another auto-responder is
 recognised by its rhythm: it answers each of our replies after about the same delay,
-whatever words it uses; the same text arriving again and again gives it away too.
+whatever words it uses; the same text arriving again and again gives it away too. Once
+caught, it gets no reply as long as it writes again within ``loop_window``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import re
 import statistics
 from dataclasses import dataclass
 
-from smsd._store import Message, Reason, Store
+from smsd._store import Message, Note, Reason, Store
 
 _DIGITS = re.compile(r"^\+?\d+$")
 SHORT_CODE_DIGITS = 6
@@ -68,7 +69,8 @@ class Policy:
     loop_repeats: int = 3
     loop_window: float = 3600.0
     deny: tuple[str, ...] = ()
-    own_number: str = ""
+    own_numbers: tuple[str, ...] = ()
+    """The SIM's (or the pool's SIMs') own numbers."""
 
     def decide(self, store: Store, message: Message, *, in_flight: int = 0) -> Decision:
         """What to do with ``message``; ``in_flight`` counts the sender's lookups under way."""
@@ -81,18 +83,22 @@ class Policy:
         if digits <= SHORT_CODE_DIGITS:
             return Decision(Verdict.IGNORE, Reason.SHORT_CODE)
         plain = national(sender)
-        if self.own_number and plain == national(self.own_number):
+        if plain in {national(number) for number in self.own_numbers}:
             return Decision(Verdict.IGNORE, Reason.OWN_NUMBER)
         if plain in {national(number) for number in self.deny}:
             return Decision(Verdict.IGNORE, Reason.DENY_LIST)
         since = message.received_at - self.loop_window
-        if store.same_text_before(message, since) >= self.loop_repeats or steady_rhythm(
-            store.reply_delays(message, since), self.loop_repeats
+        if (
+            # Once caught, a machine stays unanswered while it keeps writing: the message we
+            # left unanswered breaks its rhythm, not its habit.
+            store.noted_since(sender, since, Reason.LOOP)
+            or store.same_text_before(message, since) >= self.loop_repeats
+            or steady_rhythm(store.reply_delays(message, since), self.loop_repeats)
         ):
             return Decision(Verdict.IGNORE, Reason.LOOP)
         window_start = message.received_at - self.sender_window
         if store.answered_since(sender, window_start) + in_flight >= self.sender_limit:
-            if store.noticed_since(sender, window_start):
+            if store.noted_since(sender, window_start, Note.LIMIT_NOTICE):
                 return Decision(Verdict.IGNORE, Reason.OVER_LIMIT)
             return Decision(Verdict.NOTICE)
         return Decision(Verdict.ANSWER)

@@ -1,12 +1,13 @@
 """The send path every transport shares: mark sending, submit, record the outcome, all in the
 thread that submits.
 
-A modem (today), an SMPP link or Kannel (later) calls the :class:`ReplyJournal` of a reply
-part by part (it is a ``hardware.modem.SendJournal``). Each call is one commit in the store,
-made by the submitting thread before it does anything else: the reply is ``sending`` before a
-part leaves, and the network's answer is written down the moment it is read, with no queue
-or other thread in between. How the outcome is judged (retry with backoff, give up, resend
-once after an interruption) is decided here, once, for every transport.
+A modem, a modem of a pool, the SMPP link or Kannel's sendsms client calls the
+:class:`ReplyJournal` of a reply part by part (it is a ``hardware.modem.SendJournal``). Each
+call is one commit in the store, made by the submitting thread before it does anything else:
+the reply is ``sending`` before a part leaves, and the network's answer is written down the
+moment it is read, with no queue or other thread in between. How the outcome is judged
+(retry with backoff, give up, resend once after an interruption) is decided here, once, for
+every transport.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ class RetryPolicy:
 
 
 class ReplyJournal:
-    """One reply's journal, written to the store by whichever thread submits it."""
+    """One reply's journal, written to the store by whichever thread submits it; ``route``
+    is the SIM or link the daemon chose for it, which its parts count against."""
 
     def __init__(
         self,
@@ -47,18 +49,27 @@ class ReplyJournal:
         reply: Outgoing,
         policy: RetryPolicy,
         *,
+        route: str = "",
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
         self._reply = reply
         self._policy = policy
+        self._route = route
         self._clock = clock
 
     def sending(self, part: int, total: int) -> None:
-        self._store.sending(self._reply.id, part)
+        self._store.sending(self._reply.id, part, self._route)
 
-    def accepted(self, part: int, total: int, reference: int) -> None:
-        self._store.accepted(self._reply.id, part, total, self._clock())
+    def accepted(self, part: int, total: int, reference: int | str) -> None:
+        self._store.accepted(
+            self._reply.id,
+            part,
+            total,
+            self._clock(),
+            route=self._route,
+            network_id=str(reference),
+        )
         if part == total:
             log.info("replied to %s", self._reply.recipient)
 

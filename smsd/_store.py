@@ -107,7 +107,48 @@ CREATE TABLE IF NOT EXISTS fleet_alerts (id INTEGER PRIMARY KEY, outbox_id INTEG
 """
 """Alert SMS the gateway handed over for technicians, each put in the outbox once."""
 
-MIGRATIONS: tuple[Migration, ...] = (_SCHEMA_1, _SCHEMA_2, _SCHEMA_3)
+_SCHEMA_4 = """
+ALTER TABLE messages ADD COLUMN transport TEXT NOT NULL DEFAULT 'modem';
+ALTER TABLE messages ADD COLUMN sim TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN gateway_id TEXT;
+ALTER TABLE messages ADD COLUMN acked_at REAL;
+UPDATE messages SET acked_at = received_at;
+CREATE INDEX IF NOT EXISTS messages_gateway ON messages (transport, gateway_id)
+    WHERE gateway_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS messages_unacked ON messages (sender, text) WHERE acked_at IS NULL;
+ALTER TABLE parts ADD COLUMN transport TEXT NOT NULL DEFAULT 'modem';
+ALTER TABLE parts ADD COLUMN sim TEXT NOT NULL DEFAULT '';
+ALTER TABLE parts ADD COLUMN acked_at REAL;
+UPDATE parts SET acked_at = received_at;
+CREATE INDEX IF NOT EXISTS parts_unacked ON parts (sender, reference, total, number)
+    WHERE acked_at IS NULL;
+ALTER TABLE outbox ADD COLUMN transport TEXT NOT NULL DEFAULT 'modem';
+ALTER TABLE outbox ADD COLUMN via TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN sim TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN transport TEXT NOT NULL DEFAULT 'modem';
+ALTER TABLE events ADD COLUMN sim TEXT NOT NULL DEFAULT '';
+CREATE TABLE IF NOT EXISTS sent_parts (
+    id INTEGER PRIMARY KEY,
+    reply_id INTEGER NOT NULL,
+    part INTEGER NOT NULL,
+    transport TEXT NOT NULL,
+    sim TEXT NOT NULL,
+    network_id TEXT NOT NULL,
+    sent_at REAL NOT NULL,
+    receipt TEXT,
+    receipt_at REAL
+);
+CREATE INDEX IF NOT EXISTS sent_parts_sim ON sent_parts (sent_at, sim);
+CREATE INDEX IF NOT EXISTS sent_parts_network ON sent_parts (transport, network_id);
+INSERT OR IGNORE INTO counters (name, value) VALUES ('running', 0);
+"""
+"""Transports: which one and which SIM (or SMSC, or short code) each message came in on and
+each reply left from, for the report and for sticky replies; when a message was acknowledged
+to whoever delivered it (an SMPP SMSC delivers again what it did not hear acknowledged) and
+a gateway's own id of it (Kannel's); every SMS part sent with the network's id for it, its
+delivery receipt, and the SIM it counts against."""
+
+MIGRATIONS: tuple[Migration, ...] = (_SCHEMA_1, _SCHEMA_2, _SCHEMA_3, _SCHEMA_4)
 SCHEMA_NAME = "sms messages"
 
 
@@ -196,9 +237,9 @@ _LOOKUPS = frozenset(
 )
 
 
-EventRow = tuple[int, str, str, str | None, int]
+EventRow = tuple[int, str, str, str | None, int, str]
 """A usage event as the store keeps it, with its number: id, UTC hour, outcome, status,
-latency."""
+latency, transport."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +255,9 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """A reply to send; ``parts_sent`` parts already went out under ``concat_ref``."""
+    """A reply to send; ``parts_sent`` parts already went out under ``concat_ref``. ``via``
+    is the route its message came in on (a SIM of a pool, a Kannel SMSC, the short code
+    texted), where it should leave from too."""
 
     id: int
     recipient: str
@@ -222,6 +265,58 @@ class Outgoing:
     attempts: int
     parts_sent: int = 0
     concat_ref: int = 0
+    via: str = ""
+    transport: str = "modem"
+
+
+REDELIVERY_WINDOW = 6 * 3600.0
+"""Seconds during which a message kept but not acknowledged may come again as a re-delivery
+(an SMPP SMSC sends again what it did not hear acknowledged, after the daemon restarts or the
+link comes back) rather than as the citizen's own second message."""
+
+ACK_DOUBT = 2.0
+"""Seconds of acknowledgements before a broken link (or a crash) that may never have reached
+the SMSC: they are taken back, so that the SMSC's re-delivery is recognised."""
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """How a message came in: the transport, the route (a SIM of a pool, a Kannel SMSC id, the
+    short code texted), and how a second delivery of the same message is told apart from the
+    citizen's own second message.
+
+    A modem's message carries the service centre's time stamp: the same sender, time stamp
+    and text is the same message. A gateway's ``key`` (Kannel's message id) identifies it
+    outright. A message that is ``acknowledged_later`` (an SMPP ``deliver_sm``, answered only
+    after it is kept) carries neither: it is the same as a message kept earlier with the same
+    sender and text that was never acknowledged (:meth:`Store.acknowledge`).
+    """
+
+    transport: str = "modem"
+    sim: str = ""
+    key: str | None = None
+    acknowledged_later: bool = False
+
+
+MODEM = Origin()
+"""A message read from the one modem of ``[smsd] transport = modem``."""
+
+
+class Holder(enum.StrEnum):
+    """The table a received SMS is kept in: a whole message, or a part of a long one."""
+
+    MESSAGES = "messages"
+    PARTS = "parts"
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """What :meth:`Store.receive` did: ``fresh`` when the SMS was new (False: a re-delivery),
+    and the row that holds it, to :meth:`Store.acknowledge` once the deliverer heard."""
+
+    fresh: bool
+    holder: Holder
+    row: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,11 +347,26 @@ def _next_reference(db: sqlite3.Connection) -> int:
     return int(row[0])
 
 
-def _add_events(db: sqlite3.Connection, now: float, events: list[UsageEvent]) -> None:
+def _add_events(
+    db: sqlite3.Connection, now: float, events: list[UsageEvent], transport: str, sim: str
+) -> None:
     db.executemany(
-        "INSERT INTO events (at, channel, outcome, status, latency_ms) VALUES (?, 'sms', ?, ?, ?)",
-        [(_hour(now), str(e.outcome), e.status, e.latency_ms) for e in events],
+        "INSERT INTO events (at, channel, outcome, status, latency_ms, transport, sim)"
+        " VALUES (?, 'sms', ?, ?, ?, ?, ?)",
+        [(_hour(now), str(e.outcome), e.status, e.latency_ms, transport, sim) for e in events],
     )
+
+
+def _reply_events(
+    db: sqlite3.Connection, now: float, reply_id: int, events: list[UsageEvent]
+) -> None:
+    """Events about a reply's sending, under the route it left from (or was meant to)."""
+    row = db.execute(
+        "SELECT transport, CASE WHEN sim != '' THEN sim ELSE via END FROM outbox WHERE id = ?",
+        (reply_id,),
+    ).fetchone()
+    transport, sim = row if row is not None else ("modem", "")
+    _add_events(db, now, events, transport, sim)
 
 
 class Store:
@@ -266,6 +376,7 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self._batched = False
         self._db = sqlite3.connect(
             self.path, check_same_thread=False, isolation_level=None, timeout=30
         )
@@ -280,6 +391,17 @@ class Store:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
+            if self._batched:
+                # Inside batch(): a savepoint, so that one step can fail alone.
+                self._db.execute("SAVEPOINT step")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK TO step")
+                    self._db.execute("RELEASE step")
+                    raise
+                self._db.execute("RELEASE step")
+                return
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -288,74 +410,199 @@ class Store:
                 raise
             self._db.execute("COMMIT")
 
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make everything the calling thread writes in here one commit (a group commit).
+
+        A transport that reads or sends many messages at once (an SMPP link under load) keeps
+        each, marks each part ``sending`` or writes down each outcome inside one batch, and
+        acts on none of them (no acknowledgement, no submit) before the batch has returned:
+        the promises hold as for single commits, at the cost of one disk flush for the lot.
+        A step that raises is undone alone; other threads wait for the batch to end.
+        """
+        with self._lock:
+            if self._batched:
+                yield
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            self._batched = True
+            try:
+                yield
+            except BaseException:
+                self._batched = False
+                self._db.execute("ROLLBACK")
+                raise
+            self._batched = False
+            try:
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
     # -- receiving ---------------------------------------------------------------------------
 
-    def receive(self, incoming: Incoming, now: float | None = None) -> bool:
-        """Keep a received SMS or part for good; False when it was already kept (re-delivery)."""
+    def receive(
+        self, incoming: Incoming, now: float | None = None, *, origin: Origin = MODEM
+    ) -> Kept:
+        """Keep a received SMS or part for good; ``fresh`` is False for a re-delivery of one
+        already kept (see :class:`Origin` for how one is recognised)."""
         now = time.time() if now is None else now
+        acked = None if origin.acknowledged_later else now
         with self._transaction() as db:
-            if incoming.error is not None:
-                cursor = db.execute(
-                    "INSERT OR IGNORE INTO messages (sender, sent_at, text, pdu, received_at,"
-                    " state, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        incoming.sender,
-                        "pdu:" + incoming.pdu,
-                        "",
-                        incoming.pdu,
-                        now,
-                        MessageState.UNDECODABLE,
-                        incoming.error,
-                    ),
+            if origin.key is not None:
+                row = db.execute(
+                    "SELECT id FROM messages WHERE transport = ? AND gateway_id = ?",
+                    (origin.transport, origin.key),
+                ).fetchone()
+                if row is not None:
+                    return Kept(False, Holder.MESSAGES, int(row[0]))
+            columns = (origin.transport, origin.sim, origin.key, acked)
+            if incoming.error is not None or incoming.binary:
+                # Kept for the record, never answered (binary: for a program on the phone;
+                # undecodable: for a technician), and never joined: no part of it is text.
+                state, note = (
+                    (MessageState.UNDECODABLE, incoming.error)
+                    if incoming.error is not None
+                    else (MessageState.IGNORED, Reason.BINARY)
                 )
-                return cursor.rowcount > 0
-            if incoming.binary:
-                # Kept for the record, never answered, and never joined: no part of it is text.
-                cursor = db.execute(
-                    "INSERT OR IGNORE INTO messages (sender, sent_at, text, pdu, received_at,"
-                    " state, note) VALUES (?, ?, '', ?, ?, ?, ?)",
-                    (
-                        incoming.sender,
-                        "pdu:" + incoming.pdu,
-                        incoming.pdu,
-                        now,
-                        MessageState.IGNORED,
-                        Reason.BINARY,
-                    ),
+                return self._keep_message(
+                    db,
+                    (incoming.sender, "pdu:" + incoming.pdu, "", incoming.pdu, now, state, note),
+                    columns,
                 )
-                return cursor.rowcount > 0
+            sent_at = _stamp(incoming.sent_at)
+            if origin.key is not None or origin.acknowledged_later:
+                # No time stamp from the network: when it arrived tells messages apart.
+                sent_at = sent_at or _stamp(dt.datetime.fromtimestamp(now, dt.UTC))
             if incoming.part is None:
-                cursor = db.execute(
-                    "INSERT OR IGNORE INTO messages (sender, sent_at, text, pdu, received_at,"
-                    " state) VALUES (?, ?, ?, ?, ?, ?)",
+                if origin.acknowledged_later:
+                    row = db.execute(
+                        "SELECT id FROM messages WHERE sender = ? AND text = ? AND acked_at IS NULL"
+                        " AND transport = ? AND sim = ? AND received_at >= ? ORDER BY id LIMIT 1",
+                        (
+                            incoming.sender,
+                            incoming.text,
+                            origin.transport,
+                            origin.sim,
+                            now - REDELIVERY_WINDOW,
+                        ),
+                    ).fetchone()
+                    if row is not None:
+                        return Kept(False, Holder.MESSAGES, int(row[0]))
+                return self._keep_message(
+                    db,
                     (
                         incoming.sender,
-                        _stamp(incoming.sent_at),
+                        sent_at,
                         incoming.text,
                         incoming.pdu,
                         now,
                         MessageState.NEW,
+                        None,
                     ),
+                    columns,
                 )
-                return cursor.rowcount > 0
             part = incoming.part
+            identity = (incoming.sender, part.reference, part.total, part.number, incoming.units)
+            if origin.acknowledged_later:
+                row = db.execute(
+                    "SELECT id FROM parts WHERE sender = ? AND reference = ? AND total = ?"
+                    " AND number = ? AND units = ? AND acked_at IS NULL AND transport = ?"
+                    " AND sim = ? AND received_at >= ? ORDER BY id LIMIT 1",
+                    (*identity, origin.transport, origin.sim, now - REDELIVERY_WINDOW),
+                ).fetchone()
+                if row is not None:
+                    return Kept(False, Holder.PARTS, int(row[0]))
             cursor = db.execute(
                 "INSERT OR IGNORE INTO parts (sender, sent_at, reference, total, number, units,"
-                " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " received_at, transport, sim, acked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     incoming.sender,
-                    _stamp(incoming.sent_at),
+                    sent_at,
                     part.reference,
                     part.total,
                     part.number,
                     incoming.units,
                     now,
+                    origin.transport,
+                    origin.sim,
+                    acked,
                 ),
             )
             if cursor.rowcount == 0:
-                return False
+                row = db.execute(
+                    "SELECT id FROM parts WHERE sender = ? AND sent_at = ? AND reference = ?"
+                    " AND total = ? AND number = ? AND units = ?",
+                    (incoming.sender, sent_at, *identity[1:]),
+                ).fetchone()
+                return Kept(False, Holder.PARTS, int(row[0]))
+            kept = Kept(True, Holder.PARTS, int(cursor.lastrowid or 0))
             self._assemble(db, incoming.sender, part.reference, part.total, now, timeout=None)
-            return True
+            return kept
+
+    @staticmethod
+    def _keep_message(
+        db: sqlite3.Connection,
+        values: tuple[object, ...],
+        columns: tuple[str, str, str | None, float | None],
+    ) -> Kept:
+        """Insert a message row unless its sender, time stamp and text are kept already."""
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO messages (sender, sent_at, text, pdu, received_at, state, note,"
+            " transport, sim, gateway_id, acked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*values, *columns),
+        )
+        if cursor.rowcount:
+            return Kept(True, Holder.MESSAGES, int(cursor.lastrowid or 0))
+        row = db.execute(
+            "SELECT id FROM messages WHERE sender = ? AND sent_at = ? AND text = ?", values[:3]
+        ).fetchone()
+        return Kept(False, Holder.MESSAGES, int(row[0]))
+
+    def acknowledge(self, kept: Kept, now: float | None = None) -> None:
+        """The deliverer heard that ``kept`` is safe (an SMPP ``deliver_sm_resp`` went out):
+        a later identical message is the citizen's own, not a re-delivery."""
+        now = time.time() if now is None else now
+        with self._transaction() as db:
+            db.execute(
+                f"UPDATE {kept.holder} SET acked_at = ? WHERE id = ? AND acked_at IS NULL",  # noqa: S608 - a Holder
+                (now, kept.row),
+            )
+
+    def doubt_acknowledgements(self, transport: str, since: float) -> int:
+        """Take back the acknowledgements of ``transport`` written since ``since``: the link
+        broke (or the daemon died) right after, and the SMSC may never have read them, so it
+        may deliver those messages again. Returns how many were taken back."""
+        with self._transaction() as db:
+            taken = 0
+            for holder in Holder:
+                taken += db.execute(
+                    f"UPDATE {holder} SET acked_at = NULL WHERE transport = ? AND acked_at >= ?",  # noqa: S608 - a Holder
+                    (transport, since),
+                ).rowcount
+        return taken
+
+    def last_acknowledgement(self, transport: str) -> float | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT MAX(acked_at) FROM messages WHERE transport = ?", (transport,)
+            ).fetchone()
+        return None if row[0] is None else float(row[0])
+
+    def started(self) -> bool:
+        """Note that a daemon runs on this file; whether the last one stopped cleanly."""
+        with self._transaction() as db:
+            running = db.execute("SELECT value FROM counters WHERE name = 'running'").fetchone()
+            db.execute(
+                "INSERT INTO counters (name, value) VALUES ('running', 1)"
+                " ON CONFLICT (name) DO UPDATE SET value = 1"
+            )
+        return running is None or not running[0]
+
+    def stopped(self) -> None:
+        """The daemon stops cleanly: nothing it acknowledged is in doubt."""
+        with self._transaction() as db:
+            db.execute("UPDATE counters SET value = 0 WHERE name = 'running'")
 
     def expire_parts(self, timeout: float, now: float | None = None) -> int:
         """Assemble long messages whose missing parts did not come within ``timeout``."""
@@ -403,10 +650,27 @@ class Store:
         text = join_units(chunks) if not missing else " ".join(join_units([c]) for c in chunks)
         sent_at = min(entry[1] for entry in by_number.values())
         received_at = min(entry[3] for entry in by_number.values())
+        first = min(by_number.values(), key=lambda entry: entry[3])
+        transport, sim = db.execute(
+            "SELECT transport, sim FROM parts WHERE id = ?", (first[0],)
+        ).fetchone()
         cursor = db.execute(
             "INSERT OR IGNORE INTO messages (sender, sent_at, text, parts, missing_parts,"
-            " received_at, state) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (sender, sent_at, text, total, missing, received_at, MessageState.NEW),
+            " received_at, state, transport, sim, gateway_id, acked_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                sender,
+                sent_at,
+                text,
+                total,
+                missing,
+                received_at,
+                MessageState.NEW,
+                transport,
+                sim,
+                None,
+                received_at,  # its parts are acknowledged one by one
+            ),
         )
         message_id = cursor.lastrowid if cursor.rowcount else 0
         db.executemany(
@@ -472,12 +736,25 @@ class Store:
             if cursor.rowcount == 0:
                 return False
             reference = _next_reference(db)
+            transport, sim = db.execute(
+                "SELECT transport, sim FROM messages WHERE id = ?", (message.id,)
+            ).fetchone()
             db.execute(
                 "INSERT INTO outbox (message_id, recipient, text, state, next_at, created_at,"
-                " concat_ref) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (message.id, message.sender, reply, OutboxState.PENDING, now, now, reference % 256),
+                " concat_ref, transport, via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    message.id,
+                    message.sender,
+                    reply,
+                    OutboxState.PENDING,
+                    now,
+                    now,
+                    reference % 256,
+                    transport,
+                    sim,
+                ),
             )
-            _add_events(db, now, events)
+            _add_events(db, now, events, transport, sim)
         return True
 
     def answered_since(self, sender: str, since: float) -> int:
@@ -490,11 +767,13 @@ class Store:
             ).fetchone()
         return int(row[0])
 
-    def noticed_since(self, sender: str, since: float) -> bool:
+    def noted_since(self, sender: str, since: float, note: Note | Reason) -> bool:
+        """Whether one of the sender's messages since ``since`` was answered or ignored so
+        (the limit's notice, a loop)."""
         with self._lock:
             row = self._db.execute(
                 "SELECT 1 FROM messages WHERE sender = ? AND received_at >= ? AND note = ?",
-                (sender, since, Note.LIMIT_NOTICE),
+                (sender, since, note),
             ).fetchone()
         return row is not None
 
@@ -532,8 +811,8 @@ class Store:
         now = time.time() if now is None else now
         with self._lock:
             rows = self._db.execute(
-                "SELECT id, recipient, text, attempts, parts_sent, concat_ref FROM outbox"
-                " WHERE state = ? AND next_at <= ? ORDER BY id LIMIT ?",
+                "SELECT id, recipient, text, attempts, parts_sent, concat_ref, via, transport"
+                " FROM outbox WHERE state = ? AND next_at <= ? ORDER BY id LIMIT ?",
                 (OutboxState.PENDING, now, limit),
             ).fetchall()
         return [Outgoing(*row) for row in rows]
@@ -553,18 +832,35 @@ class Store:
             ).fetchone()
         return int(row[0])
 
-    def sending(self, reply_id: int, part: int) -> None:
-        """Part ``part`` is about to go to the network: committed before it does."""
+    def sending(self, reply_id: int, part: int, route: str = "") -> None:
+        """Part ``part`` is about to go to the network through ``route`` (a SIM, a link):
+        committed before it does."""
         with self._transaction() as db:
             db.execute(
-                "UPDATE outbox SET state = ?, parts_sent = ? WHERE id = ?",
-                (OutboxState.SENDING, part - 1, reply_id),
+                "UPDATE outbox SET state = ?, parts_sent = ?, sim = ? WHERE id = ?",
+                (OutboxState.SENDING, part - 1, route, reply_id),
             )
 
-    def accepted(self, reply_id: int, part: int, total: int, now: float | None = None) -> None:
-        """The network took part ``part`` of ``total``; the reply is sent with the last one."""
+    def accepted(
+        self,
+        reply_id: int,
+        part: int,
+        total: int,
+        now: float | None = None,
+        *,
+        route: str = "",
+        network_id: str = "",
+    ) -> None:
+        """The network took part ``part`` of ``total`` through ``route`` and called it
+        ``network_id``; the reply is sent with the last one. The part counts against the
+        route's caps (:meth:`sim_usage`) in this same transaction."""
         now = time.time() if now is None else now
         with self._transaction() as db:
+            db.execute(
+                "INSERT INTO sent_parts (reply_id, part, transport, sim, network_id, sent_at)"
+                " SELECT id, ?, transport, ?, ?, ? FROM outbox WHERE id = ?",
+                (part, route, network_id, now, reply_id),
+            )
             if part < total:
                 db.execute(
                     "UPDATE outbox SET state = ?, parts_sent = ? WHERE id = ?",
@@ -598,7 +894,7 @@ class Store:
                     " WHERE id = ?",
                     (OutboxState.FAILED, error, reply_id),
                 )
-                _add_events(db, now, [UsageEvent(Outcome.UNSENT, None, 0)])
+                _reply_events(db, now, reply_id, [UsageEvent(Outcome.UNSENT, None, 0)])
             else:
                 db.execute(
                     "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?,"
@@ -625,8 +921,42 @@ class Store:
                 (OutboxState.PENDING if again else OutboxState.FAILED, reason, now, reply_id),
             )
             outcome = Outcome.RESENT if again else Outcome.UNSENT
-            _add_events(db, now, [UsageEvent(outcome, None, 0)])
+            _reply_events(db, now, reply_id, [UsageEvent(outcome, None, 0)])
         return again
+
+    def sim_usage(self, now: float | None = None) -> dict[str, tuple[int, int]]:
+        """SMS parts each route sent in the last hour and in the last day (what its caps
+        count), by route."""
+        now = time.time() if now is None else now
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT sim, SUM(sent_at >= ?), COUNT(*) FROM sent_parts WHERE sent_at >= ?"
+                " GROUP BY sim",
+                (now - 3600, now - 86400),
+            ).fetchall()
+        return {sim: (int(hour), int(day)) for sim, hour, day in rows}
+
+    def receipt(
+        self, transport: str, network_id: str, state: str, now: float | None = None
+    ) -> bool:
+        """A delivery receipt for the part the network called ``network_id``; False when no
+        part sent has that id (a receipt for something pruned, or not ours)."""
+        now = time.time() if now is None else now
+        with self._transaction() as db:
+            cursor = db.execute(
+                "UPDATE sent_parts SET receipt = ?, receipt_at = ? WHERE id = (SELECT id FROM"
+                " sent_parts WHERE transport = ? AND network_id = ? ORDER BY id DESC LIMIT 1)",
+                (state, now, transport, network_id),
+            )
+        return cursor.rowcount > 0
+
+    def receipts(self) -> dict[str, int]:
+        """Parts sent by their delivery receipt's state ("" while none came)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT COALESCE(receipt, ''), COUNT(*) FROM sent_parts GROUP BY 1"
+            ).fetchall()
+        return {state: int(count) for state, count in rows}
 
     def cut_off(self) -> list[int]:
         """Replies found ``sending``: the last run stopped inside their send."""
@@ -653,6 +983,10 @@ class Store:
                 "DELETE FROM parts WHERE message_id IS NOT NULL AND received_at < ?",
                 (older_than,),
             ).rowcount
+            # The caps look back one day; keep_days is at least that.
+            removed += db.execute(
+                "DELETE FROM sent_parts WHERE sent_at < ?", (older_than,)
+            ).rowcount
         return removed
 
     # -- reporting -----------------------------------------------------------------------------
@@ -670,7 +1004,7 @@ class Store:
         result.update({f"replies_{state}": count for state, count in replies})
         return result
 
-    def events(self) -> list[tuple[str, str, str, str | None, int]]:
+    def events(self) -> list[UsageRow]:
         with self._lock:
             return read_events(self._db)
 
@@ -678,10 +1012,10 @@ class Store:
 
     def events_after(self, position: int, limit: int = 5000) -> list[EventRow]:
         """Usage events numbered above ``position``, in order: (id, UTC hour as ISO text,
-        outcome, status, latency)."""
+        outcome, status, latency, transport)."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT id, at, outcome, status, latency_ms FROM events WHERE id > ?"
+                "SELECT id, at, outcome, status, latency_ms, transport FROM events WHERE id > ?"
                 " ORDER BY id LIMIT ?",
                 (position, limit),
             ).fetchall()
@@ -726,13 +1060,23 @@ class Store:
             )
 
 
-def read_events(db: sqlite3.Connection) -> list[tuple[str, str, str, str | None, int]]:
-    """Every usage event, oldest first: UTC hour (ISO), channel, outcome, status, latency.
+UsageRow = tuple[str, str, str, "str | None", int, str, str]
+"""A usage event for the report: UTC hour (ISO), channel, outcome, status, latency (ms),
+transport, SIM."""
+
+
+def read_events(db: sqlite3.Connection) -> list[UsageRow]:
+    """Every usage event, oldest first (see :data:`UsageRow`).
 
     A function of the connection, so that the usage report can read a database it opened
-    read-only, without the schema set-up :class:`Store` does.
+    read-only, without the schema set-up :class:`Store` does: a file no daemon of this release
+    has opened yet has no transport or SIM columns, and its events were all a modem's.
     """
+    columns = {row[1] for row in db.execute("PRAGMA table_info(events)")}
+    where = (
+        "transport, sim" if {"transport", "sim"} <= columns else "'modem' AS transport, '' AS sim"
+    )
     rows = db.execute(
-        "SELECT at, channel, outcome, status, latency_ms FROM events ORDER BY id"
+        f"SELECT at, channel, outcome, status, latency_ms, {where} FROM events ORDER BY id"  # noqa: S608 - fixed text
     ).fetchall()
     return [tuple(row) for row in rows]

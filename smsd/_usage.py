@@ -1,8 +1,10 @@
 """The six-monthly usage report of the SMS lookup service (Decision 09/2013, Art. 13.2).
 
-Every lookup leaves an anonymous event (hour, outcome, status, latency: no number, no code, no
-text). Office staff turn them into the figures their report asks for: how many lookups per
-month, how many were answered, why the others were not, and which statuses citizens saw.
+Every lookup leaves an anonymous event (hour, outcome, status, latency, and the transport and
+SIM it came in on: no number, no code, no text). Office staff turn them into the figures
+their report asks for: how many lookups per month, how many were answered, why the others
+were not, which statuses citizens saw, and how the lookups split between the ways in (a
+modem, each SIM of a pool, Kannel, the short code over SMPP).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dossier import ICT, Language, Status, format_date
-from smsd._store import Outcome
+from smsd._store import Outcome, UsageRow
 
 ANSWERED = frozenset({Outcome.FOUND, Outcome.LAST_KNOWN})
 
@@ -65,6 +67,8 @@ HEADINGS = {
         "statuses": "Tình trạng hồ sơ đã trả lời",
         "unrecognised": "Sự kiện không rõ loại (bỏ qua)",
         "title": "Tra cứu hồ sơ qua tin nhắn: số liệu từ {start} đến {end}",
+        "route": "Đường nhận / SIM",
+        "routes": "Theo đường nhận tin và SIM",
     },
     Language.EN: {
         "month": "Month",
@@ -83,6 +87,8 @@ HEADINGS = {
         "statuses": "Statuses answered",
         "unrecognised": "Events of an unknown kind (left out)",
         "title": "Dossier lookups by SMS: figures from {start} to {end}",
+        "route": "Transport / SIM",
+        "routes": "By transport and SIM",
     },
 }
 
@@ -105,6 +111,10 @@ class Month:
         return round(statistics.median(self.latencies)) if self.latencies else None
 
 
+RouteKey = tuple[str, str]
+"""A transport and the SIM (pool), Kannel SMSC or short code events came in on."""
+
+
 @dataclass
 class UsageReport:
     start: dt.date
@@ -113,6 +123,15 @@ class UsageReport:
     statuses: Counter[Status]
     unrecognised: int = 0
     """Events whose outcome this release does not know (written by a newer one)."""
+    routes: dict[RouteKey, Month] = field(default_factory=dict)
+    """The whole period, by transport and SIM."""
+    route_months: dict[tuple[str, RouteKey], Month] = field(default_factory=dict)
+    """Month by month, by transport and SIM (``--by-route``)."""
+
+    @property
+    def split(self) -> bool:
+        """Whether the figures came in more than one way, or another way than one modem."""
+        return len(self.routes) > 1 or any(key != ("modem", "") for key in self.routes)
 
     @property
     def total(self) -> Month:
@@ -123,17 +142,16 @@ class UsageReport:
         return total
 
 
-Row = tuple[str, str, str, "str | None", int]
-"""An event as the store keeps it: UTC hour (ISO), channel, outcome, status key, latency."""
-
-
-def build_report(rows: Iterable[Row], start: dt.date, end: dt.date) -> UsageReport:
-    """Group events from ``start`` to ``end`` (both included, Vietnam dates) by month."""
+def build_report(rows: Iterable[UsageRow], start: dt.date, end: dt.date) -> UsageReport:
+    """Group events from ``start`` to ``end`` (both included, Vietnam dates) by month, and by
+    transport and SIM."""
     months: dict[str, Month] = defaultdict(Month)
+    routes: dict[RouteKey, Month] = defaultdict(Month)
+    route_months: dict[tuple[str, RouteKey], Month] = defaultdict(Month)
     statuses: Counter[Status] = Counter()
     unrecognised = 0
     known = set(Outcome.__members__.values())
-    for at, _channel, written, status, latency_ms in rows:
+    for at, _channel, written, status, latency_ms, transport, sim in rows:
         moment = dt.datetime.fromisoformat(at).astimezone(ICT)
         if not start <= moment.date() <= end:
             continue
@@ -141,19 +159,31 @@ def build_report(rows: Iterable[Row], start: dt.date, end: dt.date) -> UsageRepo
             unrecognised += 1
             continue
         outcome = Outcome(written)
-        months[f"{moment:%Y-%m}"].add(outcome, latency_ms)
+        month = f"{moment:%Y-%m}"
+        months[month].add(outcome, latency_ms)
+        routes[transport, sim].add(outcome, latency_ms)
+        route_months[month, (transport, sim)].add(outcome, latency_ms)
         if status and outcome in ANSWERED and status in Status.__members__.values():
             statuses[Status(status)] += 1
-    return UsageReport(start, end, dict(sorted(months.items())), statuses, unrecognised)
+    return UsageReport(
+        start,
+        end,
+        dict(sorted(months.items())),
+        statuses,
+        unrecognised,
+        routes=dict(sorted(routes.items())),
+        route_months=dict(sorted(route_months.items())),
+    )
 
 
-def render_table(report: UsageReport, lang: Language = Language.VI) -> str:
-    """The report as an aligned text table, ready to paste into a document."""
-    words = HEADINGS[lang]
-    header = [words["month"], *(words[column] for column in COLUMNS), words["median_ms"]]
-    lines = [[name, *cells(month)] for name, month in report.months.items()]
-    lines.append([words["total"], *cells(report.total)])
-    widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
+def route_name(key: RouteKey) -> str:
+    transport, sim = key
+    return f"{transport} {sim}" if sim else transport
+
+
+def _aligned(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A header, a rule and the rows, in columns (the first left-aligned, numbers right)."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
 
     def line(row: list[str]) -> str:
         return "  ".join(
@@ -161,9 +191,21 @@ def render_table(report: UsageReport, lang: Language = Language.VI) -> str:
             for i, (cell, width) in enumerate(zip(row, widths, strict=True))
         )
 
+    return [line(header), line(["-" * width for width in widths]), *(line(row) for row in rows)]
+
+
+def render_table(report: UsageReport, lang: Language = Language.VI) -> str:
+    """The report as an aligned text table, ready to paste into a document; when the
+    lookups came in more than one way, a second table splits them by transport and SIM."""
+    words = HEADINGS[lang]
+    columns = [*(words[column] for column in COLUMNS), words["median_ms"]]
+    lines = [[name, *cells(month)] for name, month in report.months.items()]
+    lines.append([words["total"], *cells(report.total)])
     title = words["title"].format(start=format_date(report.start), end=format_date(report.end))
-    out = [title, "", line(header), line(["-" * width for width in widths])]
-    out += [line(row) for row in lines]
+    out = [title, "", *_aligned([words["month"], *columns], lines)]
+    if report.split:
+        by_route = [[route_name(key), *cells(month)] for key, month in report.routes.items()]
+        out += ["", f"{words['routes']}:", *_aligned([words["route"], *columns], by_route)]
     if report.statuses:
         out += ["", f"{words['statuses']}:"]
         out += [
@@ -182,8 +224,16 @@ def cells(month: Month) -> list[str]:
     ]
 
 
-def render_csv_rows(report: UsageReport) -> list[list[str]]:
-    """Month by month, for a spreadsheet: the same columns with stable English names."""
+def render_csv_rows(report: UsageReport, *, by_route: bool = False) -> list[list[str]]:
+    """Month by month, for a spreadsheet: the same columns with stable English names; with
+    ``by_route``, one row per month, transport and SIM."""
+    if by_route:
+        rows = [["month", "transport", "sim", *COLUMNS, "median_ms"]]
+        rows += [
+            [name, transport, sim, *cells(month)]
+            for (name, (transport, sim)), month in report.route_months.items()
+        ]
+        return rows
     rows = [["month", *COLUMNS, "median_ms"]]
     rows += [[name, *cells(month)] for name, month in report.months.items()]
     return rows

@@ -1,7 +1,8 @@
 """``onestop-smsd [--config FILE] [--demo]``: the SMS auto-reply daemon.
 
-Exit codes: 0 stopped cleanly, 1 the modem cannot be used (systemd restarts the daemon),
-2 the configuration or the database is not usable.
+Exit codes: 0 stopped cleanly, 1 the transport cannot be used (a dead modem, every modem of a
+pool dead: systemd restarts the daemon), 2 the configuration, the database or [kannel]
+listen's port is not usable.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ EXIT_CONFIG = 2
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="onestop-smsd",
-        description="Answer SMS dossier lookups on a GSM modem.",
+        description="Answer SMS dossier lookups on a GSM modem, a pool of modems, Kannel or "
+        "a telco's SMPP link ([smsd] transport).",
     )
     parser.add_argument(
         "--config",
@@ -52,8 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_CONFIG
-    except (sqlite3.Error, OSError) as exc:
+    except sqlite3.Error as exc:
         print(f"cannot open the database: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except OSError as exc:  # the database's folder, or [kannel] listen's port
+        print(f"cannot start: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     signal.signal(signal.SIGTERM, lambda *_: daemon.request_stop())
     signal.signal(signal.SIGINT, lambda *_: daemon.request_stop())

@@ -1,9 +1,12 @@
 """``onestop-usage-report``: the SMS service's usage figures for the office's six-monthly report.
 
 Reads the anonymous lookup events in the daemon's database (``[smsd] database``) without
-changing it; run it with ``sudo`` on the SMS box. With ``--fleet URL`` it prints the
-province's report instead, every kiosk and SMS box together, from the gateway's fleet page
-(docs/fleet.md); exit status 3 when the gateway cannot give it.
+changing it; run it with ``sudo`` on the SMS box. Month by month; when lookups came in more
+than one way (the SIMs of a pool, Kannel, a short code over SMPP) the table splits them by
+transport and SIM too, and ``--csv --by-route`` gives one row per month, transport and SIM.
+With ``--fleet URL`` it prints the province's report instead, every kiosk and SMS box
+together, from the gateway's fleet page (docs/fleet.md); exit status 3 when the gateway
+cannot give it.
 """
 
 from __future__ import annotations
@@ -79,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--csv", action="store_true", help="print CSV for a spreadsheet")
     parser.add_argument(
+        "--by-route",
+        action="store_true",
+        help="CSV: one row per month, transport and SIM (the table splits them by itself)",
+    )
+    parser.add_argument(
         "--fleet",
         metavar="URL",
         help="the province's report from the gateway's fleet page (every kiosk and SMS box) "
@@ -109,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     report = build_report(rows, args.start, args.end)
     if args.csv:
-        csv.writer(sys.stdout).writerows(render_csv_rows(report))
+        csv.writer(sys.stdout).writerows(render_csv_rows(report, by_route=args.by_route))
     else:
         sys.stdout.write(render_table(report, args.lang))
     return 0

@@ -32,7 +32,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from dossier import ICT, format_date
+from dossier import ICT, Language, format_date
 from gateway.fleet._errors import FleetError
 from gateway.fleet._report import COLUMNS, Figures, FleetReport, Line
 from gateway.fleet._words import channel_name, tr
@@ -155,7 +155,10 @@ def report_pdf(report: FleetReport, lang: str = "vi", *, now: dt.datetime | None
     statuses = report.province.total.status_counts()
     if statuses:
         rows = [[tr("report.statuses", lang), ""]]
-        rows += [[status.label(lang), f"{count:,}".replace(",", ".")] for status, count in statuses]
+        rows += [
+            [status.label(Language(lang)), f"{count:,}".replace(",", ".")]
+            for status, count in statuses
+        ]
         story += [Spacer(1, 4 * mm), KeepTogether(_table(rows))]
     story.append(Paragraph(tr("report.by_channel", lang), _style(11, bold=True)))
     for channel, line in report.channels.items():

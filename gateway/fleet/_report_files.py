@@ -14,7 +14,7 @@ import io
 
 import sqlalchemy as sa
 
-from dossier import Status, format_date
+from dossier import Language, Status, format_date
 from gateway.fleet._report import (
     COLUMNS,
     Figures,
@@ -131,5 +131,5 @@ def report_text(report: FleetReport, lang: str = "vi") -> str:
     statuses = report.province.total.status_counts()
     if statuses:
         out += ["", tr("report.statuses", lang) + ":"]
-        out += [f"  {status.label(lang)}: {count}" for status, count in statuses]
+        out += [f"  {status.label(Language(lang))}: {count}" for status, count in statuses]
     return "\n".join(out) + "\n"

@@ -63,7 +63,7 @@ class StatusAPISim(Simulator):
         try:
             code = parse_code(request.path_params["code"])
         except CodeError as exc:
-            return _error(400, "invalid_code", exc.message("en"))
+            return _error(400, "invalid_code", str(exc))
         record = self.records.get(str(code))
         if record is None:
             return _error(404, "not_found", f"No dossier {code}.")

@@ -138,7 +138,7 @@ class LookupPages:
         if request.method == "POST":
             fields = await _read_form(request)
             if fields is None:
-                return self._problem(request, "vi", 413, "invalid_title", [], form="code")
+                return self._problem(request, Language.VI, 413, "invalid_title", [], form="code")
         else:
             fields = dict(request.query_params)
         lang = _language(fields)
@@ -153,7 +153,7 @@ class LookupPages:
         if request.method == "POST":
             fields = await _read_form(request)
             if fields is None:
-                return self._problem(request, "vi", 413, "invalid_title", [], form="code")
+                return self._problem(request, Language.VI, 413, "invalid_title", [], form="code")
             return await self._answer(request, _language(fields), text, fields.get("key", ""))
         lang = _language(dict(request.query_params))
         try:
@@ -166,7 +166,7 @@ class LookupPages:
 
     # -- answers ---------------------------------------------------------------------------
 
-    async def _answer(self, request: Request, lang: str, text: str, key: str) -> Response:
+    async def _answer(self, request: Request, lang: Language, text: str, key: str) -> Response:
         """The answer to a form: the code field read as every channel reads a code (a key
         typed after the code included), the key field as the key, whatever its shape."""
         try:
@@ -180,7 +180,7 @@ class LookupPages:
             return self._redirect(request, lang, str(query.code), status=303)
         return await self._show(request, lang, query)
 
-    async def _show(self, request: Request, lang: str, query: CodeQuery) -> Response:
+    async def _show(self, request: Request, lang: Language, query: CodeQuery) -> Response:
         code = str(query.code)
         scope = request.scope
         caller = Caller(None, client_address(scope))
@@ -210,7 +210,9 @@ class LookupPages:
                 )
             return self._cached_result(request, lang, result.dossier, stale_since)
         if outcome is Outcome.RETIRED:
-            message = result.message_en if lang == "en" else result.message or result.message_en
+            message = (
+                result.message_en if lang is Language.EN else result.message or result.message_en
+            )
             return self._problem(request, lang, 410, "retired_title", [message], code=code)
         if outcome in (Outcome.KEY_REQUIRED, Outcome.KEY_REJECTED):
             wrong = outcome is Outcome.KEY_REJECTED
@@ -228,7 +230,7 @@ class LookupPages:
     def _result(
         self,
         request: Request,
-        lang: str,
+        lang: Language,
         dossier: Dossier,
         stale_since: dt.datetime | None,
         *,
@@ -251,7 +253,7 @@ class LookupPages:
         return self._render(request, lang, "result.html", context, code=dossier.code)
 
     def _cached_result(
-        self, request: Request, lang: str, dossier: Dossier, stale_since: dt.datetime | None
+        self, request: Request, lang: Language, dossier: Dossier, stale_since: dt.datetime | None
     ) -> Response:
         """The result page as rendered for this very answer of the gateway's cache less than
         :data:`RENDERED_TTL` ago, else rendered now and kept. A popular dossier's page is
@@ -277,7 +279,7 @@ class LookupPages:
             self._rendered.popitem(last=False)
         return response
 
-    def _limited(self, request: Request, lang: str, wait: int, reason: str) -> Response:
+    def _limited(self, request: Request, lang: Language, wait: int, reason: str) -> Response:
         if self._metrics is not None:
             self._metrics.limited.labels(reason).inc()
         minutes = max(1, -(-wait // 60))
@@ -290,7 +292,7 @@ class LookupPages:
         response.headers["Retry-After"] = str(max(1, wait))
         return response
 
-    def _invalid(self, request: Request, lang: str, text: str, error: CodeError) -> Response:
+    def _invalid(self, request: Request, lang: Language, text: str, error: CodeError) -> Response:
         body = [word("invalid_hint", lang)]
         return self._problem(
             request,
@@ -308,7 +310,7 @@ class LookupPages:
     def _problem(
         self,
         request: Request,
-        lang: str,
+        lang: Language,
         status: int,
         title: str,
         body: list[str],
@@ -334,7 +336,7 @@ class LookupPages:
     def _render(
         self,
         request: Request,
-        lang: str,
+        lang: Language,
         template: str,
         context: dict[str, Any],
         *,
@@ -343,7 +345,7 @@ class LookupPages:
     ) -> Response:
         base = request.scope.get("root_path", "") + PAGE_PATH
         here = f"{base}/{_quote(code)}" if code and status != 400 else base
-        other = "vi" if lang == "en" else "en"
+        other = Language.VI if lang is Language.EN else Language.EN
         values = {
             "lang": lang,
             "other_lang": other,
@@ -358,13 +360,15 @@ class LookupPages:
         body = self._environment.get_template(template).render(values)
         return HTMLResponse(body, status, headers=self._headers)
 
-    def _redirect(self, request: Request, lang: str, code: str, *, status: int = 302) -> Response:
+    def _redirect(
+        self, request: Request, lang: Language, code: str, *, status: int = 302
+    ) -> Response:
         base = request.scope.get("root_path", "") + PAGE_PATH
         target = _with_language(f"{base}/{_quote(code)}", lang)
         return RedirectResponse(target, status_code=status, headers=self._headers)
 
 
-def _page_words(lang: str) -> dict[str, str]:
+def _page_words(lang: Language) -> dict[str, str]:
     """The words the templates show as they are, in ``lang``: those without placeholders, and
     the code hint with its example."""
     words = {key: word(key, lang) for key, (vi, _en) in WORDS.items() if "{" not in vi}
@@ -382,10 +386,11 @@ class _Hotline:
     after: str
 
 
-def _hotline(number: str, lang: str) -> _Hotline | None:
+def _hotline(number: str, lang: Language) -> _Hotline | None:
     if not number.strip():
         return None
-    before, _, after = WORDS["offline_hotline"][lang == "en"].partition("{hotline}")
+    vi, en = WORDS["offline_hotline"]
+    before, _, after = (en if lang is Language.EN else vi).partition("{hotline}")
     tel = "".join(ch for ch in number if ch.isdigit() or ch == "+")
     return _Hotline(before, number.strip(), tel, after)
 
@@ -394,12 +399,12 @@ def _quote(code: str) -> str:
     return quote(code, safe=".-+")
 
 
-def _language(fields: dict[str, str]) -> str:
-    return "en" if fields.get("lang") == "en" else "vi"
+def _language(fields: dict[str, str]) -> Language:
+    return Language.EN if fields.get("lang") == Language.EN else Language.VI
 
 
-def _with_language(path: str, lang: str) -> str:
-    return f"{path}?lang=en" if lang == "en" else path
+def _with_language(path: str, lang: Language) -> str:
+    return f"{path}?lang={lang}" if lang is Language.EN else path
 
 
 async def _read_form(request: Request) -> dict[str, str] | None:

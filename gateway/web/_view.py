@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from dossier import (
     Dossier,
     HistoryLine,
+    Language,
     Status,
     Step,
     card_history,
@@ -79,7 +80,7 @@ def result_card(
     dossier: Dossier,
     *,
     now: dt.datetime,
-    lang: str,
+    lang: Language,
     next_step: str = "",
     stale_since: dt.datetime | None = None,
     history_steps: int = 5,
@@ -88,7 +89,7 @@ def result_card(
     served while the office's system is down. The applicant's name is shown when the record
     carries it, which the gateway allows only with the receipt's lookup key."""
     due, late = due_line(dossier, now, lang)
-    record_lang = "vi" if lang != "vi" else ""
+    record_lang = "" if lang is Language.VI else Language.VI.value
     record_labels = {card_word(key, lang) for key in RECORD_ROWS}
     return ResultCard(
         code=dossier.code,

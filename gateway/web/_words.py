@@ -7,9 +7,9 @@ are the page's own: the form, the links, what a web page says that a kiosk does 
 
 from __future__ import annotations
 
-from dossier import CARD_WORDS
+from dossier import CARD_WORDS, Language
 
-LANGUAGES = ("vi", "en")
+LANGUAGES = tuple(Language)
 
 WORDS: dict[str, tuple[str, str]] = {
     **CARD_WORDS,
@@ -75,8 +75,8 @@ WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-def word(key: str, lang: str, **values: object) -> str:
+def word(key: str, lang: Language, **values: object) -> str:
     """The text of ``key`` in ``lang`` (``vi`` or ``en``), with ``values`` filled in."""
     vi, en = WORDS[key]
-    text = en if lang == "en" else vi
+    text = en if lang is Language.EN else vi
     return text.format(**values) if values else text

@@ -104,8 +104,9 @@ class SendJournal(Protocol):
     def sending(self, part: int, total: int) -> None:
         """Part ``part`` of ``total`` goes to the network next; raising cancels the send."""
 
-    def accepted(self, part: int, total: int, reference: int) -> None:
-        """The network took the part and gave it ``reference``."""
+    def accepted(self, part: int, total: int, reference: int | str) -> None:
+        """The network took the part and gave it ``reference``: a modem's message reference
+        (0 to 255), or an SMSC's or gateway's message id (text)."""
 
     def refused(self, part: int, reason: str, *, transient: bool) -> None:
         """The network refused the part; ``transient`` when trying later may succeed."""
@@ -120,7 +121,7 @@ class _NoJournal:
     def sending(self, part: int, total: int) -> None:
         pass
 
-    def accepted(self, part: int, total: int, reference: int) -> None:
+    def accepted(self, part: int, total: int, reference: int | str) -> None:
         pass
 
     def refused(self, part: int, reason: str, *, transient: bool) -> None:
@@ -141,6 +142,8 @@ class _Send:
 
 
 _STOP = object()
+_SWEEP_NOW = object()
+"""Queued work is a :class:`_Send`, a :class:`LineEvent`, or one of these two markers."""
 _Priority = int
 _LOST, _NOTICE, _SWEEP, _SEND = 0, 1, 2, 3
 
@@ -212,12 +215,12 @@ class Modem:
         """
         future: concurrent.futures.Future[SendReceipt] = concurrent.futures.Future()
         item = _Send(number, text, reference % 256, first_part, journal or _NoJournal(), future)
-        self._put(_SEND, ("send", item))
+        self._put(_SEND, item)
         return future
 
     def sweep(self) -> None:
         """Read every message stored in the modem soon, whatever notifications said."""
-        self._put(_SWEEP, ("sweep",))
+        self._put(_SWEEP, _SWEEP_NOW)
 
     def stop(self, timeout: float = 30.0) -> None:
         """Finish the item in hand, then close the port; queued sends are cancelled."""
@@ -236,7 +239,7 @@ class Modem:
         if generation != self._generation:
             return
         priority = _LOST if event.kind is EventKind.LOST else _NOTICE
-        self._put(priority, ("event", event))
+        self._put(priority, event)
 
     def _set_state(self, state: ModemState, detail: str) -> None:
         self.state = state
@@ -285,8 +288,8 @@ class Modem:
                 _, _, item = self._queue.get_nowait()
             except queue.Empty:
                 return
-            if isinstance(item, tuple) and item[0] == "send":
-                item[1].future.cancel()
+            if isinstance(item, _Send):
+                item.future.cancel()
 
     def _routine(self) -> None:
         now = time.monotonic()
@@ -296,26 +299,22 @@ class Modem:
             self._sweep()
 
     def _handle(self, item: object) -> None:
-        if not isinstance(item, tuple):
-            return
-        kind = item[0]
-        if kind == "send":
-            send: _Send = item[1]
-            if not send.future.set_running_or_notify_cancel():
+        if isinstance(item, _Send):
+            if not item.future.set_running_or_notify_cancel():
                 return
             try:
-                send.future.set_result(self._send(send))
+                item.future.set_result(self._send(item))
             except ModemError as exc:
-                send.future.set_exception(exc)
+                item.future.set_exception(exc)
                 if isinstance(exc, (ModemUnavailable, ModemTimeout)):
                     raise  # the modem itself failed: recover before the next item
             except Exception as exc:  # the journal could not write: the send stops there
                 log.exception("modem: a send's journal failed")
-                send.future.set_exception(exc)
-        elif kind == "sweep":
+                item.future.set_exception(exc)
+        elif item is _SWEEP_NOW:
             self._sweep()
-        elif kind == "event":
-            self._on_modem_event(item[1])
+        elif isinstance(item, LineEvent):
+            self._on_modem_event(item)
 
     def _on_modem_event(self, event: LineEvent) -> None:
         if event.kind is EventKind.LOST:

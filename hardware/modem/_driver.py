@@ -10,7 +10,8 @@ ones, so that the library can be upgraded:
 
 - the port is opened through a pyserial URL (a device path, ``spy://`` to log traffic on
   site), flushed, and a half-entered PDU left by a crashed predecessor is cancelled;
-- pySerial's own ``serial.threaded.ReaderThread`` reads it, and :class:`LineStream` turns
+- pySerial's own ``serial.threaded.ReaderThread`` reads it (told of a vanished port, which
+  it misses between two reads), and :class:`LineStream` turns
   the bytes into events: lines of the answer go to the waiting command, notifications
   (``+CMTI``, ``+CMT`` and its PDU, ``^RSSI``, ``RING``, ...) to the modem thread;
 - one lock covers a whole command, and a serial failure wakes the waiting command at once
@@ -91,6 +92,22 @@ class _Reader(serial.threaded.Protocol):
             self._port.lose(exc or ModemUnavailable("the port closed"))
 
 
+class _ReaderThread(serial.threaded.ReaderThread):
+    """pySerial's reader thread, told of a port that vanishes between two reads.
+
+    Its loop catches the ``SerialException`` of a failed read, but the ``in_waiting`` it asks
+    first raises a bare ``OSError`` (EIO) once the device is gone (a USB modem pulled out, the
+    emulator stopped): pySerial 3.5 then ends the thread with that exception, without calling
+    ``connection_lost``, and nobody learns that the port went away."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except OSError as exc:
+            self.alive = False
+            self.protocol.connection_lost(serial.SerialException(f"read failed: {exc}"))
+
+
 class _AtPort(SerialComms):  # type: ignore[misc]
     """The library's serial layer, replaced through its public connect, close and write."""
 
@@ -117,7 +134,7 @@ class _AtPort(SerialComms):  # type: ignore[misc]
         self.answer = None
         self.command_lock = threading.Lock()
         self.alive = True
-        self.reader = serial.threaded.ReaderThread(port, lambda: _Reader(self))
+        self.reader = _ReaderThread(port, lambda: _Reader(self))
         self.reader.name = "modem-reader"
         self.reader.start()
         self.reader.connect()

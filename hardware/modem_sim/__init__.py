@@ -7,7 +7,15 @@ Exceptions: none of its own; ``hardware.sms_pdu.PduError`` for a malformed PDU (
 answers ``+CMS ERROR: 304``).
 """
 
-from hardware.modem_sim._emulator import Faults, Gate, ModemEmulator, Reply, SentPart
+from hardware.modem_sim._emulator import (
+    Faults,
+    Gate,
+    Hang,
+    Heard,
+    ModemEmulator,
+    Reply,
+    SentPart,
+)
 from hardware.modem_sim._profiles import PROFILES, Profile
 from hardware.sms_pdu import (
     Alphabet,
@@ -28,6 +36,8 @@ __all__ = [
     "Deliver",
     "Faults",
     "Gate",
+    "Hang",
+    "Heard",
     "ModemEmulator",
     "PduError",
     "Profile",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import TextIO
 
-from hardware.modem_sim._emulator import ModemEmulator
+from hardware.modem_sim._emulator import Heard, ModemEmulator
 
 HELP = """\
 Type a message and press Enter to send it to the modem as an SMS, for example:
@@ -52,8 +52,8 @@ class PhoneConsole:
             self._out.write(text + "\n")
             self._out.flush()
 
-    def _heard(self, kind: str, text: str) -> None:
-        if kind == "reply":
+    def _heard(self, kind: Heard, text: str) -> None:
+        if kind is Heard.REPLY:
             recipient, _, body = text.partition(": ")
             self.say(f"\n<< SMS to {recipient}:\n{body}\n")
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import datetime as dt
+import enum
 import errno
 import logging
 import os
@@ -100,6 +101,30 @@ class Gate:
         return self._respond
 
 
+class Hang(enum.Enum):
+    """How a hung modem behaves (:attr:`Faults.hang`)."""
+
+    RESET = "reset"
+    """Silent until ``AT+CFUN=1,1`` restarts it."""
+    FOREVER = "forever"
+    """Silent for good."""
+
+
+class Heard(enum.Enum):
+    """What a listener (:meth:`ModemEmulator.add_listener`) is told about."""
+
+    COMMAND = "command"
+    """An AT command line from the client."""
+    UNSOLICITED = "unsolicited"
+    """A line the modem sent on its own."""
+    STORED = "stored"
+    """A message put in storage: ``MEMORY,INDEX``."""
+    SUBMIT = "submit"
+    """A PDU the client submitted after ``AT+CMGS``."""
+    REPLY = "reply"
+    """A complete reply: ``DESTINATION: TEXT``."""
+
+
 @dataclass(slots=True)
 class Faults:
     """Fault triggers; change them at any time from the test or the console."""
@@ -110,8 +135,8 @@ class Faults:
     """``+CMS ERROR`` codes for the next sends, one per send (500 unknown, 512 network)."""
     sim_busy: int = 0
     """How many SIM commands answer ``+CME ERROR: 14`` (SIM busy) before the SIM is ready."""
-    hang: str | None = None
-    """None, "reset" (silent until ``AT+CFUN=1,1``) or "forever" (silent for good)."""
+    hang: Hang | None = None
+    """A hung modem answers nothing (see :class:`Hang`)."""
     interleave: bool = False
     """Send unsolicited lines at once, even inside another command's answer."""
     direct_delivery: bool = False
@@ -133,7 +158,7 @@ class ModemEmulator:
         pin: str | None = None,
         own_number: str = "+84981234567",
         smsc: str = "+84980200030",
-        listener: Callable[[str, str], None] | None = None,
+        listener: Callable[[Heard, str], None] | None = None,
     ) -> None:
         self.profile = PROFILES[profile] if isinstance(profile, str) else profile
         self.faults = Faults()
@@ -141,7 +166,7 @@ class ModemEmulator:
         self._capacity = dict(capacity or self.profile.capacity)
         self._pin = pin
         self._smsc = smsc
-        self._listeners: list[Callable[[str, str], None]] = [listener] if listener else []
+        self._listeners: list[Callable[[Heard, str], None]] = [listener] if listener else []
         if link is None:
             self._tempdir: tempfile.TemporaryDirectory[str] | None = tempfile.TemporaryDirectory(
                 prefix="onestop-modem-"
@@ -364,11 +389,11 @@ class ModemEmulator:
         with contextlib.suppress(BlockingIOError, OSError):
             os.write(self._wake_w, b"!")
 
-    def add_listener(self, listener: Callable[[str, str], None]) -> None:
+    def add_listener(self, listener: Callable[[Heard, str], None]) -> None:
         """Call ``listener(kind, text)`` for each command, unsolicited line, PDU and reply."""
         self._listeners.append(listener)
 
-    def _notify(self, kind: str, text: str) -> None:
+    def _notify(self, kind: Heard, text: str) -> None:
         for listener in self._listeners:
             listener(kind, text)
 
@@ -393,7 +418,7 @@ class ModemEmulator:
         text = "\r\n" + "\r\n".join(lines) + "\r\n"
         if self.faults.interleave or (not self._busy and self._pdu_length is None):
             self._write(text.encode())
-            self._notify("unsolicited", text.strip())
+            self._notify(Heard.UNSOLICITED, text.strip())
         else:
             self._pending.append(text)
             self._wake()
@@ -405,7 +430,7 @@ class ModemEmulator:
             pending, self._pending = self._pending, []
             for text in pending:
                 self._write(text.encode())
-                self._notify("unsolicited", text.strip())
+                self._notify(Heard.UNSOLICITED, text.strip())
 
     def _run(self) -> None:
         while not self._stopping.is_set():
@@ -468,9 +493,16 @@ class ModemEmulator:
             self._buffer.append(byte)
 
     def _finish(self, lines: list[str]) -> None:
-        """Write an answer: information lines, then the final result."""
+        """Write an answer: information lines, then the final result.
+
+        The information lines go as one block, a single CR LF between them, as TS 27.005
+        shows ``+CMGR: <stat>,,<length><CR><LF><pdu>``: Kannel's AT driver reads the PDU
+        as the very next line and fails on an empty one.
+        """
         if lines:
-            self._write("".join(f"\r\n{line}\r\n" for line in lines).encode())
+            *info, final = lines
+            block = "\r\n" + "\r\n".join(info) + "\r\n" if info else ""
+            self._write(f"{block}\r\n{final}\r\n".encode())
         with self._lock:
             self._busy = False
         self._flush_pending()
@@ -479,7 +511,7 @@ class ModemEmulator:
         now = time.monotonic()
         upper = line.upper()
         self.commands.append((now, line))
-        self._notify("command", line)
+        self._notify(Heard.COMMAND, line)
         if not upper.startswith("AT"):
             return
         with self._lock:
@@ -492,7 +524,7 @@ class ModemEmulator:
                 self._busy = False
             return
         if self.faults.hang is not None:
-            if self.faults.hang == "reset" and upper.startswith("AT+CFUN=1,1"):
+            if self.faults.hang is Hang.RESET and upper.startswith("AT+CFUN=1,1"):
                 self._reboot()
             with self._lock:
                 self._busy = False
@@ -659,7 +691,7 @@ class ModemEmulator:
         messages[index] = _Stored(pdu)
         if self._cnmi_mt in (1, 3):
             self._unsolicited(f'+CMTI: "{mem}",{index}')
-        self._notify("stored", f"{mem},{index}")
+        self._notify(Heard.STORED, f"{mem},{index}")
         return index
 
     @staticmethod
@@ -717,7 +749,7 @@ class ModemEmulator:
         return ["OK"]
 
     def _submit(self, length: int, pdu: str) -> list[str]:
-        self._notify("submit", pdu)
+        self._notify(Heard.SUBMIT, pdu)
         try:
             submit = decode_submit(pdu)
         except PduError as exc:
@@ -762,7 +794,7 @@ class ModemEmulator:
         text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
         self._replies.append(Reply(part.destination, text, len(complete), part.alphabet))
         self._replies_changed.notify_all()
-        self._notify("reply", f"{part.destination}: {text}")
+        self._notify(Heard.REPLY, f"{part.destination}: {text}")
 
 
 class _Prompt(Exception):

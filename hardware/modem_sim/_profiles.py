@@ -1,5 +1,9 @@
 """How particular modem models answer, so that tests meet the quirks of the hardware on site.
 
+2G is switched off in Vietnam (3G follows by 2028): the 4G models (Quectel EC25, Huawei
+E3372 in stick mode, SIMCom SIM7600 on a Raspberry Pi HAT) are the ones to deploy; the
+2G-only SIM800 stays for the bench and for old installations' tests.
+
 The answers come from captures of real devices (identification strings, storage lists,
 vendor error wording, unsolicited noise). A profile only describes; the emulator acts on it.
 """
@@ -82,6 +86,20 @@ PROFILES: dict[str, Profile] = {
         noise=("^RSSI:22", '^HCSQ:"LTE",55,43,140,30', "^MODE:7,6"),
         storage_full='^SMMEMFULL: "SM"',
         extra={"AT^CURC=0": ("OK",), "AT^USSDMODE=0": ("OK",), "AT^CVOICE=0": ("OK",)},
+    ),
+    "simcom-sim7600": Profile(
+        name="simcom-sim7600",
+        manufacturer="SIMCOM INCORPORATED",
+        model="SIMCOM_SIM7600E-H",
+        revision="LE11B14SIM7600M22",
+        imei="862499040123456",
+        storages=("SM", "ME"),
+        capacity={"SM": 50, "ME": 255},
+        first_index=0,
+        boot_lines=("RDY", "+CPIN: READY", "SMS DONE", "PB DONE"),
+        noise=("+CSQ: 21,99",),
+        storage_full='+CIEV: "SMSFULL"',
+        extra={"AT+CSCLK=0": ("OK",), "AT+CNMP?": ("+CNMP: 2", "OK")},
     ),
     "sim800": Profile(
         name="sim800",

@@ -56,14 +56,17 @@ def main(argv: list[str] | None = None) -> int:
     capacity = dict.fromkeys(profile.storages, args.capacity) if args.capacity else None
     emulator = ModemEmulator(profile, link=args.link, capacity=capacity)
     emulator.faults.send_delay = args.send_delay
+    quiet = args.no_console or not sys.stdin.isatty()
+    stop = threading.Event()
+    if quiet:
+        # Before the path is printed: whoever reads it may stop the emulator at once.
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with emulator:
         print(
             f"modem emulator ({profile.manufacturer} {profile.model}) on {emulator.path}",
             flush=True,
         )
-        if args.no_console or not sys.stdin.isatty():
-            stop = threading.Event()
-            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        if quiet:
             with contextlib.suppress(KeyboardInterrupt):
                 stop.wait()
             return 0

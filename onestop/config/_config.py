@@ -25,10 +25,13 @@ from onestop.config._sections import (
     FleetSection,
     GatewaySection,
     GuidanceSection,
+    KannelSection,
     KioskSection,
     ModemSection,
+    PoolModemSection,
     PrinterSection,
     ScannerSection,
+    SmppSection,
     SmsdSection,
     UpstreamSection,
 )
@@ -77,8 +80,27 @@ class Config:
     gateway: GatewaySection = dataclasses.field(default_factory=GatewaySection)
     guidance: GuidanceSection = dataclasses.field(default_factory=GuidanceSection)
     upstream: dict[str, UpstreamSection] = named("upstream")
+    smpp: SmppSection = dataclasses.field(default_factory=SmppSection)
+    kannel: KannelSection = dataclasses.field(default_factory=KannelSection)
+    modems: dict[str, PoolModemSection] = named("modem")
     path: Path | None = None
     warnings: tuple[str, ...] = ()
+
+    def check(self) -> list[str]:
+        """Problems between sections: what ``[smsd] transport`` needs of the others."""
+        transport = self.smsd.transport
+        if transport == "modem-pool" and not self.modems:
+            return ["[smsd] transport = modem-pool needs [modem.NAME] sections, one per modem"]
+        if transport == "smpp":
+            needed = ("host", "system_id", "source_addr")
+            return [
+                f"[smpp] {key}: needed by [smsd] transport = smpp"
+                for key in needed
+                if not getattr(self.smpp, key)
+            ]
+        if transport == "kannel" and not self.kannel.password:
+            return ["[kannel] password: needed by [smsd] transport = kannel (its sendsms-user's)"]
+        return []
 
 
 _NOT_SECTIONS = frozenset({"path", "warnings"})
@@ -186,7 +208,8 @@ def _build_section(
             converted = kind.parse(value)
         except (ValueError, KeyError):
             shown = "(hidden)" if kind.secret else repr(value)
-            problems.append(f"[{name}] {key}: expected {kind.expected}, got {shown}")
+            spelled = key if key == written else f"{written} (now {key})"  # as the file says
+            problems.append(f"[{name}] {spelled}: expected {kind.expected}, got {shown}")
             continue
         if field.name in maps:
             parsed.setdefault(field.name, {})[item] = converted

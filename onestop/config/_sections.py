@@ -18,6 +18,7 @@ from dossier import (
     CodeFamilies,
     CodeFamiliesError,
     Family,
+    Language,
     OfficeGuide,
     Status,
     parse_code,
@@ -84,7 +85,9 @@ class BackendSection:
 class KioskSection:
     """The lobby kiosk: what its screens say and how long they stay."""
 
-    language: str = option("vi", choice("vi", "en"), "Language of the idle screen: vi or en.")
+    language: Language = option(
+        Language.VI, choice(*Language), "Language of the idle screen: vi or en."
+    )
     lookup_url: str = option(
         "",
         url(optional=True),
@@ -247,6 +250,19 @@ class ModemSection:
 
 
 @dataclass(frozen=True)
+class PoolModemSection(ModemSection):
+    """One modem of a pool ([modem.NAME], with [smsd] transport = modem-pool)."""
+
+    number: str = option(
+        "", text(), "The SIM's own phone number (never answered; shown in reports)."
+    )
+    hourly_cap: int = option(
+        60, integer(1, 100_000), "Most SMS this SIM sends in an hour (telcos block heavy SIMs)."
+    )
+    daily_cap: int = option(600, integer(1, 1_000_000), "Most SMS this SIM sends in a day.")
+
+
+@dataclass(frozen=True)
 class SmsdSection:
     """The SMS auto-reply daemon (onestop-smsd): what it accepts, how it answers, its limits."""
 
@@ -315,12 +331,18 @@ class SmsdSection:
         text(),
         "The dossier code the instructions show as an example (best: one citizens can try).",
     )
+    transport: str = option(
+        "modem",
+        choice("modem", "modem-pool", "kannel", "smpp"),
+        "How SMS arrive and leave: modem ([modem]), modem-pool ([modem.NAME] sections), "
+        "kannel ([kannel]) or smpp ([smpp], straight to a telco's SMSC).",
+    )
 
     def check(self) -> list[str]:
         try:
             parse_code(self.example_code)
         except CodeError as exc:
-            return [f"example_code: {exc.message('en')}"]
+            return [f"example_code: {exc}"]
         return []
 
 
@@ -487,6 +509,37 @@ class UpstreamSection:
 
 
 @dataclass(frozen=True)
+class SmppSection:
+    """The telco's or aggregator's SMSC for a short code (transport = smpp, or Kannel's link)."""
+
+    host: str = option("", text(), "The SMSC's host name or address, from the contract.")
+    port: int = option(2775, integer(1, 65535), "The SMSC's TCP port.")
+    system_id: str = option("", text(), "The account (system_id) the SMSC gave this service.")
+    password: str = option("", secret(), "That account's password.")
+    system_type: str = option("", text(), "system_type, when the SMSC asks for one.")
+    source_addr: str = option("", text(), "The short code replies come from (such as 8077).")
+    source_ton: int = option(
+        3, integer(0, 6), "Type of number of source_addr: 3 network specific (short codes)."
+    )
+    source_npi: int = option(0, integer(0, 18), "Numbering plan of source_addr.")
+    submit_rate: float = option(
+        50.0, seconds(0.1, 10_000), "Most submit_sm a second, as the contract allows."
+    )
+    window: int = option(
+        10, integer(1, 1000), "Most submit_sm awaiting their response at once (the window)."
+    )
+    enquire_interval: float = option(
+        30.0, seconds(1, 3600), "Idle time after which enquire_link checks the link."
+    )
+    delivery_receipts: bool = option(True, boolean(), "Ask the SMSC for delivery receipts.")
+
+    def check(self) -> list[str]:
+        if self.host and not (self.system_id and self.source_addr):
+            return ["system_id, source_addr: an SMSC link needs both"]
+        return []
+
+
+@dataclass(frozen=True)
 class FleetSection:
     """Heartbeats and anonymous usage events this unit sends to the gateway's fleet page."""
 
@@ -519,6 +572,35 @@ class FleetSection:
                 url().parse(self.url)
             except ValueError as exc:
                 return [f"url: expected {exc}, got {self.url!r}"]
+        return []
+
+
+@dataclass(frozen=True)
+class KannelSection:
+    """Kannel in front of the daemon (transport = kannel; onestop-provision kannel writes it)."""
+
+    listen: str = option(
+        "127.0.0.1:13080", text(), "host:port of the daemon's endpoint that Kannel's smsbox calls."
+    )
+    sendsms_url: str = option(
+        "http://127.0.0.1:13013/cgi-bin/sendsms", url(), "Kannel's sendsms interface."
+    )
+    username: str = option("onestop", text(), "The sendsms-user the daemon sends as.")
+    password: str = option("", secret(), "That user's password.")
+    default_sender: str = option(
+        "", text(), "The number or name replies come from when the SMSC does not set one."
+    )
+    admin_password: str = option("", secret(), "Kannel's admin password (its status page).")
+
+    @property
+    def address(self) -> tuple[str, int]:
+        host, _, port = self.listen.rpartition(":")
+        return host or "127.0.0.1", int(port)
+
+    def check(self) -> list[str]:
+        _host, colon, port = self.listen.rpartition(":")
+        if not colon or not port.isdigit() or not 0 < int(port) < 65536:
+            return [f"listen: expected host:port, got {self.listen!r}"]
         return []
 
 

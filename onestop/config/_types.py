@@ -67,12 +67,14 @@ def boolean() -> ValueType:
 
 
 def choice(*values: str) -> ValueType:
+    """One of ``values``, in any case; the members of a StrEnum come back as members."""
     expected = "one of " + ", ".join(values)
 
     def parse(value: str) -> str:
-        if value.lower() not in values:
-            raise ValueError(expected)
-        return value.lower()
+        for allowed in values:
+            if allowed == value.lower():
+                return allowed
+        raise ValueError(expected)
 
     return ValueType(parse, expected)
 

@@ -83,7 +83,7 @@ def parse_example(text: str) -> str:
     try:
         return str(parse_code(text))
     except CodeError as exc:
-        raise PosterError(f"--example: {exc.message('en')}") from None
+        raise PosterError(f"--example: {exc}") from None
 
 
 def sms_payload(number: PhoneNumber, keyword: str) -> str:

@@ -30,6 +30,8 @@ class Reply:
     trickle: float = 0.0
     trickle_head: float = 0.0
     close_delimited: bool = False
+    hold: threading.Event | None = None
+    """Answer only once this is set (or after a minute)."""
 
     @classmethod
     def json(cls, data: Any, status: int = 200, **kwargs: Any) -> Reply:
@@ -72,6 +74,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _answer(self, reply: Reply) -> None:
+        if reply.hold is not None:
+            reply.hold.wait(60)
         if reply.delay:
             time.sleep(reply.delay)
         if reply.reset:

@@ -177,10 +177,35 @@ def test_server_text_is_printed_safely(capsys: pytest.CaptureFixture[str]) -> No
     assert len(out.splitlines()) == 8
 
 
-def test_server_error_text_is_printed_safely(capsys: pytest.CaptureFixture[str]) -> None:
-    error = {"error": {"code": "down", "message": "b\x1b[31mảo trì\x1b[0m"}}
+@pytest.mark.parametrize(
+    "text", [*HOSTILE_TEXT, "Đang xử lý\rĐã trả kết quả", "a\x1cb\x85c\u2029d\x0be\x0cf\tg"]
+)
+def test_each_hostile_text_alone_is_printed_safely(
+    text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Line breaks, carriage returns and other whitespace controls, with nothing else unsafe
+    # beside them, rewrite what the technician reads as surely as an escape sequence.
+    record = dataclasses.replace(bundled_records()[0].dossier, current_unit=text)
     with fault_server() as server:
-        server.script = [Reply.json(error, 500)]
-        assert main(["000.00.20.H30-240115-0001", "--url", server.url]) == 3
+        server.script = [Reply.json(dossier_to_json(record.without_applicant()))]
+        assert main([record.code, "--url", server.url]) == 0
+    out = capsys.readouterr().out
+    assert unsafe(out) == [] and "\r" not in out
+    assert len(out.splitlines()) == 8
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "exit_status", "lang"),
+    [(500, "down", 3, "vi"), (410, "retired", 1, "vi"), (410, "retired", 1, "en")],
+)
+def test_server_error_text_is_printed_safely(
+    status: int, code: str, exit_status: int, lang: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = "b\x1b[31mảo trì\x1b[0m"
+    error = {"error": {"code": code, "message": text, "message_vi": text}}
+    with fault_server() as server:
+        server.script = [Reply.json(error, status)]
+        argv = ["000.00.20.H30-240115-0001", "--url", server.url, "--lang", lang]
+        assert main(argv) == exit_status
     err = capsys.readouterr().err
     assert "\x1b" not in err and "b\\x1b[31mảo trì\\x1b[0m" in err

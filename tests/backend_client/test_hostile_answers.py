@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from backend_client import BackendError, LastKnownStore, StatusClient, Timeouts
 from backend_client.cli import render
-from dossier import FIELDS, ICT, dossier_to_json, parse_code
+from dossier import FIELDS, ICT, Language, dossier_to_json, parse_code
 from onestop.demo_api import bundled_records
 from tests.backend_client.fault_server import FaultServer, Reply, fault_server
 
@@ -77,7 +77,7 @@ def test_any_record_is_a_dossier_or_a_typed_error(
     except BackendError:
         return
     # What the kiosk, the SMS reply, onestop-lookup and the last-known store do with it.
-    render(dossier, "vi", NOW)
+    render(dossier, Language.VI, NOW)
     json.dumps(dossier_to_json(dossier), ensure_ascii=False).encode()
     store.put(CODE, dossier, NOW)
     assert dossier.overdue(NOW) in (True, False)

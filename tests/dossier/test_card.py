@@ -7,6 +7,7 @@ from dossier import (
     CARD_WORDS,
     STEP_KEYS,
     Applicant,
+    Language,
     Status,
     StepState,
     Turn,
@@ -64,7 +65,7 @@ def test_whose_turn_and_the_words_of_every_status() -> None:
     assert turns[Status.REFUSED] is turns[Status.WITHDRAWN] is Turn.ENDED
     assert turns[Status.RECEIVED] is Turn.OFFICE
     assert status_words(Status.SUPPLEMENT_REQUIRED) == "Bạn cần bổ sung hồ sơ"
-    assert status_words(Status.RESULT_READY, "en") == "Result ready: please collect it"
+    assert status_words(Status.RESULT_READY, Language.EN) == "Result ready: please collect it"
     for key, (vi, en) in CARD_WORDS.items():
         assert (vi.strip() and en.strip() and vi != en) or key == "step_processing", key
 
@@ -90,11 +91,11 @@ def test_the_appointment_line(status: Status, now: str, line: str, late: bool) -
 
 def test_one_day_is_said_in_the_singular() -> None:
     dossier = dossier_from_json(RECORD)  # due 25/01/2024 16:30
-    assert due_line(dossier, at("2024-01-24T08:00:00+07:00"), "en") == (
+    assert due_line(dossier, at("2024-01-24T08:00:00+07:00"), Language.EN) == (
         "Result due: 25/01/2024, tomorrow",
         False,
     )
-    assert due_line(dossier, at("2024-01-26T08:00:00+07:00"), "en") == (
+    assert due_line(dossier, at("2024-01-26T08:00:00+07:00"), Language.EN) == (
         "Result due: 25/01/2024; the office is 1 day late",
         True,
     )
@@ -105,7 +106,7 @@ def test_the_appointment_line_of_a_rescheduled_and_a_finished_dossier() -> None:
     moved = dataclasses.replace(
         dossier_from_json(RECORD), rescheduled_due_at=at("2024-01-30T16:30:00+07:00")
     )
-    assert due_line(moved, at("2024-01-28T08:00:00+07:00"), "en") == (
+    assert due_line(moved, at("2024-01-28T08:00:00+07:00"), Language.EN) == (
         "Result due: 30/01/2024 (rescheduled from 25/01/2024), in 2 days",
         False,
     )
@@ -118,7 +119,7 @@ def test_the_appointment_line_of_a_rescheduled_and_a_finished_dossier() -> None:
             "Kết thúc ngày 25/01/2024",
             False,
         )
-        assert due_line(ended, DUE, "en") == ("Closed on 25/01/2024", False)
+        assert due_line(ended, DUE, Language.EN) == ("Closed on 25/01/2024", False)
 
 
 def test_rows_in_the_cards_order_with_the_applicant_only_when_asked() -> None:
@@ -136,11 +137,11 @@ def test_rows_in_the_cards_order_with_the_applicant_only_when_asked() -> None:
         ("Đơn vị đang xử lý", "Phòng Hành chính tư pháp"),
         ("Nơi nhận kết quả", "Quầy số 5"),
     )
-    shown = dict(card_rows(dossier, lang="en", show_applicant=True))
+    shown = dict(card_rows(dossier, lang=Language.EN, show_applicant=True))
     assert shown["Applicant"] == "Nguyễn Văn An" and "079123456789" not in str(shown)
     refused = dataclasses.replace(dossier, status=Status.REFUSED)
-    assert "Collect the result at" not in dict(card_rows(refused, lang="en"))
-    assert "Handled by" not in dict(card_rows(refused, lang="en"))
+    assert "Collect the result at" not in dict(card_rows(refused, lang=Language.EN))
+    assert "Handled by" not in dict(card_rows(refused, lang=Language.EN))
 
 
 def test_steps_so_far_newest_first() -> None:
@@ -151,4 +152,4 @@ def test_steps_so_far_newest_first() -> None:
         "Bộ phận Tiếp nhận và Trả kết quả",
         "Tiếp nhận hồ sơ",
     )
-    assert card_word("result_history", "en") == "Steps so far"
+    assert card_word("result_history", Language.EN) == "Steps so far"

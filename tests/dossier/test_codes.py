@@ -15,6 +15,7 @@ from dossier import (
     CodeQuery,
     DossierCode,
     Family,
+    Language,
     Problem,
     find_codes,
     hibc_encode,
@@ -252,16 +253,16 @@ def test_names_the_wrong_part(text: str, problem: Problem, part: str) -> None:
 def test_error_is_told_in_both_languages() -> None:
     with pytest.raises(CodeError) as caught:
         parse_code("000.00.20.H30-240230-0001")
-    assert caught.value.message("en") == "Date part 240230 is not a real date."
-    assert caught.value.message("vi") == "Phần ngày 240230 không phải là ngày có thật."
-    assert str(caught.value) == caught.value.message("en")
+    assert caught.value.message(Language.EN) == "Date part 240230 is not a real date."
+    assert caught.value.message(Language.VI) == "Phần ngày 240230 không phải là ngày có thật."
+    assert str(caught.value) == caught.value.message(Language.EN)
 
 
 def test_every_problem_has_both_messages() -> None:
     for problem in Problem:
         error = CodeError(problem, "X")
-        assert error.message("vi") and error.message("en")
-        assert error.message("vi") != error.message("en")
+        assert error.message(Language.VI) and error.message(Language.EN)
+        assert error.message(Language.VI) != error.message(Language.EN)
 
 
 def test_long_parts_are_cut_in_messages() -> None:

@@ -90,6 +90,18 @@ def test_the_office_facts_are_named_where_they_matter() -> None:
     assert "tại Quầy 5." in next_step(with_pickup, GUIDE, NOW)
 
 
+def test_the_shortest_forms_put_general_words_for_the_records_desk_and_note() -> None:
+    supplement = dataclasses.replace(
+        _dossier(Status.SUPPLEMENT_REQUIRED), pickup_location="Trung tâm Phục vụ, quầy số 2"
+    )
+    assert next_step(supplement, OfficeGuide(), NOW, hotline=False, place=False) == (
+        "Cần bổ sung: Thiếu bản sao sổ hộ khẩu. Mang giấy tờ đến nơi nộp hồ sơ."
+    )
+    assert next_step(
+        supplement, GUIDE, NOW, hours=False, hotline=False, place=False, note=False
+    ) == ("Cần bổ sung: xem thông báo của cơ quan. Mang giấy tờ đến Bộ phận Một cửa.")
+
+
 def test_an_office_sentence_and_its_placeholders() -> None:
     guide = dataclasses.replace(GUIDE, steps={Status.PROCESSING: "Hẹn {due}; hỏi {hotline}."})
     assert next_step(_dossier(Status.PROCESSING), guide, NOW) == "Hẹn 03/03/2024; hỏi 0293 3878787."

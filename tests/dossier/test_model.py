@@ -12,6 +12,7 @@ from dossier import (
     ICT,
     Dossier,
     DossierFormatError,
+    Language,
     Status,
     dossier_from_json,
     dossier_to_json,
@@ -168,8 +169,8 @@ def test_rescheduled_due_date_counts() -> None:
     ],
 )
 def test_due_phrase(now: str, vi: str, en: str) -> None:
-    assert due_phrase(dossier(), at(now), "vi") == vi
-    assert due_phrase(dossier(), at(now), "en") == en
+    assert due_phrase(dossier(), at(now), Language.VI) == vi
+    assert due_phrase(dossier(), at(now), Language.EN) == en
 
 
 def test_no_due_phrase_once_finished() -> None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dossier import CodeFamilies, Family, Problem, Stage, code_progress
+from dossier import CodeFamilies, Family, Language, Problem, Stage, code_progress
 
 FULL = "000.00.20.H30-240115-0001"
 SHORT = "H30.20.5-241203-0158"
@@ -43,7 +43,7 @@ SHORT = "H30.20.5-241203-0158"
 def test_what_is_still_missing(typed: str, stage: Stage, missing: int) -> None:
     progress = code_progress(typed)
     assert (progress.stage, progress.missing) == (stage, missing)
-    assert progress.message("vi") != progress.message("en")
+    assert progress.message(Language.VI) != progress.message(Language.EN)
 
 
 @pytest.mark.parametrize(
@@ -60,7 +60,7 @@ def test_the_wrong_part_is_named(typed: str, problem: Problem, part: str) -> Non
     assert progress.stage is Stage.WRONG
     assert progress.error is not None
     assert (progress.error.problem, progress.error.part) == (problem, part)
-    assert part in progress.message("en")
+    assert part in progress.message(Language.EN)
 
 
 NATIONAL_ONLY = CodeFamilies((Family.NATIONAL, Family.NATIONAL_SHORT))
@@ -75,15 +75,15 @@ def test_an_agency_no_family_can_have_is_wrong_at_once(typed: str, part: str) ->
 
 
 def test_the_hints_read_well() -> None:
-    assert code_progress("000.00.20.H30-2401").message("vi") == (
+    assert code_progress("000.00.20.H30-2401").message(Language.VI) == (
         "Còn 2 chữ số ngày nhận (năm, tháng, ngày: yymmdd)"
     )
-    assert code_progress(FULL).message("en") == "The code is complete: press Look up"
+    assert code_progress(FULL).message(Language.EN) == "The code is complete: press Look up"
 
 
 @given(st.text(max_size=40))
 def test_any_text_gets_a_hint_and_never_raises(text: str) -> None:
-    assert code_progress(text).message("vi")
+    assert code_progress(text).message(Language.VI)
 
 
 @given(

@@ -1,6 +1,16 @@
+import typing
+
 import pytest
 
-from dossier import Status, strip_diacritics
+from dossier import (
+    CodeError,
+    CodeProgress,
+    Language,
+    Status,
+    due_phrase,
+    next_step,
+    strip_diacritics,
+)
 
 # The vocabulary table of DOMAIN.md, as the National Public Service Portal numbers it.
 PORTAL = [
@@ -28,7 +38,7 @@ def test_vocabulary(number: int, key: str, vi: str, ascii_vi: str, en: str) -> N
     assert status.vi_ascii == ascii_vi
     assert status.en == en
     assert Status.from_number(number) is status
-    assert status.label("en") == en and status.label("vi") == vi
+    assert status.label(Language.EN) == en and status.label(Language.VI) == vi
 
 
 def test_ten_statuses_in_portal_order() -> None:
@@ -80,3 +90,10 @@ def test_strip_diacritics() -> None:
     assert strip_diacritics("Đã có kết quả, chờ trả") == "Da co ket qua, cho tra"
     assert strip_diacritics("ĐƯỜNG Đỗ") == "DUONG Do"
     assert strip_diacritics("ok 👍") == "ok 👍"
+
+
+def test_every_wording_for_citizens_takes_the_language_enum() -> None:
+    # A code spelled by hand ("EN", "eng") silently gave Vietnamese; typed, mypy refuses it.
+    wordings = (Status.label, CodeError.message, CodeProgress.message, due_phrase, next_step)
+    for words in wordings:
+        assert typing.get_type_hints(words)["lang"] is Language, words

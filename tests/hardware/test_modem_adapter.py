@@ -12,18 +12,20 @@ from hardware.modem import (
     Incoming,
     ModemDead,
     ModemState,
+    ModemTimeout,
     ModemUnavailable,
     SendRejected,
     SimLocked,
 )
-from hardware.modem_sim import PROFILES, ModemEmulator
+from hardware.modem_sim import PROFILES, Hang, ModemEmulator
 from tests.hardware.conftest import Harness
 
 CODE = "000.00.20.H30-240115-0001"
 
 
 @pytest.mark.parametrize(
-    "profile", ["generic", "huawei-e173", "huawei-e3372", "sim800", "quectel-ec25"]
+    "profile",
+    ["generic", "huawei-e173", "huawei-e3372", "sim800", "quectel-ec25", "simcom-sim7600"],
 )
 def test_receives_and_replies_on_every_profile(
     profile: str, harness_factory: Callable[..., Harness]
@@ -143,6 +145,35 @@ def test_send_errors_are_typed(
     assert [reply.text for reply in emulator.wait_replies(1)] == ["c"]
 
 
+def test_a_pdu_the_network_never_answers_is_named_not_shown(
+    emulator: ModemEmulator, harness_factory: Callable[..., Harness]
+) -> None:
+    # The PDU spells the citizen's number (+84912345678 as 4819325476F8): errors and the
+    # journal's reasons, which end up in the logs, name the step instead.
+    harness = harness_factory(emulator, send_timeout=0.5).start()
+    emulator.faults.send_delay = 3.0
+    reasons: list[str] = []
+
+    class Journal:
+        def sending(self, part: int, total: int) -> None:
+            pass
+
+        def accepted(self, part: int, total: int, reference: int | str) -> None:
+            pass
+
+        def refused(self, part: int, reason: str, *, transient: bool) -> None:
+            reasons.append(reason)
+
+        def interrupted(self, part: int, reason: str, *, maybe_sent: bool) -> None:
+            reasons.append(reason)
+
+    with pytest.raises(ModemTimeout) as caught:
+        harness.modem.send("+84912345678", "Ho so: Dang xu ly", journal=Journal()).result(10)
+    emulator.faults.send_delay = 0.0  # let the modem come back in peace
+    assert "AT+CMGS PDU" in str(caught.value) and reasons == [str(caught.value)]
+    assert "4819325476" not in str(caught.value).upper()
+
+
 def test_sim_busy_at_start_then_ready(
     emulator: ModemEmulator, harness_factory: Callable[..., Harness]
 ) -> None:
@@ -187,7 +218,7 @@ def test_hung_modem_is_reset(
     emulator: ModemEmulator, harness_factory: Callable[..., Harness]
 ) -> None:
     harness = harness_factory(emulator, heartbeat_interval=0.2).start()
-    emulator.faults.hang = "reset"
+    emulator.faults.hang = Hang.RESET
     harness.wait_state(ModemState.REOPENING)
     harness.wait_state(ModemState.RESETTING)
     harness.wait_state(ModemState.READY)
@@ -200,7 +231,7 @@ def test_dead_modem_ends_with_modem_dead(
     emulator: ModemEmulator, harness_factory: Callable[..., Harness]
 ) -> None:
     harness = harness_factory(emulator, heartbeat_interval=0.2, reset_wait=1.0).start()
-    emulator.faults.hang = "forever"
+    emulator.faults.hang = Hang.FOREVER
     harness.wait_state(ModemState.DEAD)
     assert harness.modem.finished.wait(5)
     assert isinstance(harness.modem.failure, ModemDead)

@@ -3,7 +3,11 @@ serial side replaced only through its public methods."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import os
+import queue
+import tty
 
 import pytest
 from gsmmodem.modem import GsmModem
@@ -88,6 +92,27 @@ def test_bytes_that_are_not_utf8_do_not_stop_the_stream() -> None:
 )
 def test_final_results(line: str, final: bool) -> None:
     assert is_final(line) is final
+
+
+def test_a_port_that_vanishes_is_reported_lost_every_time() -> None:
+    # pySerial's reader thread catches SerialException, but a vanished port's in_waiting
+    # raises OSError (EIO): about one drop in three here killed the thread without a word,
+    # and the modem thread waited for its next command or heartbeat to time out.
+    for _ in range(15):
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        events: queue.Queue[LineEvent] = queue.Queue()
+        driver = Driver(os.ttyname(slave), 115200, events.put)
+        driver.open_port()
+        os.write(master, b"\r\n^RSSI: 17\r\n")
+        os.close(master)  # the USB modem is pulled out
+        try:
+            while events.get(timeout=5).kind is not EventKind.LOST:
+                pass  # the notification, when it was read before the port went
+        finally:
+            driver.close()
+            with contextlib.suppress(OSError):
+                os.close(slave)
 
 
 def test_the_driver_overrides_no_private_method_of_the_library() -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from dossier import Dossier, format_date
+from dossier import Dossier, Language, format_date
 from hardware.barcode import Decoder
 from hardware.printer import VirtualPrinter
 from kiosk import BADGES
@@ -245,7 +245,7 @@ def test_the_result_is_read_aloud_off_the_ui_thread(kiosk: KioskProcess, world: 
     kiosk.send("type", text=dossier.code, delay=4, enter=True)
     kiosk.wait("result")
     kiosk.send("tap", id="speak")
-    said = utterance(dossier, lang="vi")
+    said = utterance(dossier, lang=Language.VI)
     code = " ".join(piece.text for piece in said[said.index(Piece("speak-code", "Mã hồ sơ:")) :])
     event = kiosk.wait_event("spoken", code, timeout=60, contains=True)  # played to the end
     assert "Chưa cần làm gì" in event[2]  # the next step is said too (whether or not it is late)

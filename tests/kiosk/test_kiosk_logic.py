@@ -21,7 +21,16 @@ from backend_client import (
     DossierNotFound,
     KnownStatus,
 )
-from dossier import CARD_WORDS, ICT, Applicant, Dossier, HistoryEntry, Status, parse_query
+from dossier import (
+    CARD_WORDS,
+    ICT,
+    Applicant,
+    Dossier,
+    HistoryEntry,
+    Language,
+    Status,
+    parse_query,
+)
 from kiosk import CATALOG, KioskFlow, Screen, Timeouts, check_pin, hash_pin, result_view, tr
 
 NOW = dt.datetime(2024, 1, 20, 10, 0, tzinfo=ICT)
@@ -69,7 +78,7 @@ def test_a_typed_code_goes_busy_then_result() -> None:
     for key in CODE + "9":
         flow.press_key(key)
     flow.press_key("BACKSPACE")
-    assert flow.progress.message("en") == "The code is complete: press Look up"
+    assert flow.progress.message(Language.EN) == "The code is complete: press Look up"
     query = flow.submit_entry()
     assert query is not None
     assert (flow.screen, flow.entry) == (Screen.BUSY, CODE)
@@ -91,12 +100,12 @@ def test_invalid_text_names_the_problem() -> None:
     assert flow.submit("000.00.20.H30-240230-0001") is None
     assert flow.screen is Screen.INVALID
     assert flow.problem is not None
-    assert "240230" in flow.problem.message("vi")
+    assert "240230" in flow.problem.message(Language.VI)
     other = KioskFlow()
     other.not_a_dossier_code("079123456789|123456789|Nguyễn Văn An|01011990|Nam|Cần Thơ|01012021")
     assert (other.screen, other.problem) == (Screen.SEEN, None)
     assert other.seen is not None
-    assert "căn cước" in other.seen.message("vi")
+    assert "căn cước" in other.seen.message(Language.VI)
 
 
 @pytest.mark.parametrize(
@@ -123,7 +132,9 @@ def test_a_last_known_status_is_shown_when_the_api_is_down() -> None:
     flow.lookup_failed(flow.ticket, error)
     assert flow.screen is Screen.RESULT
     assert flow.dossier is not None
-    view = result_view(flow.dossier, now=NOW, lang="vi", follow_url="https://x", known=flow.known)
+    view = result_view(
+        flow.dossier, now=NOW, lang=Language.VI, follow_url="https://x", known=flow.known
+    )
     assert view.as_of == "Không kết nối được máy chủ. Tình trạng lúc 07:00 20/01:"
 
 
@@ -149,7 +160,12 @@ def test_inactivity_resets_and_forgets() -> None:
     clock.now += 1
     assert flow.expired()
     flow.reset()
-    assert (flow.screen, flow.language, flow.entry, flow.dossier) == (Screen.IDLE, "vi", "", None)
+    assert (flow.screen, flow.language, flow.entry, flow.dossier) == (
+        Screen.IDLE,
+        Language.VI,
+        "",
+        None,
+    )
     assert not flow.expired()  # idle never times out
     flow.open_entry()
     clock.now += 89
@@ -162,7 +178,7 @@ def test_inactivity_resets_and_forgets() -> None:
 
 
 def test_result_view_wording() -> None:
-    view = result_view(dossier(), now=NOW, lang="vi", follow_url="https://x/1")
+    view = result_view(dossier(), now=NOW, lang=Language.VI, follow_url="https://x/1")
     assert (view.status_text, view.late, view.icon) == ("Đang xử lý", True, "⚙")
     assert (
         view.due
@@ -177,13 +193,15 @@ def test_result_view_wording() -> None:
     assert len(view.history) == 4
     assert (view.history[0].when, view.history[0].note) == ("04:00 16/01", "Trình ký")
     assert "Nguyễn Văn An" not in str(view)
-    shown = result_view(dossier(), now=NOW, lang="en", follow_url="https://x", show_applicant=True)
+    shown = result_view(
+        dossier(), now=NOW, lang=Language.EN, follow_url="https://x", show_applicant=True
+    )
     assert ("Applicant", "Nguyễn Văn An") in shown.rows
     assert "079123456789" not in str(shown)
     ready = result_view(
         dataclasses.replace(dossier(Status.RESULT_READY), completed_at=NOW),
         now=NOW,
-        lang="en",
+        lang=Language.EN,
         follow_url="https://x",
     )
     assert (ready.icon, ready.due, ready.late) == ("★", "Completed on 20/01/2024", False)
@@ -193,7 +211,9 @@ def test_result_view_wording() -> None:
 
 @pytest.mark.parametrize("status", [Status.SUPPLEMENT_REQUIRED, Status.AWAITING_PAYMENT])
 def test_the_citizens_turn_is_never_the_office_being_late(status: Status) -> None:
-    view = result_view(dossier(status, due_days=-5), now=NOW, lang="vi", follow_url="https://x")
+    view = result_view(
+        dossier(status, due_days=-5), now=NOW, lang=Language.VI, follow_url="https://x"
+    )
     assert not view.late
     assert "trễ" not in view.due and "Quá hạn" not in str(view)
     assert view.turn == "citizen"
@@ -223,11 +243,11 @@ def test_every_status_has_its_own_colour_and_an_icon_the_font_has() -> None:
 def test_due_dates_are_worded_so_they_cannot_be_misread() -> None:
     today = dossier(due_days=0)
     passed = dataclasses.replace(today, due_at=NOW - dt.timedelta(hours=1))
-    assert result_view(passed, now=NOW, lang="vi", follow_url="x").due == (
+    assert result_view(passed, now=NOW, lang=Language.VI, follow_url="x").due == (
         "Hẹn trả kết quả: hôm nay 20/01/2024 lúc 09:00, đã quá giờ hẹn"
     )
     moved = dataclasses.replace(dossier(due_days=-2), rescheduled_due_at=NOW + dt.timedelta(days=3))
-    assert result_view(moved, now=NOW, lang="en", follow_url="x").due == (
+    assert result_view(moved, now=NOW, lang=Language.EN, follow_url="x").due == (
         "Result due: 23/01/2024 (rescheduled from 18/01/2024), in 3 days"
     )
 
@@ -238,7 +258,7 @@ def test_the_catalog_has_both_languages_everywhere() -> None:
         assert vi != en or key == "diag_camera", key
     # The card's words and a lookup's problems are worded once, for the kiosk and the web page.
     assert {key: CATALOG[key] for key in CARD_WORDS} == CARD_WORDS
-    assert tr("busy", "en", code="X") == "Looking up dossier X…"
+    assert tr("busy", Language.EN, code="X") == "Looking up dossier X…"
 
 
 def test_a_wrong_pin_is_cleared_and_said_until_the_next_key() -> None:
@@ -313,8 +333,8 @@ def test_a_scan_that_is_not_a_receipt_says_what_it_was(scanned: str, said: str) 
     flow.not_a_dossier_code(scanned)
     assert flow.screen is Screen.SEEN
     assert flow.seen is not None
-    assert said in flow.seen.message("vi")
-    assert flow.seen.message("en") != flow.seen.message("vi")
+    assert said in flow.seen.message(Language.VI)
+    assert flow.seen.message(Language.EN) != flow.seen.message(Language.VI)
 
 
 def test_the_keypad_puts_in_separators_and_keeps_the_code_after_an_error() -> None:
@@ -337,12 +357,12 @@ def test_the_card_says_what_to_do_next_from_the_offices_guidance() -> None:
 
     guide = OfficeGuide(hotline="0293 3 878 787", opening_hours="7:00-17:00 T2-T6")
     ready = dataclasses.replace(dossier(Status.RESULT_READY), completed_at=NOW)
-    view = result_view(ready, now=NOW, lang="vi", follow_url="x", guide=guide)
+    view = result_view(ready, now=NOW, lang=Language.VI, follow_url="x", guide=guide)
     assert view.next_step.startswith("Mang giấy biên nhận và CCCD đến nhận kết quả tại")
     assert "Bộ phận Một cửa, quầy 3" in view.next_step and "7:00-17:00" in view.next_step
     more = dataclasses.replace(
         dossier(Status.SUPPLEMENT_REQUIRED),
         history=(HistoryEntry(NOW, "Một cửa", Status.SUPPLEMENT_REQUIRED, "Bản sao sổ đỏ"),),
     )
-    asked = result_view(more, now=NOW, lang="en", follow_url="x", guide=guide)
+    asked = result_view(more, now=NOW, lang=Language.EN, follow_url="x", guide=guide)
     assert "Please supply: Bản sao sổ đỏ" in asked.next_step and "0293 3 878 787" in asked.next_step

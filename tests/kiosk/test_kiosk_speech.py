@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dossier import ICT, Applicant, Dossier, HistoryEntry, Status
+from dossier import ICT, Applicant, Dossier, HistoryEntry, Language, Status
 from kiosk._speech import Piece, Speaker, join_wavs, prompt_list, utterance
 
 DUE = dt.datetime(2026, 11, 20, 16, 30, tzinfo=ICT)
@@ -37,21 +37,21 @@ def dossier(status: Status = Status.PROCESSING) -> Dossier:
 
 
 def test_what_is_said_about_a_dossier() -> None:
-    said = " ".join(piece.text for piece in utterance(dossier(), lang="vi", next_step="Chờ"))
+    said = " ".join(piece.text for piece in utterance(dossier(), lang=Language.VI, next_step="Chờ"))
     assert "Đang xử lý" in said
     assert "ngày hai mươi tháng mười một năm hai nghìn không trăm hai mươi sáu" in said
     assert "lúc mười sáu giờ ba mươi" in said
     assert "Bộ phận Một cửa, quầy 3" in said and "Chờ" in said
     assert "không không không chấm không không chấm hai không chấm hát ba không" in said
     assert "Nguyễn Văn An" not in said and "079123456789" not in said
-    done = utterance(dataclasses.replace(dossier(Status.DELIVERED)), lang="en")
+    done = utterance(dataclasses.replace(dossier(Status.DELIVERED)), lang=Language.EN)
     assert "Result due" not in " ".join(piece.text for piece in done)
 
 
 def test_every_piece_said_in_vietnamese_can_be_recorded() -> None:
     prompts = {piece.prompt for piece in prompt_list()}
     for status in Status:
-        for piece in utterance(dossier(status), lang="vi"):
+        for piece in utterance(dossier(status), lang=Language.VI):
             assert not piece.prompt or piece.prompt in prompts, piece
 
 
@@ -78,7 +78,7 @@ def played(tmp_path: Path, mode: str, prompts: Path | None = None) -> tuple[Path
     speaker = Speaker(mode=mode, player=f"cp -t {out}", prompts=prompts, on_spoken=spoken.put)
     assert speaker.available
     try:
-        speaker.say(utterance(dossier(), lang="vi"), "vi")
+        speaker.say(utterance(dossier(), lang=Language.VI), Language.VI)
         text = spoken.get(timeout=60)  # once the player has played it to the end
     finally:
         wav = next(out.glob("*.wav"))
@@ -99,8 +99,8 @@ def test_an_offices_recordings_are_used_where_there_are_some(tmp_path: Path) -> 
     prompts.mkdir()
     for piece in prompt_list():
         tone(prompts / f"{piece.prompt}.wav", 2205)  # a tenth of a second each
-    recorded = [piece for piece in utterance(dossier(), lang="vi") if piece.prompt]
-    free = [piece for piece in utterance(dossier(), lang="vi") if not piece.prompt]
+    recorded = [piece for piece in utterance(dossier(), lang=Language.VI) if piece.prompt]
+    free = [piece for piece in utterance(dossier(), lang=Language.VI) if not piece.prompt]
     wav, _text = played(tmp_path, "recordings", prompts)
     with wave.open(str(wav)) as result:
         seconds = result.getnframes() / result.getframerate()

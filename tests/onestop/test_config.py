@@ -168,6 +168,12 @@ def test_renamed_and_retired_keys_still_start_the_unit() -> None:
         "[sms] parts is now called max_parts; please rename it",
         "[sms] colour is no longer used and is ignored: the screens follow the status colours now",
     ]
+    # A bad value under the old name is named as the file spells it, or nobody finds it.
+    problems.clear()
+    _build_section("sms", Section, {"parts": "many"}, problems, [])
+    assert problems == [
+        "[sms] parts (now max_parts): expected a whole number from 1 to 10, got 'many'"
+    ]
 
 
 def test_named_sections_are_read_checked_and_shown(tmp_path: Path) -> None:
@@ -193,3 +199,51 @@ def test_named_sections_are_read_checked_and_shown(tmp_path: Path) -> None:
     assert problems("[upstream.y]\nurl = https://a.vn\n", tmp_path) == [
         "[upstream.y] type: missing; expected one of opencps, igate, lgsp, status-api, demo"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "[smsd]\ntransport = smpp\n",
+            [
+                "[smpp] host: needed by [smsd] transport = smpp",
+                "[smpp] system_id: needed by [smsd] transport = smpp",
+                "[smpp] source_addr: needed by [smsd] transport = smpp",
+            ],
+        ),
+        (
+            "[smsd]\ntransport = smpp\n[smpp]\nhost = smsc.example.vn\n",
+            ["[smpp] system_id, source_addr: an SMSC link needs both"],
+        ),
+        (
+            "[smsd]\ntransport = modem-pool\n",
+            ["[smsd] transport = modem-pool needs [modem.NAME] sections, one per modem"],
+        ),
+        (
+            "[smsd]\ntransport = kannel\n",
+            ["[kannel] password: needed by [smsd] transport = kannel (its sendsms-user's)"],
+        ),
+        (
+            "[smsd]\ntransport = sms\n",
+            ["[smsd] transport: expected one of modem, modem-pool, kannel, smpp, got 'sms'"],
+        ),
+    ],
+)
+def test_a_transport_names_what_it_lacks(tmp_path: Path, text: str, expected: list[str]) -> None:
+    assert problems(text, tmp_path) == expected
+
+
+def test_a_pool_of_modems_is_read_from_its_sections(tmp_path: Path) -> None:
+    config = load_config(
+        write(
+            tmp_path,
+            "[smsd]\ntransport = modem-pool\n[modem.sim1]\nport = /dev/gsm-modems/usb-1-1.2\n"
+            "number = 0912000001\nhourly_cap = 40\n[modem.sim2]\nport = /dev/ttyUSB6\n",
+        )
+    )
+    assert config.check() == []
+    assert {name: (m.port, m.hourly_cap, m.daily_cap) for name, m in config.modems.items()} == {
+        "sim1": ("/dev/gsm-modems/usb-1-1.2", 40, 600),
+        "sim2": ("/dev/ttyUSB6", 60, 600),
+    }

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from dossier import Language
 from onestop.config import Config, ConfigError, dump_config, parse_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +28,8 @@ def test_values_are_typed() -> None:
             "scanner": {"serial_port": "/dev/ttyACM0", "wedge_max_gap": "0.05"},
         }
     )
-    assert (config.kiosk.language, config.kiosk.result_timeout) == ("en", 30.0)
+    assert (config.kiosk.language, config.kiosk.result_timeout) == (Language.EN, 30.0)
+    assert config.kiosk.language is Language.EN
     assert config.kiosk.show_applicant is True
     assert (config.camera.source, config.camera.width) == ("opencv", 640)
     assert config.scanner.wedge_max_gap == 0.05

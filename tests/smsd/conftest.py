@@ -3,6 +3,7 @@ the demo status API over HTTP on 127.0.0.1."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import signal
@@ -14,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -46,14 +47,7 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
 def fast_config(api_url: str, port: str, database: Path, **smsd: Any) -> Config:
     """The defaults, with the patience of a test."""
     return Config(
-        backend=BackendSection(
-            url=api_url,
-            retries=0,
-            connect_timeout=0.5,
-            read_timeout=2.0,
-            total_timeout=3.0,
-            cache_ttl=0.0,
-        ),
+        backend=backend(api_url),
         modem=ModemSection(port=port, command_timeout=2.0, send_timeout=10.0),
         smsd=dataclasses.replace(
             SmsdSection(
@@ -62,6 +56,34 @@ def fast_config(api_url: str, port: str, database: Path, **smsd: Any) -> Config:
             **smsd,
         ),
     )
+
+
+def backend(api_url: str) -> BackendSection:
+    """The status API with the patience of a test."""
+    return BackendSection(
+        url=api_url,
+        retries=0,
+        connect_timeout=0.5,
+        read_timeout=2.0,
+        total_timeout=3.0,
+        cache_ttl=0.0,
+    )
+
+
+@contextlib.contextmanager
+def running(config: Config) -> Iterator[SmsDaemon]:
+    """A daemon on ``config``'s transport in a thread, ready; stopped cleanly at the end."""
+    daemon = SmsDaemon(config)
+    codes: list[int] = []
+    thread = threading.Thread(target=lambda: codes.append(daemon.run()), name="smsd-under-test")
+    thread.start()
+    try:
+        assert daemon.ready.wait(15), "the daemon did not become ready"
+        yield daemon
+    finally:
+        daemon.request_stop()
+        thread.join(60)
+    assert codes == [0]
 
 
 class SmsService:
@@ -113,6 +135,10 @@ class Daemon:
         self.notify.bind(str(self.socket_path))
         self.notify.settimeout(20)
         env = dict(os.environ, NOTIFY_SOCKET=str(self.socket_path), PYTHONWARNINGS="ignore")
+        self._log: IO[bytes] | None = None
+        if stderr is subprocess.DEVNULL and os.environ.get("ONESTOP_TEST_DAEMON_LOG"):
+            # Chasing a failing process test: every daemon's log, appended to one file.
+            stderr = self._log = Path(os.environ["ONESTOP_TEST_DAEMON_LOG"]).open("ab")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "smsd.cli", "--config", str(config)],
             cwd=ROOT,
@@ -129,13 +155,18 @@ class Daemon:
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
-        self.notify.close()
+        self._close()
 
     def terminate(self) -> int:
         self.process.send_signal(signal.SIGTERM)
         code = self.process.wait(30)
-        self.notify.close()
+        self._close()
         return code
+
+    def _close(self) -> None:
+        self.notify.close()
+        if self._log is not None:
+            self._log.close()
 
 
 @pytest.fixture(scope="session")

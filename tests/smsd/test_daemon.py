@@ -10,7 +10,7 @@ import pytest
 
 from backend_client import LastKnownStore
 from dossier import ICT, Status, format_moment, parse_code, strip_diacritics
-from hardware.modem_sim import Alphabet
+from hardware.modem_sim import Alphabet, Heard
 from onestop.demo_api import DemoRecord, DemoStatusServer
 from smsd import MessageState
 from tests.smsd.conftest import SmsService, free_port, wait_until
@@ -132,6 +132,21 @@ def test_missing_part_is_answered_after_the_timeout(
     assert shared.replies_to(sender)[0].text.startswith(code)
 
 
+@pytest.mark.parametrize("cut", [None, 12, 18], ids=["code-in-the-lost-part", "agency", "date"])
+def test_a_code_lost_with_a_part_is_asked_again_not_called_wrong(
+    cut: int | None, shared: SmsService, records: list[DemoRecord]
+) -> None:
+    # Part 1 of a GSM-7 long SMS holds 153 characters; ``cut`` of them end the code there.
+    code = records[2].dossier.code
+    sender = _number(510 + (cut or 0))
+    start = 153 - cut if cut else 160  # where the code starts
+    words = "Kính gửi cơ quan, tôi xin tra cứu hồ sơ. " * 10
+    text = strip_diacritics(words)[: start - 3] + f"HS {code} " + strip_diacritics(words)
+    shared.emulator.deliver(sender, text, drop=[2])
+    assert wait_until(lambda: bool(shared.replies_to(sender)), 15)
+    assert shared.replies_to(sender)[0].text.startswith("Tin nhan cua ban den khong day du")
+
+
 def test_long_answer_respects_the_part_limit(
     service_factory: Callable[..., SmsService], records: list[DemoRecord]
 ) -> None:
@@ -198,8 +213,8 @@ def test_two_auto_responders_stop(service_factory: Callable[..., SmsService]) ->
         moment = sent_at + dt.timedelta(seconds=count)
         service.emulator.deliver(robot, "Tin nhan da duoc tiep nhan. Cam on!", timestamp=moment)
 
-    def other_responder(kind: str, text: str) -> None:
-        if kind == "reply" and text.startswith(robot):
+    def other_responder(kind: Heard, text: str) -> None:
+        if kind is Heard.REPLY and text.startswith(robot):
             answered.append(text)
             robot_says(len(answered))
 
@@ -221,8 +236,8 @@ def test_an_auto_responder_that_varies_its_text_stops_too(
         # Its words change every time (a counter, a time); its rhythm does not.
         service.emulator.deliver(robot, f"Cam on ban, yeu cau so {count} da duoc ghi nhan")
 
-    def other_responder(kind: str, text: str) -> None:
-        if kind == "reply" and text.startswith(robot):
+    def other_responder(kind: Heard, text: str) -> None:
+        if kind is Heard.REPLY and text.startswith(robot):
             answered.append(text)
             robot_says(len(answered))
 
@@ -313,7 +328,7 @@ def test_usage_events_are_anonymous(
     service = service_factory()
     service.ask(_number(1500), f"HS {records[0].dossier.code} 000.00.20.H30-200101-0009")
     events = service.daemon.store.events()
-    assert [(channel, outcome) for _, channel, outcome, _, _ in events] == [
+    assert [(channel, outcome) for _, channel, outcome, *_ in events] == [
         ("sms", "found"),
         ("sms", "not_found"),
     ]

@@ -116,7 +116,7 @@ def test_an_alert_sms_goes_out_through_the_box_once(
 
 
 def test_stored_events_in_the_fleet_terms() -> None:
-    found = usage_event((7, "2026-05-28T02:00:00+00:00", "found", "processing", 420))
+    found = usage_event((7, "2026-05-28T02:00:00+00:00", "found", "processing", 420, "modem"))
     assert found is not None
     assert (found.hour, found.outcome, found.status, found.latency_ms, found.transport) == (
         1_779_933_600,
@@ -125,5 +125,8 @@ def test_stored_events_in_the_fleet_terms() -> None:
         420,
         "modem",
     )
-    assert usage_event((8, "2026-05-28T02:00:00+00:00", "help", None, 3)) is not None
-    assert usage_event((9, "2026-05-28T02:00:00+00:00", "from a future release", None, 3)) is None
+    assert usage_event((8, "2026-05-28T02:00:00+00:00", "help", None, 3, "smpp")) is not None
+    assert (
+        usage_event((9, "2026-05-28T02:00:00+00:00", "from a future release", None, 3, "modem"))
+        is None
+    )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
+import math
 import socket
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -49,13 +52,13 @@ def _sms(
 
 def test_store_drops_redelivered_messages_and_parts(tmp_path: Path) -> None:
     store = Store(tmp_path / "db.sqlite3")
-    assert store.receive(_sms("+84912345678", "HS 1"))
-    assert not store.receive(_sms("+84912345678", "HS 1"))
-    assert store.receive(_sms("+84912345678", "HS 1", sent=SENT + dt.timedelta(seconds=1)))
+    assert store.receive(_sms("+84912345678", "HS 1")).fresh
+    assert not store.receive(_sms("+84912345678", "HS 1")).fresh
+    assert store.receive(_sms("+84912345678", "HS 1", sent=SENT + dt.timedelta(seconds=1))).fresh
     first = _sms("+84912345679", "Hồ sơ ", PartInfo(7, 2, 1))
     second = _sms("+84912345679", "của tôi", PartInfo(7, 2, 2))
-    assert store.receive(second) and store.receive(first)
-    assert not store.receive(first)  # the same part again, after assembly
+    assert store.receive(second).fresh and store.receive(first).fresh
+    assert not store.receive(first).fresh  # the same part again, after assembly
     texts = [message.text for message in store.due_messages()]
     assert texts == ["HS 1", "HS 1", "Hồ sơ của tôi"]
 
@@ -82,7 +85,7 @@ def test_store_times_out_missing_parts(tmp_path: Path) -> None:
 def test_store_keeps_undecodable_messages(tmp_path: Path) -> None:
     store = Store(tmp_path / "db.sqlite3")
     broken = Incoming(pdu="0791", sender="", text="", sent_at=None, error="cut short")
-    assert store.receive(broken) and not store.receive(broken)
+    assert store.receive(broken).fresh and not store.receive(broken).fresh
     assert store.counts() == {f"messages_{MessageState.UNDECODABLE}": 1}
 
 
@@ -108,7 +111,7 @@ def test_who_gets_no_answer(
     store = Store(tmp_path / "db.sqlite3")
     store.receive(_sms(sender, "HS"))
     (message,) = store.due_messages()
-    policy = Policy(own_number="0981234567", deny=("+84977000111",))
+    policy = Policy(own_numbers=("0981234567",), deny=("+84977000111",))
     decision = policy.decide(store, message)
     assert (decision.verdict, decision.why) == (verdict, why)
 
@@ -120,7 +123,13 @@ def test_numbers_compare_in_national_form() -> None:
 def test_masking_phone_numbers_in_logs(caplog: pytest.LogCaptureFixture) -> None:
     assert mask_number("+84912345567") == "+8491****567"
     assert mask_number("0912345567") == "0912****567"
+    # A sender too long to be a subscriber gets no reply, but its digits are still somebody's.
+    assert mask_number("+8491234567890123") == "+8491****123"
     assert mask_number("000.00.20.H30-240115-0001") == "000.00.20.H30-240115-0001"
+    pdu = "0011000B914819325476F80008AA0C0048006F00200073006F"  # to +84912345678, swapped
+    assert mask_number(f"no answer to {pdu} from /dev/ttyUSB2") == (
+        "no answer to <PDU of 25 octets> from /dev/ttyUSB2"
+    )
     logger = logging.getLogger("test.masking")
     logger.addFilter(MaskNumbers())
     with caplog.at_level(logging.INFO, logger="test.masking"):
@@ -204,7 +213,7 @@ def test_store_prunes_handled_rows_but_keeps_events(tmp_path: Path) -> None:
     (reply,) = store.due_replies(now=1000)
     store.sending(reply.id, 1)
     store.accepted(reply.id, 1, 1, now=1001)
-    assert store.prune(older_than=5000) == 2
+    assert store.prune(older_than=5000) == 3  # the reply, its message, its one part sent
     assert [m.id for m in store.due_messages(now=6000)] == [waiting.id]
     assert len(store.events()) == 1
 
@@ -221,3 +230,49 @@ def test_store_prunes_handled_rows_but_keeps_events(tmp_path: Path) -> None:
 )
 def test_a_steady_rhythm_gives_a_machine_away(delays: list[float | None], machine: bool) -> None:
     assert steady_rhythm(delays, 3) is machine
+
+
+def _robot_exchanges(store: Store, hours: float, next_message: Callable[[float], float]) -> int:
+    """Play a machine writing to the daemon for ``hours``, each time with new words, whether
+    answered or not (its next message comes ``next_message(now)`` seconds after our reply, or
+    after its last message when we stay silent); returns how many replies it got."""
+    policy = Policy()
+    robot, now, replies = "+84912999000", 1_000_000.0, 0
+    end = now + hours * 3600
+    for count in itertools.count():
+        if now > end:
+            return replies
+        store.receive(
+            Incoming("00", robot, f"Cam on, yeu cau so {count} da ghi nhan", None), now=now
+        )
+        (message,) = store.due_messages(now=now)
+        decision = policy.decide(store, message)
+        if decision.why is not None:
+            store.ignore(message.id, decision.why)
+            now += next_message(now)
+            continue
+        note = Note.LIMIT_NOTICE if decision.verdict is Verdict.NOTICE else Note.LOOKUP
+        store.answer(message, "reply", [], note=note, now=now + 1)
+        (reply,) = store.due_replies(now=now + 1)
+        store.sending(reply.id, 1)
+        store.accepted(reply.id, 1, 1, now=now + 2)
+        replies += 1
+        now += 2 + next_message(now + 2)
+    raise AssertionError("unreachable")
+
+
+@pytest.mark.parametrize(
+    "pause",
+    [
+        lambda _now: 330.0,  # 11 SMS an hour, like clockwork, whatever we answer
+        lambda now: 330.0 + 20 * math.sin(now),  # the same, give or take 20 s
+        lambda _now: 60.0,  # every minute
+    ],
+    ids=["every-5.5-min", "about-every-5.5-min", "every-minute"],
+)
+def test_a_machine_that_varies_its_words_is_answered_three_times_only(
+    tmp_path: Path, pause: Callable[[float], float]
+) -> None:
+    # Caught by its rhythm after three replies, it used to be answered again as soon as one
+    # message went unanswered (that broke the rhythm): three in four of its messages, all day.
+    assert _robot_exchanges(Store(tmp_path / "db.sqlite3"), 3, pause) == 3

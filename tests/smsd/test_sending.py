@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hardware.modem import Incoming
+from hardware.modem_sim import Heard
 from onestop.demo_api import DemoRecord
 from onestop.sqlite import schema_version
 from smsd import MessageState, Note, OutboxState, Outcome, Reason, Store, UsageEvent
@@ -55,7 +56,9 @@ def test_a_database_of_the_first_release_is_upgraded_with_its_rows(tmp_path: Pat
         9,
     )
     assert [m.text for m in store.due_messages(now=200)] == ["HS 3"]
-    assert store.events() == [("2026-01-01T02:00:00+00:00", "sms", "found", "processing", 12)]
+    assert store.events() == [
+        ("2026-01-01T02:00:00+00:00", "sms", "found", "processing", 12, "modem", "")
+    ]
     (message,) = store.due_messages(now=200)
     store.answer(message, "new reply", [], note=Note.LOOKUP, now=200)
     references = [reply.concat_ref for reply in store.due_replies(now=300)]
@@ -96,7 +99,7 @@ def test_a_reply_cut_off_inside_its_send_is_resent_once_and_counted(tmp_path: Pa
     store.sending(reply.id, 1)
     assert not store.interrupted(reply.id, "killed again", now=102)
     assert store.counts()[f"replies_{OutboxState.FAILED}"] == 1
-    outcomes = [outcome for _, _, outcome, _, _ in store.events()]
+    outcomes = [outcome for _, _, outcome, *_ in store.events()]
     assert outcomes == [Outcome.HELP, Outcome.RESENT, Outcome.UNSENT]
 
 
@@ -107,8 +110,8 @@ def test_a_long_reply_resumes_at_the_failed_part_with_its_reference(
     emulator = service.emulator
     submits: list[str] = []
 
-    def fail_the_second_part(kind: str, text: str) -> None:
-        if kind == "submit":
+    def fail_the_second_part(kind: Heard, text: str) -> None:
+        if kind is Heard.SUBMIT:
             submits.append(text)
             if len(submits) == 2:
                 emulator.faults.send_errors.append(500)  # this very submit fails
@@ -169,7 +172,7 @@ def test_a_refused_send_logs_no_pdu_and_no_number(
     service = service_factory()
     submitted: list[str] = []
     service.emulator.add_listener(
-        lambda kind, text: submitted.append(text) if kind == "submit" else None
+        lambda kind, text: submitted.append(text) if kind is Heard.SUBMIT else None
     )
     service.emulator.faults.send_errors.append(500)
     with caplog.at_level(logging.INFO):

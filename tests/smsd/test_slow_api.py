@@ -3,15 +3,20 @@ deadline: other citizens still get answers, SIGTERM still stops it, bad answers 
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
-from dossier import EXAMPLE_CODE
+from dossier import EXAMPLE_CODE, dossier_to_json
+from hardware.modem_sim import ModemEmulator
+from onestop.demo_api import DemoRecord
 from smsd import MessageState, Store
 from tests.backend_client.fault_server import FaultServer, Reply, fault_server
-from tests.smsd.conftest import SmsService, wait_until
+from tests.smsd.conftest import SmsService, fast_config, wait_until
 
 TRICKLE = Reply(trickle_head=0.2)
 """Headers at five bytes a second: about a minute for one answer, each byte within any timeout."""
@@ -45,6 +50,31 @@ def test_slow_lookups_do_not_hold_other_citizens_or_sigterm(
     store = Store(service.config.smsd.database)
     assert store.counts()[f"messages_{MessageState.NEW}"] >= 12
     store.close()
+
+
+def test_instructions_are_sent_while_every_worker_waits_for_the_api(
+    tmp_path: Path, records: list[DemoRecord]
+) -> None:
+    # Help went through the lookup workers: behind four stuck lookups a "?" waited for one
+    # of them to reach its deadline (15 s by default).
+    release = threading.Event()
+    with fault_server() as api, ModemEmulator("generic") as emulator:
+        api.script = [Reply.json(dossier_to_json(records[0].dossier), hold=release)]
+        config = fast_config(api.url, str(emulator.path), tmp_path / "db.sqlite3")
+        patient = dataclasses.replace(config.backend, read_timeout=120.0, total_timeout=120.0)
+        service = SmsService(emulator, dataclasses.replace(config, backend=patient)).start()
+        try:
+            senders = [f"+8491200{index:04d}" for index in range(config.smsd.lookup_workers)]
+            for sender in senders:
+                service.text(sender, f"HS {records[0].dossier.code}")
+            assert wait_until(lambda: len(api.requests) == len(senders), 15)
+            assert "HS" in service.ask("+84912009999", "?", timeout=30)
+            assert "khong dung" in service.ask("+84912009998", "HS 000.00.20.H30-240230-0001")
+            assert not any(service.replies_to(sender) for sender in senders)  # still waiting
+        finally:
+            release.set()
+            service.stop()
+            emulator.stop()
 
 
 def test_a_hostile_answer_gets_a_reply_instead_of_endless_retries(

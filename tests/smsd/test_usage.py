@@ -12,7 +12,7 @@ import pytest
 
 from dossier import ICT, Language
 from hardware.modem import Incoming
-from smsd import Note, Outcome, Store, UsageEvent
+from smsd import Note, Origin, Outcome, Store, UsageEvent
 from smsd._store import read_events
 from smsd._usage import COLUMN_OF, COLUMNS, build_report, render_table
 from smsd.usage_cli import main
@@ -130,3 +130,51 @@ def test_send_events_and_unknown_outcomes_are_no_lookups(tmp_path: Path) -> None
     assert (may["lookups"], may["found"], may["resent"], may["unsent"]) == (1, 1, 1, 1)
     assert report.unrecognised == 1
     assert "Events of an unknown kind (left out): 1" in render_table(report, Language.EN)
+
+
+def test_figures_split_by_transport_and_sim(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "smsd.sqlite3"
+    store = Store(path)
+    ways = [
+        (Origin("modem-pool", "sim1"), Outcome.FOUND, on(5, 2)),
+        (Origin("modem-pool", "sim1"), Outcome.NOT_FOUND, on(5, 3)),
+        (Origin("modem-pool", "sim2"), Outcome.FOUND, on(5, 4)),
+        (Origin("smpp", "8077", acknowledged_later=True), Outcome.FOUND, on(6, 1)),
+    ]
+    for index, (origin, outcome, when) in enumerate(ways):
+        sender = f"+8491234{index:04d}"
+        store.receive(Incoming("00", sender, "HS", when, None), now=when.timestamp(), origin=origin)
+        (message,) = store.due_messages(now=when.timestamp())
+        event = UsageEvent(outcome, "processing" if outcome is Outcome.FOUND else None, 10)
+        store.answer(message, "reply", [event], note=Note.LOOKUP, now=when.timestamp())
+    store.close()
+    report = build_report(read_events(sqlite3.connect(path)), on(5, 1).date(), on(6, 30).date())
+    assert report.split
+    assert {key: month.counts["lookups"] for key, month in report.routes.items()} == {
+        ("modem-pool", "sim1"): 2,
+        ("modem-pool", "sim2"): 1,
+        ("smpp", "8077"): 1,
+    }
+    table = render_table(report, Language.EN)
+    assert "By transport and SIM:" in table
+    sim1 = next(line for line in table.splitlines() if line.startswith("modem-pool sim1"))
+    assert sim1.split()[2:5] == ["2", "1", "0"]  # lookups, found, last known
+    config = tmp_path / "onestop.conf"
+    config.write_text(f"[smsd]\ndatabase = {path}\n")
+    argv = ["--config", str(config), "--from", "2026-05-01", "--to", "2026-06-30"]
+    assert main([*argv, "--csv", "--by-route"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0][:5] == ["month", "transport", "sim", "lookups", "found"]
+    assert [row[:5] for row in rows[1:]] == [
+        ["2026-05", "modem-pool", "sim1", "2", "1"],
+        ["2026-05", "modem-pool", "sim2", "1", "1"],
+        ["2026-06", "smpp", "8077", "1", "1"],
+    ]
+
+
+def test_a_single_modem_report_has_no_split(database: Path) -> None:
+    report = build_report(Store(database).events(), dt.date(2026, 3, 1), dt.date(2026, 9, 30))
+    assert not report.split
+    assert "By transport and SIM" not in render_table(report, Language.EN)

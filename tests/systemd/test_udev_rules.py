@@ -32,6 +32,10 @@ MODEMS = {
     "huawei-e173-old-firmware": (UsbModem("12d1", "140c", ("00", "01", "02", "03")), "00"),
     "huawei-e3372-stick-mode": (UsbModem("12d1", "1506", ("00", "02")), "00"),
     "quectel-ec25": (UsbModem("2c7c", "0125", ("00", "01", "02", "03"), "Quectel"), "02"),
+    "simcom-sim7600": (
+        UsbModem("1e0e", "9001", ("00", "01", "02", "03", "05"), "SimTech, Incorporated"),
+        "02",
+    ),
 }
 
 
@@ -78,6 +82,31 @@ def test_known_modem_gets_the_stable_name(tmp_path: Path, name: str) -> None:
             assert "systemd" in result.properties["TAGS"]
         else:
             assert "/dev/gsm-modem" not in result.links, interface
+
+
+def test_each_modem_of_a_pool_is_named_by_its_usb_socket(tmp_path: Path) -> None:
+    """Two SIM7600 boards and an EC25: each AT port gets its own /dev/gsm-modems/<path>
+    link, from the USB socket it is plugged into, so a pool's [modem.NAME] port stays the
+    same modem across reboots."""
+    sim7600 = MODEMS["simcom-sim7600"][0]
+    plugged = [
+        add_usb(tmp_path / "sys", sim7600, "1-1.2", first_tty=0)["02"],
+        add_usb(tmp_path / "sys", sim7600, "1-1.3", first_tty=5)["02"],
+        add_usb(tmp_path / "sys", MODEMS["quectel-ec25"][0], "1-1.4", first_tty=10)["02"],
+    ]
+    rules = rules_dir(tmp_path)
+    names = []
+    for syspath in plugged:
+        result = udev_test(tmp_path / "sys", rules, syspath)
+        assert complaints(result.log) == []
+        pool = [link for link in result.links if link.startswith("/dev/gsm-modems/")]
+        assert len(pool) == 1, result.links
+        names.append(pool[0])
+    assert names == [
+        "/dev/gsm-modems/usb-1-1.2",
+        "/dev/gsm-modems/usb-1-1.3",
+        "/dev/gsm-modems/usb-1-1.4",
+    ]
 
 
 def test_usb_device_of_a_known_modem_is_hidden_from_modemmanager(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 import gateway.web
-from dossier import card_word
+from dossier import Language, card_word
 from gateway import Gateway
 from gateway.web import PAGE_PATH
 from onestop.config import parse_config
@@ -268,7 +268,7 @@ def test_problem_pages_say_what_the_kiosk_says(http: httpx.Client) -> None:
             card_word("not_found_title"),
             card_word("not_found_body", code=missing),
         ],
-        f"{PAGE_PATH}/{RETIRED}?lang=en": [card_word("retired_title", "en")],
+        f"{PAGE_PATH}/{RETIRED}?lang=en": [card_word("retired_title", Language.EN)],
         f"{PAGE_PATH}/{DOWN}": [card_word("offline_title")],
         f"{PAGE_PATH}/{KEYED}": [card_word("key_title"), card_word("key_why", code=KEYED)],
         f"{PAGE_PATH}/000.00.20.H30-261399-0001": [card_word("invalid_title")],
