@@ -84,6 +84,7 @@ CARD_WORDS: dict[str, tuple[str, str]] = {
         "Hẹn trả kết quả: {when}, còn {days} ngày",
         "Result due: {when}, in {days} days",
     ),
+    "due_day_left": ("Hẹn trả kết quả: {when}, còn 1 ngày", "Result due: {when}, tomorrow"),
     "due_today": (
         "Hẹn trả kết quả: hôm nay {when}, lúc {hour}",
         "Result due: today {when}, at {hour}",
@@ -96,8 +97,13 @@ CARD_WORDS: dict[str, tuple[str, str]] = {
         "Hẹn trả kết quả: {when}, đã trễ hẹn {days} ngày",
         "Result due: {when}; the office is {days} days late",
     ),
+    "due_day_late": (
+        "Hẹn trả kết quả: {when}, đã trễ hẹn 1 ngày",
+        "Result due: {when}; the office is 1 day late",
+    ),
     "due_rescheduled": ("{date} (đã hẹn lại; hẹn cũ {old})", "{date} (rescheduled from {old})"),
     "due_completed": ("Hoàn thành ngày {date}", "Completed on {date}"),
+    "due_closed": ("Kết thúc ngày {date}", "Closed on {date}"),
     "result_code": ("Mã hồ sơ", "Dossier code"),
     "result_status": ("Tình trạng", "Status"),
     "result_procedure": ("Thủ tục", "Procedure"),
@@ -107,8 +113,33 @@ CARD_WORDS: dict[str, tuple[str, str]] = {
     "result_unit": ("Đơn vị đang xử lý", "Handled by"),
     "result_pickup": ("Nơi nhận kết quả", "Collect the result at"),
     "result_history": ("Các bước đã qua", "Steps so far"),
+    # What a channel shows instead of a card: no such dossier, a code that is not one, the
+    # office's system down or retired, a dossier shown only with the receipt's lookup key.
+    "not_found_title": ("Không tìm thấy hồ sơ", "Dossier not found"),
+    "not_found_body": (
+        "Không có hồ sơ nào mang mã {code}. Hãy so lại từng ký tự với mã trên biên nhận, "
+        "hoặc hỏi cán bộ tại quầy tiếp nhận.",
+        "No dossier has the code {code}. Compare it character by character with the code on "
+        "your receipt, or ask the staff at the reception desk.",
+    ),
+    "invalid_title": ("Mã hồ sơ chưa đúng", "This code is not valid"),
+    "offline_title": ("Tạm thời không tra cứu được", "Lookups are not available right now"),
+    "offline_retry_now": ("Thử lại ngay", "Try again now"),
+    "offline_hotline": ("Gọi hỗ trợ: {hotline}", "Call for help: {hotline}"),
+    "key_title": ("Nhập mã tra cứu in trên biên nhận", "Type the lookup key on your receipt"),
+    "key_why": (
+        "Hồ sơ {code} chỉ được xem khi có mã tra cứu (mã ngắn in trên biên nhận, gần mã hồ sơ).",
+        "Dossier {code} is shown only with its lookup key (the short key printed on the "
+        "receipt, near the dossier code).",
+    ),
+    "key_wrong": (
+        "Mã tra cứu chưa đúng với hồ sơ {code}. Hãy so lại với biên nhận và nhập lại.",
+        "That lookup key does not match dossier {code}. Check it on the receipt and type it again.",
+    ),
+    "retired_title": ("Hồ sơ thuộc hệ thống cũ", "This office's old system is closed"),
 }
-"""The card's words, Vietnamese first; a channel's own catalog adds only what is its own."""
+"""The card's words, and those of a lookup that has no card to show, Vietnamese first; a
+channel's own catalog adds only what is its own."""
 
 
 def card_word(key: str, lang: Language = Language.VI, **values: object) -> str:
@@ -153,7 +184,9 @@ def due_line(dossier: Dossier, now: dt.datetime, lang: Language = Language.VI) -
     never reads as the office being late.
     """
     if dossier.completed_at is not None and dossier.status.finished:
-        return card_word("due_completed", lang, date=format_date(dossier.completed_at)), False
+        # Refused, stopped, withdrawn: the dossier ended there, it was not "completed".
+        key = "due_completed" if Turn.of(dossier.status) is Turn.DONE else "due_closed"
+        return card_word(key, lang, date=format_date(dossier.completed_at)), False
     if dossier.status.finished:
         return "", False
     due, days = dossier.effective_due, dossier.days_left(now)
@@ -164,6 +197,8 @@ def due_line(dossier: Dossier, now: dt.datetime, lang: Language = Language.VI) -
         when = card_word("due_rescheduled", lang, date=when, old=format_date(dossier.due_at))
     if citizens_turn(dossier.status):
         return card_word("due_plain", lang, when=when), False
+    if days == 1:
+        return card_word("due_day_left", lang, when=when), False
     if days > 0:
         return card_word("due_days_left", lang, when=when, days=days), False
     if days == 0:
@@ -171,6 +206,8 @@ def due_line(dossier: Dossier, now: dt.datetime, lang: Language = Language.VI) -
         if now > due:
             return card_word("due_today_passed", lang, when=when, hour=hour), True
         return card_word("due_today", lang, when=when, hour=hour), False
+    if days == -1:
+        return card_word("due_day_late", lang, when=when), True
     return card_word("due_late", lang, when=when, days=-days), True
 
 

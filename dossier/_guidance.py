@@ -85,6 +85,18 @@ _BUILT_IN: dict[Language, dict[Status, str]] = {
     },
 }
 
+_WHILE_LATE: dict[Language, dict[Status, str]] = {
+    Language.VI: {
+        Status.RECEIVED: "Chưa cần làm gì; hãy tra cứu lại sau vài ngày.",
+        Status.PROCESSING: "Chưa cần làm gì; hãy tra cứu lại sau vài ngày.",
+    },
+    Language.EN: {
+        Status.RECEIVED: "Nothing to do yet; check again in a few days.",
+        Status.PROCESSING: "Nothing to do yet; check again in a few days.",
+    },
+}
+"""The built-in step of an office that is late, instead of "wait for the appointment date"."""
+
 _OVERDUE = {
     Language.VI: "Hồ sơ đã quá hạn, xin lỗi vì sự chậm trễ.",
     Language.EN: "The dossier is overdue; we apologise for the delay.",
@@ -156,9 +168,10 @@ def next_step(
     ):
         if value:
             values[name] = value
-    sentence = guide.steps.get(status) or _BUILT_IN[lang][status]
-    words = [sentence.format_map(values)]
     overdue = dossier.overdue(now) and not citizens_turn(status)
+    built_in = (_WHILE_LATE[lang] if overdue else {}).get(status) or _BUILT_IN[lang][status]
+    sentence = guide.steps.get(status) or built_in
+    words = [sentence.format_map(values)]
     if overdue:
         words.insert(0, _OVERDUE[lang])
     if hours and guide.opening_hours and status in _WITH_HOURS:

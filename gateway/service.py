@@ -109,6 +109,9 @@ class LookupResult:
     """RETIRED: the office's message (Vietnamese); failures: a technician's explanation."""
     message_en: str = ""
     """RETIRED: the office's message in English."""
+    key_verified: bool = False
+    """FOUND: the upstream confirmed the lookup key asked with (so the applicant may be shown);
+    False without a key, for a wrong one, and for systems that never check keys."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,8 +354,12 @@ class LookupService:
 
     @staticmethod
     def _result(name: str, fetched: _Fetched) -> LookupResult:
-        dossier = None if fetched.answer is None else fetched.answer.dossier
-        return LookupResult(fetched.outcome, name, dossier=dossier)
+        answer = fetched.answer
+        if answer is None:
+            return LookupResult(fetched.outcome, name)
+        return LookupResult(
+            fetched.outcome, name, dossier=answer.dossier, key_verified=answer.key_verified
+        )
 
     def _counted(self, result: LookupResult) -> LookupResult:
         self.metrics.lookups.labels(result.upstream or "none", result.outcome).inc()

@@ -12,7 +12,7 @@ from dossier import CARD_WORDS, Language
 LANGUAGES = tuple(Language)
 
 CATALOG: dict[str, tuple[str, str]] = {
-    **CARD_WORDS,  # the result card's words, which the web page shows too
+    **CARD_WORDS,  # the result card's and a failed lookup's words, which the web page shows too
     "title": ("Tra cứu hồ sơ", "Dossier status lookup"),
     "idle_what": (
         "Xem hồ sơ của bạn đang ở đâu và cần làm gì tiếp",
@@ -71,15 +71,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Màn hình sẽ trở về trang đầu sau {seconds} giây. Chạm vào màn hình để xem tiếp.",
         "The screen goes back to the start in {seconds} seconds. Touch it to stay.",
     ),
-    "not_found_title": ("Không tìm thấy hồ sơ", "Dossier not found"),
-    "not_found_body": (
-        "Không có hồ sơ nào mang mã {code}. Hãy so lại từng ký tự với mã trên biên nhận, "
-        "hoặc hỏi cán bộ tại quầy tiếp nhận.",
-        "No dossier has the code {code}. Compare it character by character with the code on "
-        "your receipt, or ask the staff at the reception desk.",
-    ),
     "correct_code": ("Sửa mã", "Correct the code"),
-    "invalid_title": ("Mã hồ sơ chưa đúng", "This code is not valid"),
     "invalid_hint": (
         "Mã in trên biên nhận có dạng {example}. Bấm Sửa mã: mã bạn đã nhập vẫn còn đó.",
         "The code on the receipt looks like {example}. Press Correct the code: what you typed "
@@ -122,30 +114,16 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Camera vẫn đang bật: đưa biên nhận vào là được.",
         "The camera is still on: just hold up the receipt.",
     ),
-    "offline_title": ("Tạm thời không tra cứu được", "Lookups are not available right now"),
     "offline_body": (
         "Không kết nối được máy chủ tra cứu. Mã {code} vẫn được giữ; máy sẽ tự thử lại.",
         "The lookup server cannot be reached. The code {code} is kept; the kiosk tries again "
         "by itself.",
     ),
     "offline_retry_in": ("Thử lại sau {seconds} giây…", "Trying again in {seconds} seconds…"),
-    "offline_retry_now": ("Thử lại ngay", "Try again now"),
     "offline_sms": (
         "Hoặc nhắn tin: {keyword} {code} gửi {number}",
         "Or text: {keyword} {code} to {number}",
     ),
-    "offline_hotline": ("Gọi hỗ trợ: {hotline}", "Call for help: {hotline}"),
-    "key_title": ("Nhập mã tra cứu in trên biên nhận", "Type the lookup key on your receipt"),
-    "key_why": (
-        "Hồ sơ {code} chỉ được xem khi có mã tra cứu (mã ngắn in trên biên nhận, gần mã hồ sơ).",
-        "Dossier {code} is shown only with its lookup key (the short key printed on the "
-        "receipt, near the dossier code).",
-    ),
-    "key_wrong": (
-        "Mã tra cứu chưa đúng với hồ sơ {code}. Hãy so lại với biên nhận và nhập lại.",
-        "That lookup key does not match dossier {code}. Check it on the receipt and type it again.",
-    ),
-    "retired_title": ("Hồ sơ thuộc hệ thống cũ", "This office's old system is closed"),
     "rating_question": (
         "Bạn có hài lòng với việc giải quyết hồ sơ?",
         "Are you satisfied with how your dossier is handled?",

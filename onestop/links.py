@@ -6,10 +6,15 @@ the address phones reach it by; a unit that has no such key (a kiosk or SMS box,
 configuration names the gateway only as ``[backend] url``) uses that address. A province that
 prefers its own portal sets ``[kiosk] lookup_url``, and links add ``?mahs=<code>`` to it, the
 query its receipts' QR codes carry.
+
+A page at an address of this machine or of the office's network (the demo default
+``127.0.0.1``, a gateway on the LAN) is one no citizen's phone on mobile data can open: what is
+handed to citizens outside the lobby (the SMS help reply, the poster) leaves it out.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from onestop.config import Config
@@ -24,6 +29,24 @@ def lookup_page(config: Config) -> str:
         return config.kiosk.lookup_url
     root = config.gateway.public_url or config.backend.url
     return root.rstrip("/") + LOOKUP_PAGE_PATH
+
+
+def public_lookup_page(config: Config) -> str:
+    """The lookup page when a phone on the mobile network can open it, else ""."""
+    page = lookup_page(config)
+    return page if reachable_from_phones(page) else ""
+
+
+def reachable_from_phones(url: str) -> bool:
+    """Whether ``url`` may open on a phone on the internet: not a loopback, private or
+    link-local address, nor ``localhost`` (a name is taken at its word)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:  # a name
+        return bool(host)
 
 
 def follow_url(config: Config, code: str) -> str:

@@ -54,7 +54,7 @@ from dossier import CodeFamilies
 from hardware.modem import set_traffic_logging
 from onestop.config import Config, ConfigError, load_config
 from onestop.fleet import Role
-from onestop.links import lookup_page
+from onestop.links import public_lookup_page
 from onestop.notify import Notifier
 from smsd._compose import (
     Answer,
@@ -124,7 +124,7 @@ class _Settings:
                 keyword=smsd.keywords[0] if smsd.keywords else "HS",
                 example=smsd.example_code,
                 guide=config.guidance.guide(hotline=smsd.hotline),
-                web=lookup_page(config),
+                web=public_lookup_page(config),
             ),
             policy=Policy(
                 sender_limit=smsd.sender_limit,

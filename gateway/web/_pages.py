@@ -37,7 +37,6 @@ from dossier import (
     Dossier,
     Language,
     OfficeGuide,
-    card_word,
     next_step,
     parse_query,
 )
@@ -168,10 +167,15 @@ class LookupPages:
     # -- answers ---------------------------------------------------------------------------
 
     async def _answer(self, request: Request, lang: Language, text: str, key: str) -> Response:
+        """The answer to a form: the code field read as every channel reads a code (a key
+        typed after the code included), the key field as the key, whatever its shape."""
         try:
-            query = self._parse(f"{text} {key}".strip() if key.strip() else text)
+            query = self._parse(text)
         except CodeError as error:
             return self._invalid(request, lang, text, error)
+        typed_key = "".join(key.split()).upper()  # as printed, in groups or not; as SMS reads it
+        if typed_key:
+            query = CodeQuery(query.code, typed_key)
         if query.lookup_key is None:
             return self._redirect(request, lang, str(query.code), status=303)
         return await self._show(request, lang, query)
@@ -191,7 +195,7 @@ class LookupPages:
         try:
             key = clean_key(query.lookup_key)
         except InvalidKey:
-            body = [word("key_body", lang, code=code), word("key_wrong", lang)]
+            body = [word("key_wrong", lang, code=code)]
             return self._problem(request, lang, 400, "key_title", body, form="key", code=code)
         result = await self._service.lookup(query.code, key)
         outcome = result.outcome
@@ -200,7 +204,10 @@ class LookupPages:
         if result.dossier is not None and outcome in (Outcome.FOUND, Outcome.STALE):
             stale_since = result.stale_since if outcome is Outcome.STALE else None
             if key is not None:  # the applicant's name: never kept
-                return self._result(request, lang, result.dossier, stale_since)
+                unconfirmed = outcome is Outcome.FOUND and not result.key_verified
+                return self._result(
+                    request, lang, result.dossier, stale_since, key_unconfirmed=unconfirmed
+                )
             return self._cached_result(request, lang, result.dossier, stale_since)
         if outcome is Outcome.RETIRED:
             message = (
@@ -208,22 +215,26 @@ class LookupPages:
             )
             return self._problem(request, lang, 410, "retired_title", [message], code=code)
         if outcome in (Outcome.KEY_REQUIRED, Outcome.KEY_REJECTED):
-            body = [word("key_body", lang, code=code)]
             wrong = outcome is Outcome.KEY_REJECTED
-            if wrong:
-                body.append(word("key_wrong", lang))
+            body = [word("key_wrong" if wrong else "key_why", lang, code=code)]
             status = 403 if wrong else 200
             return self._problem(request, lang, status, "key_title", body, form="key", code=code)
         if outcome is Outcome.KEY_LOCKED:
             return self._limited(request, lang, result.retry_after or 60, "key_failures")
         if outcome in (Outcome.UNAVAILABLE, Outcome.BAD_ANSWER):
             body = [word("unavailable_body", lang, code=code)]
-            return self._problem(request, lang, 503, "unavailable_title", body, code=code)
+            return self._problem(request, lang, 503, "offline_title", body, code=code, retry=True)
         body = [word("not_found_body", lang, code=code)]
         return self._problem(request, lang, 404, "not_found_title", body, form="code", code=code)
 
     def _result(
-        self, request: Request, lang: Language, dossier: Dossier, stale_since: dt.datetime | None
+        self,
+        request: Request,
+        lang: Language,
+        dossier: Dossier,
+        stale_since: dt.datetime | None,
+        *,
+        key_unconfirmed: bool = False,
     ) -> Response:
         now = self._clock()
         card = result_card(
@@ -234,7 +245,11 @@ class LookupPages:
             stale_since=stale_since,
             history_steps=self._history_steps,
         )
-        context = {"card": card, "heading": word("result_title", lang, code=dossier.code)}
+        context = {
+            "card": card,
+            "heading": word("result_title", lang, code=dossier.code),
+            "key_note": word("key_unconfirmed", lang) if key_unconfirmed else "",
+        }
         return self._render(request, lang, "result.html", context, code=dossier.code)
 
     def _cached_result(
@@ -268,10 +283,12 @@ class LookupPages:
         if self._metrics is not None:
             self._metrics.limited.labels(reason).inc()
         minutes = max(1, -(-wait // 60))
-        title, body = "limited_title", [word("limited_body", lang, minutes=minutes)]
-        if reason == "key_failures":
-            title, body = "key_title", [word("key_locked", lang, minutes=minutes)]
-        response = self._problem(request, lang, 429, title, body)
+        body = [
+            word(
+                "key_locked" if reason == "key_failures" else "limited_body", lang, minutes=minutes
+            )
+        ]
+        response = self._problem(request, lang, 429, "limited_title", body)
         response.headers["Retry-After"] = str(max(1, wait))
         return response
 
@@ -301,13 +318,18 @@ class LookupPages:
         form: str = "",
         code: str = "",
         error: str = "",
+        retry: bool = False,
     ) -> Response:
-        context = {
+        """A page that says what went wrong, with a form to correct the code or give the key
+        (``form``), or a link to try again and the office's hotline (``retry``)."""
+        context: dict[str, Any] = {
             "title": word(title, lang),
             "body": body,
             "form": form,
             "code": code,
             "error": error,
+            "retry": retry,
+            "hotline": _hotline(self._guide.hotline, lang) if retry else None,
         }
         return self._render(request, lang, "problem.html", context, status=status, code=code)
 
@@ -330,6 +352,7 @@ class LookupPages:
             "t": self._words[lang],
             "css": self._css,
             "home_url": _with_language(base, lang),
+            "here_url": _with_language(here, lang),
             "switch_url": _with_language(here, other),
             "form_action": _with_language(here if code and status != 400 else base, lang),
             **context,
@@ -346,12 +369,30 @@ class LookupPages:
 
 
 def _page_words(lang: Language) -> dict[str, str]:
-    """The words the templates show as they are, in ``lang``: those without placeholders, the
-    code hint with its example, and the card's name for the code."""
+    """The words the templates show as they are, in ``lang``: those without placeholders, and
+    the code hint with its example."""
     words = {key: word(key, lang) for key, (vi, _en) in WORDS.items() if "{" not in vi}
     words["code_hint"] = word("code_hint", lang, example=EXAMPLE_CODE)
-    words["code"] = card_word("result_code", lang)
     return words
+
+
+@dataclass(frozen=True, slots=True)
+class _Hotline:
+    """The office's hotline as a ``tel:`` link inside its sentence ("Gọi hỗ trợ: {hotline}")."""
+
+    before: str
+    number: str
+    tel: str
+    after: str
+
+
+def _hotline(number: str, lang: Language) -> _Hotline | None:
+    if not number.strip():
+        return None
+    vi, en = WORDS["offline_hotline"]
+    before, _, after = (en if lang is Language.EN else vi).partition("{hotline}")
+    tel = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+    return _Hotline(before, number.strip(), tel, after)
 
 
 def _quote(code: str) -> str:

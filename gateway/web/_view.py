@@ -42,6 +42,16 @@ ICONS: dict[Status, str] = {
 """The inline SVG icon (``templates/icons.html``) beside each status's words; the office being
 late has its own (``late``) beside the appointment. Icons go with words, never alone."""
 
+RECORD_ROWS = (
+    "result_procedure",
+    "result_agency",
+    "result_applicant",
+    "result_unit",
+    "result_pickup",
+)
+"""The card's rows whose values are the office's own words, in Vietnamese whatever the page's
+language (the others are a code, a date, or the status in the page's language)."""
+
 
 @dataclass(frozen=True, slots=True)
 class ResultCard:
@@ -55,7 +65,11 @@ class ResultCard:
     late: bool
     steps: tuple[Step, ...]
     next_step: str
-    rows: tuple[tuple[str, str], ...]
+    rows: tuple[tuple[str, str, str], ...]
+    """Label, value, and the value's language where it differs from the page's (else "")."""
+    record_lang: str
+    """The language of the office's own words (the steps' units and notes) where it differs
+    from the page's, else ""."""
     history_title: str
     history: tuple[HistoryLine, ...]
     updated: str
@@ -75,6 +89,8 @@ def result_card(
     served while the office's system is down. The applicant's name is shown when the record
     carries it, which the gateway allows only with the receipt's lookup key."""
     due, late = due_line(dossier, now, lang)
+    record_lang = "" if lang is Language.VI else Language.VI.value
+    record_labels = {card_word(key, lang) for key in RECORD_ROWS}
     return ResultCard(
         code=dossier.code,
         status=dossier.status,
@@ -84,7 +100,11 @@ def result_card(
         late=late,
         steps=card_steps(dossier.status, lang),
         next_step=next_step,
-        rows=card_rows(dossier, lang=lang, show_applicant=True),
+        rows=tuple(
+            (label, value, record_lang if label in record_labels else "")
+            for label, value in card_rows(dossier, lang=lang, show_applicant=True)
+        ),
+        record_lang=record_lang,
         history_title=card_word("result_history", lang),
         history=card_history(dossier, lang)[:history_steps],
         updated=word("updated", lang, moment=format_moment(dossier.updated_at)),

@@ -1,16 +1,18 @@
-"""Every word of the citizen lookup page that is not on the result card, Vietnamese first.
+"""Every word of the citizen lookup page, Vietnamese first.
 
-The card's own words (status, steps, rows, due phrase, next step) come from the domain core,
-as the kiosk's do; these are the page around it: the form, the problem pages, the links.
+The card's own words (status, steps, rows, due phrase, next step) and the titles of a lookup's
+problems come from the domain core, as the kiosk's do (:data:`dossier.CARD_WORDS`); the rest
+are the page's own: the form, the links, what a web page says that a kiosk does not.
 """
 
 from __future__ import annotations
 
-from dossier import Language
+from dossier import CARD_WORDS, Language
 
 LANGUAGES = tuple(Language)
 
 WORDS: dict[str, tuple[str, str]] = {
+    **CARD_WORDS,
     "site": ("Tra cứu hồ sơ", "Dossier status lookup"),
     "lead": (
         "Xem tình trạng giải quyết hồ sơ bằng mã in trên giấy biên nhận.",
@@ -42,34 +44,21 @@ WORDS: dict[str, tuple[str, str]] = {
         "Không kết nối được hệ thống của cơ quan. Đây là tình trạng lúc {moment}.",
         "The office's system cannot be reached. This is the status as of {moment}.",
     ),
-    "invalid_title": ("Mã hồ sơ chưa đúng", "This code is not valid"),
     "invalid_hint": (
         "Hãy sửa phần bị báo sai rồi bấm Tra cứu.",
         "Correct the part named above, then press Look up.",
     ),
-    "not_found_title": ("Không tìm thấy hồ sơ", "Dossier not found"),
-    "not_found_body": (
-        "Không có hồ sơ nào mang mã {code}. Hãy kiểm tra lại mã trên giấy biên nhận, "
-        "hoặc hỏi cán bộ tại quầy tiếp nhận.",
-        "No dossier has the code {code}. Check the code on your receipt, "
-        "or ask the staff at the reception desk.",
-    ),
-    "retired_title": ("Hệ thống cũ đã ngừng tra cứu", "This office's old system is retired"),
-    "unavailable_title": ("Tạm thời không tra cứu được", "Lookups are not available right now"),
     "unavailable_body": (
         "Không kết nối được hệ thống của cơ quan giải quyết hồ sơ {code}. "
         "Vui lòng thử lại sau ít phút.",
         "The system of the office handling dossier {code} cannot be reached. "
         "Please try again in a few minutes.",
     ),
-    "key_title": ("Cần mã tra cứu", "The lookup key is needed"),
-    "key_body": (
-        "Hồ sơ {code} chỉ xem được khi có mã tra cứu in trên giấy biên nhận.",
-        "Dossier {code} can be seen only with the lookup key printed on its receipt.",
-    ),
-    "key_wrong": (
-        "Mã tra cứu không đúng. Hãy kiểm tra lại trên giấy biên nhận.",
-        "The lookup key is not right. Please check it on your receipt.",
+    "key_unconfirmed": (
+        "Hệ thống của cơ quan không xác nhận mã tra cứu này, "
+        "nên tên người nộp không được hiển thị.",
+        "The office's system did not confirm this lookup key, so the applicant's name is not "
+        "shown.",
     ),
     "key_locked": (
         "Mã tra cứu của hồ sơ này đã bị nhập sai quá nhiều lần. "

@@ -712,7 +712,9 @@ class GatewaySection:
     host: str = option("127.0.0.1", text(), "Address to listen on (0.0.0.0 or :: for all).")
     port: int = option(8080, integer(1, 65535), "Port to listen on.")
     public_url: str = option(
-        "", text(), "The gateway's address as citizens' phones reach it (for links and QR codes)."
+        "",
+        url(optional=True),
+        "The gateway's address as citizens' phones reach it (for links and QR codes).",
     )
     clients_file: Path | None = option(
         None,

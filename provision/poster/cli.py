@@ -4,7 +4,8 @@
                    [--price-note TEXT] [--example CODE] [--config FILE] --out poster.pdf|poster.png
 
 Without ``--portal`` the web QR code leads to the lookup page of the configuration (see
-:mod:`onestop.links`), unless that is on this machine only (127.0.0.1, the demo default).
+:mod:`onestop.links`), unless phones cannot open it (127.0.0.1, the demo default, or an
+address of the office's network).
 
 Exit status: 0 written, 2 a bad option or no usable font.
 """
@@ -14,11 +15,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from dossier import EXAMPLE_CODE
 from onestop.config import ConfigError, load_config
-from onestop.links import lookup_page
+from onestop.links import public_lookup_page
 from provision.poster._content import (
     Poster,
     parse_example,
@@ -78,13 +78,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _configured_portal(path: Path | None) -> str:
-    """The configuration's lookup page, or "" when it is reachable from this machine only."""
+    """The configuration's lookup page, or "" when phones cannot open it."""
     try:
-        page = lookup_page(load_config(path))
+        return public_lookup_page(load_config(path))
     except ConfigError as exc:
         raise PosterError(str(exc)) from None
-    host = urlsplit(page).hostname or ""
-    return "" if host in ("127.0.0.1", "localhost", "::1") else page
 
 
 if __name__ == "__main__":

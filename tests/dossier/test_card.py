@@ -89,6 +89,19 @@ def test_the_appointment_line(status: Status, now: str, line: str, late: bool) -
     assert due_line(withdrawn, moment) == ("", False)
 
 
+def test_one_day_is_said_in_the_singular() -> None:
+    dossier = dossier_from_json(RECORD)  # due 25/01/2024 16:30
+    assert due_line(dossier, at("2024-01-24T08:00:00+07:00"), Language.EN) == (
+        "Result due: 25/01/2024, tomorrow",
+        False,
+    )
+    assert due_line(dossier, at("2024-01-26T08:00:00+07:00"), Language.EN) == (
+        "Result due: 25/01/2024; the office is 1 day late",
+        True,
+    )
+    assert due_line(dossier, at("2024-01-24T08:00:00+07:00"))[0].endswith("còn 1 ngày")
+
+
 def test_the_appointment_line_of_a_rescheduled_and_a_finished_dossier() -> None:
     moved = dataclasses.replace(
         dossier_from_json(RECORD), rescheduled_due_at=at("2024-01-30T16:30:00+07:00")
@@ -99,6 +112,14 @@ def test_the_appointment_line_of_a_rescheduled_and_a_finished_dossier() -> None:
     )
     done = dataclasses.replace(moved, status=Status.DELIVERED, completed_at=DUE)
     assert due_line(done, at("2024-02-28T08:00:00+07:00")) == ("Hoàn thành ngày 25/01/2024", False)
+    # A dossier refused, stopped or withdrawn has ended, never "completed".
+    for status in (Status.REFUSED, Status.STOPPED, Status.WITHDRAWN):
+        ended = dataclasses.replace(moved, status=status, completed_at=DUE)
+        assert due_line(ended, at("2024-02-28T08:00:00+07:00")) == (
+            "Kết thúc ngày 25/01/2024",
+            False,
+        )
+        assert due_line(ended, DUE, Language.EN) == ("Closed on 25/01/2024", False)
 
 
 def test_rows_in_the_cards_order_with_the_applicant_only_when_asked() -> None:

@@ -63,6 +63,19 @@ def test_every_status_has_a_next_step(status: Status, lang: Language, late: bool
         )
 
 
+@pytest.mark.parametrize("status", [Status.RECEIVED, Status.PROCESSING])
+def test_a_late_office_never_asks_to_wait_for_the_date_that_has_passed(status: Status) -> None:
+    late = _dossier(status, late=True)
+    assert next_step(late, OfficeGuide(), NOW) == (
+        "Hồ sơ đã quá hạn, xin lỗi vì sự chậm trễ. Chưa cần làm gì; hãy tra cứu lại sau vài ngày."
+    )
+    assert next_step(late, GUIDE, NOW, Language.EN) == (
+        "The dossier is overdue; we apologise for the delay. Nothing to do yet; check again in "
+        "a few days. Help: 0293 3878787."
+    )
+    assert "chờ đến ngày hẹn trả" in next_step(_dossier(status), OfficeGuide(), NOW)
+
+
 def test_the_office_facts_are_named_where_they_matter() -> None:
     supplement = next_step(_dossier(Status.SUPPLEMENT_REQUIRED, late=True), GUIDE, NOW)
     assert supplement.startswith("Cần bổ sung: Thiếu bản sao sổ hộ khẩu. Mang giấy tờ đến Bộ phận")

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from dossier import DossierCode, DossierFormatError, dossier_from_json, dossier_to_json
+from dossier import DossierCode, DossierFormatError, OfficeGuide, dossier_from_json, dossier_to_json
 from gateway import ClientRegistry, Gateway, GatewayServer
 from gateway.upstreams import (
     ADAPTERS,
@@ -103,6 +103,7 @@ def serving(
     database: Path | None = None,
     adapters: Mapping[str, UpstreamFactory] = TEST_ADAPTERS,
     rating_retry: float = 300.0,
+    guide: OfficeGuide | None = None,
 ) -> Iterator[tuple[GatewayServer, Gateway]]:
     """A gateway with ``upstreams`` on a free port, served from a thread."""
     gateway = Gateway(
@@ -112,6 +113,7 @@ def serving(
         adapters=adapters,
         database=database,
         rating_retry=rating_retry,
+        guide=guide,
     )
     with gateway.server(graceful_shutdown=1.0).start() as server:
         yield server, gateway

@@ -248,7 +248,7 @@ def test_the_result_is_read_aloud_off_the_ui_thread(kiosk: KioskProcess, world: 
     said = utterance(dossier, lang=Language.VI)
     code = " ".join(piece.text for piece in said[said.index(Piece("speak-code", "Mã hồ sơ:")) :])
     event = kiosk.wait_event("spoken", code, timeout=60, contains=True)  # played to the end
-    assert "Chưa cần làm gì, chờ đến ngày hẹn trả." in event[2]  # the next step is said too
+    assert "Chưa cần làm gì" in event[2]  # the next step is said too (whether or not it is late)
     assert kiosk.send("state")["screen"] == "result"
 
 

@@ -21,7 +21,16 @@ from backend_client import (
     DossierNotFound,
     KnownStatus,
 )
-from dossier import ICT, Applicant, Dossier, HistoryEntry, Language, Status, parse_query
+from dossier import (
+    CARD_WORDS,
+    ICT,
+    Applicant,
+    Dossier,
+    HistoryEntry,
+    Language,
+    Status,
+    parse_query,
+)
 from kiosk import CATALOG, KioskFlow, Screen, Timeouts, check_pin, hash_pin, result_view, tr
 
 NOW = dt.datetime(2024, 1, 20, 10, 0, tzinfo=ICT)
@@ -247,6 +256,8 @@ def test_the_catalog_has_both_languages_everywhere() -> None:
     for key, (vi, en) in CATALOG.items():
         assert vi.strip() and en.strip(), key
         assert vi != en or key == "diag_camera", key
+    # The card's words and a lookup's problems are worded once, for the kiosk and the web page.
+    assert {key: CATALOG[key] for key in CARD_WORDS} == CARD_WORDS
     assert tr("busy", Language.EN, code="X") == "Looking up dossier X…"
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from onestop.config import Config, ConfigError, parse_config
-from onestop.links import LOOKUP_PAGE_PATH, follow_url, lookup_page, portal_link
+from onestop.links import LOOKUP_PAGE_PATH, follow_url, lookup_page, portal_link, public_lookup_page
 
 CODE = "000.00.20.H30-240115-0001"
 
@@ -41,3 +41,28 @@ def test_an_empty_lookup_url_means_the_gateway_and_a_wrong_one_is_named() -> Non
     assert parse_config({"kiosk": {"lookup_url": ""}}).kiosk.lookup_url == ""
     with pytest.raises(ConfigError, match="lookup_url"):
         parse_config({"kiosk": {"lookup_url": "dvc.vn/tra-cuu"}})
+    # A public address without its scheme would make QR codes that phones read as mere text.
+    with pytest.raises(ConfigError, match="public_url"):
+        parse_config({"gateway": {"public_url": "tracuu.cantho.gov.vn"}})
+
+
+@pytest.mark.parametrize(
+    ("backend", "offered"),
+    [
+        ("http://127.0.0.1:8080", ""),  # the demo default: this machine only
+        ("http://localhost:8080", ""),
+        ("http://[::1]:8080", ""),
+        ("http://192.168.1.10:8080", ""),  # the office's network: not a phone on mobile data
+        ("http://10.20.0.5", ""),
+        ("https://status.example.gov.vn", "https://status.example.gov.vn/tra-cuu"),
+        ("https://203.113.0.9", "https://203.113.0.9/tra-cuu"),
+    ],
+)
+def test_only_a_page_phones_can_open_is_offered_to_citizens(backend: str, offered: str) -> None:
+    assert public_lookup_page(parse_config({"backend": {"url": backend}})) == offered
+    with_public = parse_config(
+        {"backend": {"url": backend}, "gateway": {"public_url": "https://tracuu.cantho.gov.vn"}}
+    )
+    assert public_lookup_page(with_public) == "https://tracuu.cantho.gov.vn/tra-cuu"
+    portal = parse_config({"backend": {"url": backend}, "kiosk": {"lookup_url": "https://dvc.vn"}})
+    assert public_lookup_page(portal) == "https://dvc.vn"

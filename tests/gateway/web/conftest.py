@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from dossier import DossierCode
+from dossier import DossierCode, OfficeGuide
 from gateway import GatewayServer
 from gateway.upstreams import ADAPTERS, Answer, KeyRejected, KeyRequired, Unavailable, Upstream
 from onestop.config import UpstreamSection
@@ -74,10 +74,18 @@ UPSTREAMS = {
 ADAPTERS_ON_CUE = {**ADAPTERS, CueUpstream.kind: CueUpstream}
 
 
+HOTLINE = "0293 3878787"
+GUIDE = OfficeGuide(hotline=HOTLINE)
+
+
 @contextlib.contextmanager
 def page_gateway(**values: Any) -> Iterator[GatewayServer]:
-    """A gateway of UPSTREAMS with the test settings changed by ``values``."""
-    with serving(UPSTREAMS, settings(**values), adapters=ADAPTERS_ON_CUE) as (server, _gateway):
+    """A gateway of UPSTREAMS, the office's hotline in its guidance, with the test settings
+    changed by ``values``."""
+    with serving(UPSTREAMS, settings(**values), adapters=ADAPTERS_ON_CUE, guide=GUIDE) as (
+        server,
+        _gateway,
+    ):
         yield server
 
 

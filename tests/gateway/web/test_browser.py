@@ -50,7 +50,7 @@ def test_typing_a_code(page: Browser, site: str) -> None:
     assert page.url == f"{site}{PAGE_PATH}/{PROCESSING}"
     assert page.text("h1") == "Đang xử lý"
     assert "Đang xử lý (đang ở bước này)" not in page.text(".steps")  # said to screen readers only
-    assert page.find(".steps [aria-current=step]").text.startswith("2")
+    assert page.find(".steps li:nth-child(2)").get_attribute("aria-current") == "step"
     page.check_page("result")
 
 
@@ -62,17 +62,24 @@ def test_a_code_with_typing_slips(page: Browser, site: str) -> None:
 
 def test_a_code_that_needs_its_key(page: Browser, site: str) -> None:
     _look_up(page, site, KEYED)
-    assert page.text("h1") == "Cần mã tra cứu"
+    assert page.text("h1") == "Nhập mã tra cứu in trên biên nhận"
     page.check_page("key-needed")
     page.type_into("#key", "ZZ99")
     page.click()
-    assert "Mã tra cứu không đúng" in page.text("main")
+    assert "Mã tra cứu chưa đúng với hồ sơ" in page.text("main")
     page.check_page("key-wrong")
     page.type_into("#key", KEY)
     page.click()
     assert "Nguyễn Văn An" in page.text(".rows")
     assert KEY not in page.url
     page.check_page("result-with-key")
+
+
+def test_a_key_the_office_does_not_confirm(page: Browser, site: str) -> None:
+    _look_up(page, site, PROCESSING, key="ZZ99")
+    assert page.text("h1") == "Đang xử lý"
+    assert "không xác nhận mã tra cứu" in page.text(".note")
+    page.check_page("key-unconfirmed")
 
 
 def test_an_invalid_code_keeps_what_was_typed(page: Browser, site: str) -> None:
@@ -87,7 +94,7 @@ def test_an_invalid_code_keeps_what_was_typed(page: Browser, site: str) -> None:
     ("code", "name", "heading"),
     [
         ("000.00.20.H30-261126-0999", "not-found", "Không tìm thấy hồ sơ"),
-        (RETIRED, "retired", "Hệ thống cũ đã ngừng tra cứu"),
+        (RETIRED, "retired", "Hồ sơ thuộc hệ thống cũ"),
         (DOWN, "unavailable", "Tạm thời không tra cứu được"),
         (STALE, "stale", "Đã có kết quả, mời bạn đến nhận"),
     ],
