@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config)
     except ConfigError as exc:
-        print(exc, file=sys.stderr)
+        print(f"onestop-kiosk: {exc}", file=sys.stderr)
         return 2
     for warning in config.warnings:
         logger.warning("%s", warning)

@@ -28,6 +28,7 @@ from onestop.config._types import (
     Retired,
     boolean,
     choice,
+    command,
     integer,
     names,
     number,
@@ -38,6 +39,7 @@ from onestop.config._types import (
     secret,
     text,
     url,
+    usb_id,
     words,
 )
 from onestop.fleet import PHONE_NUMBER
@@ -141,7 +143,7 @@ class KioskSection:
         "Folder of the office's recorded prompts (WAV); onestop-kiosk --list-prompts names them.",
     )
     speech_player: str = option(
-        "aplay -q", text(), "Command that plays a WAV file, the file's path added at the end."
+        "aplay -q", command(), "Command that plays a WAV file, the file's path added at the end."
     )
 
     OLD_KEYS: ClassVar[dict[str, Retired]] = {
@@ -156,8 +158,8 @@ class PrinterSection:
     connection: str = option(
         "none", choice("none", "usb", "serial", "network"), "How the printer is attached."
     )
-    usb_vendor: str = option("", text(), "usb: the vendor id, such as 0x0416.")
-    usb_product: str = option("", text(), "usb: the product id, such as 0x5011.")
+    usb_vendor: str = option("", usb_id(), "usb: the vendor id, such as 0x0416.")
+    usb_product: str = option("", usb_id(), "usb: the product id, such as 0x5011.")
     serial_port: str = option("", text(), "serial: the port, such as /dev/ttyUSB0.")
     baudrate: int = option(19200, integer(1200, 921600), "serial: the printer's speed.")
     host: str = option("", text(), "network: the printer's address.")
@@ -423,6 +425,10 @@ UPSTREAM_TYPES = ("opencps", "igate", "lgsp", "status-api", "demo")
 """The one-stop systems the gateway has adapters for (``[upstream.NAME] type``)."""
 
 
+_OPTIONAL_URL = url(optional=True)
+"""An upstream's addresses (its ``url`` field hides the value type inside the class)."""
+
+
 @dataclass(frozen=True)
 class UpstreamSection:
     """One system behind the status gateway ([upstream.NAME]; several may be configured)."""
@@ -430,7 +436,7 @@ class UpstreamSection:
     type: str = option(
         "", choice(*UPSTREAM_TYPES), "Which system: " + ", ".join(UPSTREAM_TYPES) + "."
     )
-    url: str = option("", text(), "Root URL of the system's API (not needed for demo).")
+    url: str = option("", _OPTIONAL_URL, "Root URL of the system's API (not needed for demo).")
     agencies: tuple[str, ...] = option(
         ("*",),
         names(),
@@ -466,7 +472,7 @@ class UpstreamSection:
     password: str = option("", secret(), "opencps, lgsp: the service account's password.")
     token_url: str = option(
         "",
-        text(),
+        _OPTIONAL_URL,
         "igate: the Keycloak token endpoint (realm digo); lgsp: the login endpoint.",
     )
     client_id: str = option("", text(), "igate: the client the province issued this gateway.")
@@ -548,7 +554,9 @@ class FleetSection:
         False, boolean(), "Send heartbeats and usage events to the gateway ([backend] url)."
     )
     url: str = option(
-        "", text(), "The gateway's root URL, when it is not [backend] url; empty: [backend] url."
+        "",
+        url(optional=True),
+        "The gateway's root URL, when it is not [backend] url; empty: [backend] url.",
     )
     heartbeat_interval: float = option(
         60.0, seconds(5, 3600), "Seconds between two heartbeats of this unit."

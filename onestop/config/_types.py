@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import configparser
 import dataclasses
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,35 @@ def url(schemes: tuple[str, ...] = ("http", "https"), *, optional: bool = False)
         if parts.scheme not in schemes or not parts.netloc:
             raise ValueError(expected)
         return value.rstrip("/")
+
+    return ValueType(parse, expected)
+
+
+def command() -> ValueType:
+    """A command line a program runs later, split as a shell would: an unclosed quote is said
+    now, naming the key, rather than as a crash when the command is first used."""
+    expected = "a command line (with its quotes closed)"
+
+    def parse(value: str) -> str:
+        if not shlex.split(value):
+            raise ValueError(expected)
+        return value
+
+    return ValueType(parse, expected)
+
+
+def usb_id() -> ValueType:
+    """A USB vendor or product id in hex, written ``0x0416`` or as ``lsusb`` shows it (``0416``);
+    empty means "not set". Kept as ``0x`` and four hex digits."""
+    expected = "a USB id of 4 hex digits such as 0x0416 (lsusb shows 0416), or nothing"
+
+    def parse(value: str) -> str:
+        if not value:
+            return ""
+        digits = value.lower().removeprefix("0x")
+        if not 1 <= len(digits) <= 4:
+            raise ValueError(expected)
+        return f"0x{int(digits, 16):04x}"
 
     return ValueType(parse, expected)
 
