@@ -300,6 +300,7 @@ def _state(app: Any) -> dict[str, Any]:
 
     keys = [w for w in app.manager.current_screen.walk() if isinstance(w, KeyButton)]
     spinner = app.manager.get_screen("busy").ids.spinner
+    scroll = app.manager.get_screen("result").ids.scroll
     return {
         "screen": app.screen,
         "lang": app.lang,
@@ -322,6 +323,8 @@ def _state(app: Any) -> dict[str, Any]:
         "flow_entry": app.flow.entry,
         "flow_screen": str(app.flow.screen),
         "has_result": app.flow.dossier is not None,
+        "event_count": app.event_count,
+        "result_scroll": {"y": scroll.scroll_y, "height": scroll.height},
     }
 
 
@@ -369,7 +372,7 @@ def _xdotool(*args: str) -> None:
     subprocess.run(["xdotool", *args], check=True, timeout=30)
 
 
-INPUTS = ("tap", "hold", "type", "key", "show", "clear", "home", "advance")
+INPUTS = ("tap", "drag", "hold", "type", "key", "show", "clear", "home", "advance")
 
 
 def _handle(app: Any, command: dict[str, Any]) -> Any:
@@ -387,6 +390,18 @@ def _act(app: Any, command: dict[str, Any], mark: int) -> None:
     if op == "tap":
         x, y = _screen_point(app, command)
         _xdotool("mousemove", str(x), str(y), "click", "1")
+        _dispatched(before, down=1, up=1)
+    elif op == "drag":  # a finger put down, moved by (dx, dy) pixels in steps, lifted
+        x, y = _screen_point(app, command)
+        _xdotool("mousemove", str(x), str(y), "mousedown", "1")
+        try:
+            steps = command.get("steps", 4)
+            for step in range(1, steps + 1):
+                moved_x = x + command.get("dx", 0) * step // steps
+                moved_y = y + command.get("dy", 0) * step // steps
+                _xdotool("mousemove", str(moved_x), str(moved_y))
+        finally:
+            _xdotool("mouseup", "1")
         _dispatched(before, down=1, up=1)
     elif op == "hold":  # a finger held down until the app shows ``until``, then lifted
         x, y = _screen_point(app, command)

@@ -152,7 +152,7 @@ class KioskProcess:
         if not reply["ok"]:
             tail = "".join(self._stderr[-20:])
             raise AssertionError(f"{op} failed: {reply['error']}\nkiosk log:\n{tail}")
-        if op in ("tap", "hold", "type", "key", "show", "clear", "home", "advance"):
+        if op in ("tap", "drag", "hold", "type", "key", "show", "clear", "home", "advance"):
             self.mark = reply["value"]
         return reply.get("value")
 

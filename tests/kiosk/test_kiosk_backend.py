@@ -210,3 +210,24 @@ def test_a_rating_is_queued_at_once_and_sent_in_the_background(
         assert time.monotonic() < deadline, "the rating never left the kiosk"
         time.sleep(0.05)  # polling the app's state
     assert kiosk.send("state")["ratings_pending"] == 0
+
+
+def test_a_tap_that_slides_a_little_rates_once_and_a_scroll_rates_nothing(
+    kiosk: KioskProcess, world: World
+) -> None:
+    """A finger rolls a few millimetres while it taps (older hands more): on a rating button
+    that is one rating. A swipe over the result scrolls it and rates nothing."""
+    dossier = world.samples["supplement_required"]
+    kiosk.send("type", text=dossier.code, delay=4, enter=True)
+    state = kiosk.wait("result")
+    start = state["event_count"]
+    mm = state["px_per_mm"]
+    swipe = int(state["result_scroll"]["height"] * 0.4)
+    kiosk.send("drag", id="scroll", dy=-swipe, steps=6)
+    assert kiosk.send("state")["result_scroll"]["y"] < state["result_scroll"]["y"]  # it scrolled
+    kiosk.send("drag", id="scroll", dy=swipe, steps=6)
+    kiosk.send("drag", id="satisfied", dx=int(2 * mm), dy=int(4 * mm), steps=2)
+    kiosk.wait_event("rated", "satisfied")
+    rated = [e[2] for e in kiosk.send("events") if e[0] > start and e[1] == "rated"]
+    assert rated == ["satisfied"]
+    assert "Cảm ơn bạn đã đánh giá." in kiosk.send("state")["texts"]
