@@ -245,7 +245,10 @@ def _overflow(app: Any) -> list[str]:
         if _area(shown) < _area(_intersect(box, window)) - 1 and seen == window:
             problems.append(f"{name}: outside the window")
         if isinstance(widget, Label) and widget.text.strip():
-            widget.texture_update()
+            # Only a label whose new text or size is not drawn yet is rendered here: forcing
+            # every one drew each label again and the whole window with it, twice a screen.
+            if widget._trigger_texture.is_triggered:
+                widget.texture_update()
             text_w, text_h = widget.texture_size
             if text_w > widget.width + 2 or text_h > widget.height + 2:
                 problems.append(
@@ -344,32 +347,44 @@ def _find(app: Any, target: dict[str, Any]) -> Any:
 
 def _screen_point(app: Any, target: dict[str, Any]) -> tuple[int, int]:
     """Where on the X screen the target's centre is, scrolled into view first (as a citizen
-    swipes a long result up to reach the buttons at its end)."""
+    swipes a long result up to reach the buttons at its end).
+
+    One trip to the UI thread for a widget outside any scroll view; a scrolled one waits a
+    frame for the scroll view to lay its page out. Each trip waits for a frame, which on a
+    large window drawn in software is tens of milliseconds.
+    """
     from kivy.core.window import Window
     from kivy.uix.scrollview import ScrollView
-
-    def scroll() -> None:
-        widget = _find(app, target)
-        node = widget.parent
-        while node is not None and node is not node.parent:
-            if isinstance(node, ScrollView):
-                node.scroll_to(widget, padding=10, animate=False)
-            node = node.parent
-
-    _on_main(scroll)
-    _on_main(lambda: None)  # the scroll view lays its page out on the next frame
 
     def point() -> tuple[int, int]:
         widget = _find(app, target)
         x, y = widget.to_window(*widget.center)
         return int(Window.left + x), int(Window.top + Window.height - y)
 
-    found: tuple[int, int] = _on_main(point)
+    def scroll() -> tuple[int, int] | None:
+        widget = _find(app, target)
+        node, scrolled = widget.parent, False
+        while node is not None and node is not node.parent:
+            if isinstance(node, ScrollView):
+                node.scroll_to(widget, padding=10, animate=False)
+                scrolled = True
+            node = node.parent
+        return None if scrolled else point()
+
+    found: tuple[int, int] | None = _on_main(scroll)
+    if found is None:
+        _on_main(lambda: None)  # the scroll view lays its page out on the next frame
+        found = _on_main(point)
     return found
 
 
 def _xdotool(*args: str) -> None:
     subprocess.run(["xdotool", *args], check=True, timeout=30)
+
+
+CLICK = ("click", "--delay", "0", "1")
+"""A click without xdotool's default 100 ms pause after it (the harness waits instead for the
+window to dispatch the touch)."""
 
 
 INPUTS = ("tap", "drag", "hold", "type", "key", "show", "clear", "home", "advance")
@@ -378,18 +393,17 @@ INPUTS = ("tap", "drag", "hold", "type", "key", "show", "clear", "home", "advanc
 def _handle(app: Any, command: dict[str, Any]) -> Any:
     op = command["op"]
     if op in INPUTS:
-        mark = _on_main(lambda: app.event_count)
-        _act(app, command, mark)
+        mark, before = _on_main(lambda: (app.event_count, COUNT.snapshot()))
+        _act(app, command, mark, before)
         return mark
     return _query(app, command)
 
 
-def _act(app: Any, command: dict[str, Any], mark: int) -> None:
+def _act(app: Any, command: dict[str, Any], mark: int, before: dict[str, int]) -> None:
     op = command["op"]
-    before = _on_main(COUNT.snapshot)
     if op == "tap":
         x, y = _screen_point(app, command)
-        _xdotool("mousemove", str(x), str(y), "click", "1")
+        _xdotool("mousemove", str(x), str(y), *CLICK)
         _dispatched(before, down=1, up=1)
     elif op == "drag":  # a finger put down, moved by (dx, dy) pixels in steps, lifted
         x, y = _screen_point(app, command)
@@ -482,6 +496,8 @@ def _query(app: Any, command: dict[str, Any]) -> Any:
                     return list(event)
             time.sleep(0.02)  # polling the UI thread, not a pause before an assertion
         raise TimeoutError(f"no {kind} event for {value!r}")
+    if op == "resize":
+        return _resize(app, tuple(command["size"]), command["inches"])
     if op == "request_close":
         return _on_main(lambda: app.root_window.dispatch("on_request_close"))
     if op == "screenshot":
@@ -497,6 +513,36 @@ def _query(app: Any, command: dict[str, Any]) -> Any:
         _on_main(app.stop)
         return None
     raise ValueError(f"unknown command {op!r}")
+
+
+def _resize(app: Any, size: tuple[int, int], inches: float) -> list[int]:
+    """Move the running app to another screen: its window to ``size``, ``[kiosk]
+    screen_inches`` to ``inches``; returns the window's size once a frame of it is drawn.
+
+    One app visiting every lobby screen size costs one start-up, not six.
+    """
+    import dataclasses
+
+    from kivy.core.window import Window
+
+    def resize() -> int:
+        app.kiosk = dataclasses.replace(app.kiosk, screen_inches=inches)
+        Window.size = size
+        app._apply_sizes()  # the same as on_resize, also when the size did not change
+        app.flow.reset()
+        app.refresh()
+        return int(app.event_count)
+
+    since = _on_main(resize)
+    deadline = time.monotonic() + 20
+    while True:
+        shown = _on_main(lambda: [list(Window.size), app.screen])
+        drawn = [event for event in app.events if event[0] > since and event[1] == "drawn"]
+        if tuple(shown[0]) == size and drawn:
+            return list(shown[0])
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the window did not become {size}: {shown}")
+        time.sleep(0.02)  # polling the UI thread, not a pause before an assertion
 
 
 def _ready(app: Any, fullscreen: bool) -> bool:
