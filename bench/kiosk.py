@@ -1,6 +1,6 @@
 """Figures for the kiosk: decoding, shown-to-result latency, cold start and memory.
 
-    .venv/bin/python bench/kiosk.py [--count 200] [--lookups 1000] [--skip-app]
+    .venv/bin/python bench/kiosk.py [--count 200] [--lookups 1000] [--skip-app] [--skip-decode]
 
 1. Read rate and time per frame of the kiosk's decoder, of zbar-py alone and of zxing-cpp
    alone, on the same frames: a generated set of receipt photos at 640x480 and 1280x720
@@ -8,12 +8,17 @@
    the real photos of ``tests/hardware/photos`` (zxing-cpp's samples, never tuned on); and
    the time of a frame with no code.
 2. Frame shown to the playback camera -> result screen drawn, median and p95, against the
-   demo status API on loopback.
-3. Cold start (process start -> idle screen drawn), the CPU the idle kiosk uses with its
-   camera on, and resident memory after 1,000 lookups compared with after 10.
+   demo status API on loopback; beside it, in the same app and interleaved with it, a code
+   from the scanner -> result drawn (no camera, no decoding) and the baseline: the same
+   lookup by the app's own status API client alone (no camera, no screen), with the ratio.
+3. Cold start (process start -> idle screen drawn) against a bare Kivy app's (one label) on
+   the same display, the CPU the idle kiosk uses with its camera on against the bare app's,
+   and resident memory after 1,000 lookups compared with after 10.
 
-The app runs in a child process under the current ``$DISPLAY`` (an Xvfb is started when there
-is none). Numbers are printed, never asserted. ``BENCH_TRACE=1`` makes the child print, per
+The machine's load average is printed before and after: on a shared machine the figures move
+with it, the ratios less. The app runs in a child process under the current ``$DISPLAY`` (an
+Xvfb is started when there is none); a cold-start child imports only what the kiosk itself
+does. Numbers are printed, never asserted. ``BENCH_TRACE=1`` makes the child print, per
 receipt, its event times and every text rendering slower than 3 ms, to stderr.
 """
 
@@ -34,18 +39,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from dossier import CodeError, parse_query
-from hardware.barcode import Decoder, to_gray
-from hardware.receipts import Barcode, Conditions, ReceiptFields, Target, photograph, render_receipt
-
 LOOKUP_URL = "https://dichvucong.haugiang.gov.vn/tra-cuu"
 PHOTOS = Path(__file__).resolve().parents[1] / "tests" / "hardware" / "photos"
 
 
 def photo_set(count: int, size: tuple[int, int], seed: int = 2024) -> list[tuple[Any, str]]:
     """``count`` grey frames of receipts of the demo dossiers, each with its expected code."""
+    import numpy as np
+
+    from hardware.barcode import to_gray
+    from hardware.receipts import (
+        Barcode,
+        Conditions,
+        ReceiptFields,
+        Target,
+        photograph,
+        render_receipt,
+    )
     from onestop.demo_api import bundled_records
 
     rng = random.Random(seed)
@@ -68,7 +78,10 @@ def photo_set(count: int, size: tuple[int, int], seed: int = 2024) -> list[tuple
 def real_photos() -> list[tuple[Any, str]]:
     """The real photos of ``tests/hardware/photos`` (zxing-cpp's samples), each with its text,
     at most 640 px wide as the kiosk decodes them."""
+    import numpy as np
     from PIL import Image
+
+    from hardware.barcode import to_gray
 
     frames = []
     for expected in sorted(PHOTOS.glob("*/*.txt")):
@@ -83,6 +96,8 @@ def real_photos() -> list[tuple[Any, str]]:
 
 def matches(texts: list[str], code: str) -> bool:
     """Whether a reader found ``code``: the dossier code for receipts, the exact text else."""
+    from dossier import CodeError, parse_query
+
     for text in texts:
         if text.strip() == code:
             return True
@@ -113,6 +128,10 @@ def time_reader(
 
 def decode_figures(count: int) -> None:
     """Ours against each of its two libraries alone, on the same frames."""
+    import numpy as np
+
+    from hardware.barcode import Decoder, to_gray
+    from hardware.receipts import Barcode, ReceiptFields, render_receipt
     from onestop.demo_api import bundled_records
 
     print("Decoding (the same frames for every reader)")
@@ -210,13 +229,77 @@ def child(args: argparse.Namespace) -> None:
     threading.Thread(
         target=_drive,
         args=(app, Clock),
-        kwargs={"codes": codes, "lookups": args.lookups, "report": report},
+        kwargs={
+            "codes": codes,
+            "shown": [dossier.code for dossier in shown],
+            "lookups": args.lookups,
+            "report": report,
+        },
         daemon=True,
     ).start()
     app.run()
     for close in reversed(closers):
         close()
     server.stop()
+    print(json.dumps(report), flush=True)
+
+
+def cold_child(kind: str, seconds: float = 3.0) -> None:
+    """Start ``kind`` (``kiosk``: as onestop-kiosk does, its camera on an empty desk; ``bare``:
+    a Kivy app showing one label, the baseline) and print as JSON the wall time its first frame
+    was drawn, and the share of one core it used over ``seconds`` from 2 s after it."""
+    import dataclasses
+
+    from kiosk import cli
+
+    state = Path(tempfile.mkdtemp(prefix="onestop-bench-cold-"))
+    cli.prepare_kivy(state, fullscreen=False, size=(1024, 600), lockdown=True)
+    from kivy.app import App
+    from kivy.clock import Clock
+    from kivy.core.window import Window
+    from kivy.uix.label import Label
+
+    app: Any
+    if kind == "kiosk":
+        from hardware.camera import PlaybackSource
+        from kiosk._app import KioskApp
+        from onestop.config import Config
+
+        config = Config()
+        config = dataclasses.replace(
+            config, kiosk=dataclasses.replace(config.kiosk, state_dir=state)
+        )
+        parts, closers = cli.build_parts(config, demo=False)
+        parts.camera = PlaybackSource()
+        app = KioskApp(parts)
+    else:
+
+        class Bare(App):  # type: ignore[misc]
+            def build(self) -> Any:
+                return Label(text="Tra cứu hồ sơ", font_size=48)
+
+        app, closers = Bare(), []
+    report: dict[str, float] = {}
+
+    def measure(_dt: float) -> None:
+        report["cpu"] = (time.process_time() - report["cpu_from"]) / (
+            time.monotonic() - report["wall_from"]
+        )
+        app.stop()
+
+    def settled(_dt: float) -> None:
+        report["cpu_from"], report["wall_from"] = time.process_time(), time.monotonic()
+        Clock.schedule_once(measure, seconds)
+
+    def first_frame(_window: Any) -> None:
+        Window.unbind(on_flip=first_frame)
+        report["drawn_at_wall"] = time.time()
+        Clock.schedule_once(settled, 2.0)  # what starting leaves to do, done first
+
+    Window.bind(on_flip=first_frame)
+    app.run()
+    for close in reversed(closers):
+        close()
     print(json.dumps(report), flush=True)
 
 
@@ -246,6 +329,9 @@ def _wait_drawn(app: Any, clock: Any, screen: str, since: int) -> float:
 def _idle_cpu(app: Any, clock: Any, camera: Any, seconds: float = 5.0) -> dict[str, float]:
     """The app's CPU time per second of wall time on the idle screen, the camera running:
     with an empty desk before it, and with a printed page that holds no code."""
+    import numpy as np
+
+    from hardware.receipts import Barcode, ReceiptFields, render_receipt
     from onestop.demo_api import bundled_records
 
     page = render_receipt(
@@ -272,6 +358,38 @@ def _idle_cpu(app: Any, clock: Any, camera: Any, seconds: float = 5.0) -> dict[s
     return shares
 
 
+def _scanner_to_result(app: Any, clock: Any, code: str) -> float:
+    """A code from the scanner -> its result drawn: the path of a camera reading without the
+    camera and the decoder."""
+
+    def scan() -> float:
+        started = time.monotonic()
+        app._on_scanner_text(code)
+        return started
+
+    mark = _on_main(clock, lambda: app.event_count)
+    started = _on_main(clock, scan)
+    drawn = _wait_drawn(app, clock, "result", mark)
+
+    def reset() -> None:
+        app.repeat.forget()
+        app.go_home()
+
+    _on_main(clock, reset)
+    return drawn - float(started)
+
+
+def _lookup_alone(app: Any, code: str) -> float:
+    """The baseline: the same code asked of the status API by the app's own client, from this
+    thread (no camera, no decoder, no screen): what the kiosk adds is the rest."""
+    from dossier import parse_query
+
+    query = parse_query(code)
+    started = time.monotonic()
+    app.parts.client.lookup(query.code, query.lookup_key)
+    return time.monotonic() - started
+
+
 def _rss_kib() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -279,14 +397,26 @@ def _rss_kib() -> int:
     return 0
 
 
-def _drive(app: Any, clock: Any, *, codes: list[str], lookups: int, report: dict[str, Any]) -> None:
+def _drive(
+    app: Any,
+    clock: Any,
+    *,
+    codes: list[str],
+    shown: list[str],
+    lookups: int,
+    report: dict[str, Any],
+) -> None:
+    """Thirty receipts to the camera, each followed by the same code from the scanner and by
+    the baseline lookup alone; then the idle CPU, then ``lookups`` lookups for the memory."""
     while not app.event_count:
         time.sleep(0.01)
     started = _wait_drawn(app, clock, "idle", 0)
     report["idle_drawn_at_wall"] = time.time() - (time.monotonic() - started)
     camera = app.parts.camera
-    latencies = []
+    latencies, scanned, baseline = [], [], []
     for round_ in range(30):
+        scanned.append(_scanner_to_result(app, clock, shown[round_ % len(shown)]))
+        baseline.append(_lookup_alone(app, shown[round_ % len(shown)]))
         mark = _on_main(clock, lambda: app.event_count)
         camera.show(camera.pictures[round_ % len(camera.pictures)])
         shown_at = camera.shown_at
@@ -310,6 +440,8 @@ def _drive(app: Any, clock: Any, *, codes: list[str], lookups: int, report: dict
 
         _on_main(clock, reset)
     report["latency"] = latencies
+    report["scanned"] = scanned
+    report["baseline"] = baseline
     report["idle_cpu"] = _idle_cpu(app, clock, camera)
     memory = {}
     for count in range(1, lookups + 1):
@@ -339,38 +471,61 @@ def ensure_display() -> subprocess.Popen[bytes] | None:
     return server
 
 
+def _spread(values: list[float], unit: float = 1000.0) -> tuple[float, float]:
+    """Median and p95 of ``values`` (seconds), in ``unit`` (ms by default)."""
+    return statistics.median(values) * unit, statistics.quantiles(values, n=20)[-1] * unit
+
+
+def _cold(kind: str) -> dict[str, float]:
+    wall = time.time()
+    result = subprocess.run(
+        [sys.executable, __file__, "--cold", kind], capture_output=True, text=True, check=True
+    )
+    data: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    data["start"] = data["drawn_at_wall"] - wall
+    return data
+
+
 def app_figures(lookups: int) -> None:
     xvfb = ensure_display()
     try:
-        starts = []
-        report: dict[str, Any] = {}
-        for run in range(3):
-            wall = time.time()
-            result = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--child",
-                    "--lookups",
-                    str(lookups if run == 0 else 10),
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            data = json.loads(result.stdout.strip().splitlines()[-1])
-            starts.append(data["idle_drawn_at_wall"] - wall)
-            if run == 0:
-                report = data
-        latency = report["latency"]
-        print("Kiosk app (demo API on loopback, playback camera, 1024x600 window)")
-        print(
-            f"  frame shown -> result drawn: median {statistics.median(latency) * 1000:.0f} ms, "
-            f"p95 {statistics.quantiles(latency, n=20)[-1] * 1000:.0f} ms ({len(latency)} receipts)"
+        result = subprocess.run(
+            [sys.executable, __file__, "--child", "--lookups", str(lookups)],
+            capture_output=True,
+            text=True,
+            check=True,
         )
+        report = json.loads(result.stdout.strip().splitlines()[-1])
+        colds: dict[str, list[dict[str, float]]] = {"kiosk": [], "bare": []}
+        for _ in range(5):  # interleaved, so that a change in the machine's load hits both
+            for kind, runs in colds.items():
+                runs.append(_cold(kind))
+        print("Kiosk app (demo API on loopback, playback camera, 1024x600 window)")
+        base_median, base_p95 = _spread(report["baseline"])
+        rows = [
+            ("frame shown -> result drawn", report["latency"]),
+            ("scanner code -> result drawn", report["scanned"]),
+            ("baseline: the lookup alone (its client)", report["baseline"]),
+        ]
+        for title, values in rows:
+            median, p95 = _spread(values)
+            print(
+                f"  {title:<40} median {median:5.0f} ms   p95 {p95:5.0f} ms   "
+                f"({median / base_median:4.1f}x / {p95 / base_p95:4.1f}x the baseline; "
+                f"{len(values)} runs)"
+            )
+        starts = {kind: [run["start"] for run in runs] for kind, runs in colds.items()}
+        kiosk_start, bare_start = (statistics.median(starts[kind]) for kind in ("kiosk", "bare"))
         print(
-            f"  cold start -> idle drawn: median {statistics.median(starts):.2f} s "
-            f"(runs: {', '.join(f'{s:.2f}' for s in starts)})"
+            f"  cold start -> first frame drawn: kiosk median {kiosk_start:.2f} s "
+            f"(max {max(starts['kiosk']):.2f}), bare Kivy app {bare_start:.2f} s "
+            f"(max {max(starts['bare']):.2f}): {kiosk_start / bare_start:.2f}x"
+        )
+        bare_cpu = statistics.median(run["cpu"] for run in colds["bare"])
+        cold_cpu = statistics.median(run["cpu"] for run in colds["kiosk"])
+        print(
+            f"  idle 2 s after start, camera on an empty desk: {cold_cpu:.1%} of one core "
+            f"(bare Kivy app {bare_cpu:.1%})"
         )
         for scene, share in report["idle_cpu"].items():
             print(f"  idle, camera on, {scene}: {share:.1%} of one core")
@@ -386,6 +541,14 @@ def app_figures(lookups: int) -> None:
             xvfb.wait()
 
 
+def load_line(when: str) -> str:
+    one, five, fifteen = os.getloadavg()
+    return (
+        f"Machine load {when}: {one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min) "
+        f"on {os.cpu_count()} cores"
+    )
+
+
 def main() -> None:
     # Run as a script, this file's folder comes first on the path, where the benches named
     # after packages (kiosk.py, gateway.py) would shadow them.
@@ -395,14 +558,22 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=200, help="photos per frame size")
     parser.add_argument("--lookups", type=int, default=1000, help="lookups for the memory figure")
     parser.add_argument("--skip-app", action="store_true", help="decoding figures only")
+    parser.add_argument("--skip-decode", action="store_true", help="app figures only")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--cold", choices=("kiosk", "bare"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args)
         return
-    decode_figures(args.count)
+    if args.cold:
+        cold_child(args.cold)
+        return
+    print(load_line("before"))
+    if not args.skip_decode:
+        decode_figures(args.count)
     if not args.skip_app:
         app_figures(args.lookups)
+    print(load_line("after"))
 
 
 if __name__ == "__main__":

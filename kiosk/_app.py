@@ -286,6 +286,7 @@ class KioskApp(App):
         self.event_count = 0
         self._draw_pending: str | None = None
         self._heap_frozen = False
+        self._devices_started = False
         self._busy_since = 0.0
         self._preview_shown: tuple[str, int] = ("", -1)
         self.sizes: Sizes | None = None
@@ -332,10 +333,24 @@ class KioskApp(App):
             Clock.schedule_once(self._cover_screen, 0)
         self._record("started", "idle", time.monotonic())
         self._draw_pending = "idle"
-        self._start_camera()
-        self._start_serial()
         self.ratings.start()
         Clock.schedule_interval(self._tick, 0.5)
+        # The idle screen's first frame is laid out for the camera expected, so that it does
+        # not change shape when the camera opens a moment later (_start_devices).
+        self.camera_ok = not self.parts.camera_error and (
+            self.parts.camera is not None or self.parts.config.camera.source != "none"
+        )
+
+    def _start_devices(self, _dt: float) -> None:
+        """The camera and the serial scanner, once the idle screen is on.
+
+        Opening the camera (importing OpenCV alone took 150 ms on the bench machine) and the
+        decoder's first imports and frames took the CPU from the first frame: the lobby saw a
+        black screen for that long. A receipt shown in the moment before is read as soon as
+        the camera is open.
+        """
+        self._start_camera()
+        self._start_serial()
         Clock.schedule_interval(self._show_preview, 0.2)
 
     def on_stop(self) -> None:
@@ -876,6 +891,9 @@ class KioskApp(App):
     def _on_flip(self, _window: Any) -> None:
         if self._draw_pending is not None:
             self._record("drawn", self._draw_pending, time.monotonic())
+            if not self._devices_started:
+                self._devices_started = True
+                Clock.schedule_once(self._start_devices, 0)
             if not self._heap_frozen or self._draw_pending == "result":
                 Clock.schedule_once(self._collect_garbage, 0)
             self._draw_pending = None
