@@ -51,6 +51,7 @@ import smpplib.exceptions
 
 from hardware.modem import Incoming, PartInfo, SendJournal
 from hardware.sms_pdu import gsm7_text
+from smsd._smpp_fields import ESM_UDHI, STATE_WORDS, address, number, receipt_fields
 from smsd.transports._base import (
     Inbox,
     Receipt,
@@ -80,7 +81,6 @@ before the last acknowledgement of a run that crashed) that the SMSC may never h
 Generous: putting a message in doubt costs only this, that the citizen's own identical
 message, if one comes, is taken for the SMSC's re-delivery of it once."""
 
-_ESM_UDHI = 0x40
 _ESM_TYPE = 0x3C
 _ESM_RECEIPT_TYPES = (0x04, 0x08, 0x10, 0x20)
 """esm_class message types of SMSC delivery receipts and intermediate notifications."""
@@ -91,14 +91,6 @@ _TEMPORARY_APP_ERROR = 0x64
 _TRANSIENT = frozenset({0x08, 0x45, 0x64, 0xFE, 0xFF})
 """Refusals worth retrying later: system error, submit failed, temporary application
 error, delivery failure, unknown error (SMPP 3.4 section 5.1.3)."""
-_RECEIPT_STATES = {
-    2: "DELIVRD",
-    3: "EXPIRED",
-    4: "DELETED",
-    5: "UNDELIV",
-    6: "ACCEPTD",
-    8: "REJECTD",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,14 +462,14 @@ class SmppLink:
         client = self._require()
         part = item.next_part
         segment = item.segments[part - 1]
-        international = item.number.startswith("+")
+        destination = address(item.number)
         pdu = client.send_message(
             source_addr_ton=self.settings.source_ton,
             source_addr_npi=self.settings.source_npi,
             source_addr=self.settings.source_addr,
-            dest_addr_ton=1 if international else 0,
-            dest_addr_npi=1,
-            destination_addr=item.number.lstrip("+"),
+            dest_addr_ton=destination.ton,
+            dest_addr_npi=destination.npi,
+            destination_addr=destination.digits,
             esm_class=segment.esm_class,
             data_coding=segment.data_coding,
             short_message=segment.short_message,
@@ -631,12 +623,10 @@ def _receipt(pdu: Any) -> Receipt | None:
     """The receipted id and state from the TLVs, or from the receipt text (appendix B)."""
     reference = _text(getattr(pdu, "receipted_message_id", None))
     state_code = getattr(pdu, "message_state", None)
-    state = _RECEIPT_STATES.get(int(state_code), "") if state_code is not None else ""
-    body = _text(getattr(pdu, "short_message", b""))
-    words = body.replace("submit date", "submit_date").replace("done date", "done_date").split()
-    fields = dict(word.split(":", 1) for word in words if ":" in word)
+    state = STATE_WORDS.get(int(state_code), "") if state_code is not None else ""
+    fields = receipt_fields(_text(getattr(pdu, "short_message", b"")))
     reference = reference or fields.get("id", "")
-    state = state or fields.get("stat", "")
+    state = state or fields.get("stat", "").upper()
     if not reference:
         log.warning("smpp: a delivery receipt without a message id")
         return None
@@ -664,15 +654,12 @@ def _coding(data_coding: int) -> str:
 
 def _incoming(pdu: Any) -> Incoming:
     """A ``deliver_sm`` as the store keeps received SMS (see ``hardware.modem.Incoming``)."""
-    ton = int(pdu.source_addr_ton or 0)
-    sender = _text(pdu.source_addr)
-    if ton == 1 and sender and not sender.startswith("+"):
-        sender = "+" + sender
+    sender = number(int(pdu.source_addr_ton or 0), _text(pdu.source_addr))
     data: bytes = getattr(pdu, "message_payload", None) or pdu.short_message or b""
     raw = "smpp:" + data.hex()
     part: PartInfo | None = None
     port = False
-    if int(pdu.esm_class) & _ESM_UDHI:
+    if int(pdu.esm_class) & ESM_UDHI:
         if not data or data[0] + 1 > len(data):
             return Incoming(raw, sender, "", None, error="a user data header longer than the SMS")
         size = data[0] + 1

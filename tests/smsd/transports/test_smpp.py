@@ -264,6 +264,21 @@ def test_receipts_are_matched_to_the_message_ids(smsc: SmscSimulator, link: Link
     )
 
 
+def test_a_receipt_in_text_only_is_read_from_its_fields(smsc: SmscSimulator, link: Link) -> None:
+    """No TLVs, and the quoted message text says something else: the fields win."""
+    body = "id:00AB sub:001 dlvrd:000 submit date:2611291842 done date:2611291850 "
+    body += "stat:EXPIRED err:000 text:Ho so stat:DELIVRD"
+    smsc.deliver_raw(
+        ShortMessage(
+            source_addr="84912345678",
+            destination_addr="8077",
+            esm_class=0x04,
+            short_message=body.encode("ascii"),
+        )
+    )
+    assert link.receipts.get(timeout=TIMEOUT) == Receipt("00AB", delivered=False, state="EXPIRED")
+
+
 @pytest.mark.parametrize("status", [Status.RTHROTTLED, Status.RMSGQFUL])
 def test_asked_to_slow_down_it_pauses_and_sends_the_same_part_again(
     smsc: SmscSimulator, link: Link, status: Status
