@@ -40,7 +40,7 @@ from onestop.config._types import (
     url,
     words,
 )
-from onestop.fleet import PHONE_NUMBER
+from onestop.phones import PHONE_NUMBER
 
 
 @dataclass(frozen=True)
