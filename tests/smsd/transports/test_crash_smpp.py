@@ -6,6 +6,7 @@ citizen gets it twice); a part the SMSC held back (asked to slow down) is no sen
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,6 +40,17 @@ def _config(tmp_path: Path, smsc: SmscSimulator, api_url: str) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def _daemon(config: Path) -> Iterator[Daemon]:
+    """A daemon that is killed if a failed assertion leaves it running."""
+    daemon = Daemon(config)
+    try:
+        yield daemon
+    finally:
+        if daemon.process.poll() is None:
+            daemon.kill()
+
+
 def _outcomes(database: Path) -> list[object]:
     return [outcome for (outcome,) in query(database, "SELECT outcome FROM events")]
 
@@ -49,18 +61,18 @@ def test_killed_before_the_submit_response_is_resent_once_and_counted(
     config = _config(tmp_path, smsc, demo_api.url)
     database = tmp_path / "smsd.sqlite3"
     smsc.faults.response_delay = 60.0  # taken, never answered in time
-    first = Daemon(config)
-    first.wait_ready()
-    smsc.deliver(CITIZEN, f"HS {records[0].dossier.code}")
-    assert len(smsc.wait_replies(1, TIMEOUT)) == 1
-    first.kill()
+    with _daemon(config) as first:
+        first.wait_ready()
+        smsc.deliver(CITIZEN, f"HS {records[0].dossier.code}")
+        assert len(smsc.wait_replies(1, TIMEOUT)) == 1
+        first.kill()
     assert query(database, "SELECT state FROM outbox") == [("sending",)]
     smsc.faults.response_delay = 0.0
-    second = Daemon(config)
-    second.wait_ready()
-    assert len(smsc.wait_replies(2, TIMEOUT)) == 2  # the one duplicate: a kill inside the send
-    assert wait_until(lambda: query(database, "SELECT state FROM outbox") == [("sent",)])
-    assert second.terminate() == 0
+    with _daemon(config) as second:
+        second.wait_ready()
+        assert len(smsc.wait_replies(2, TIMEOUT)) == 2  # the one duplicate: killed in the send
+        assert wait_until(lambda: query(database, "SELECT state FROM outbox") == [("sent",)])
+        assert second.terminate() == 0
     assert _outcomes(database).count("resent") == 1
     assert "unsent" not in _outcomes(database)
 
@@ -71,20 +83,20 @@ def test_killed_while_the_smsc_holds_a_part_back_sends_it_once_uncounted(
     config = _config(tmp_path, smsc, demo_api.url)
     database = tmp_path / "smsd.sqlite3"
     smsc.faults.throttle = 1000
-    first = Daemon(config)
-    first.wait_ready()
-    smsc.deliver(CITIZEN, f"HS {records[1].dossier.code}")
-    # Three times asked to slow down: the third pause is 4 s, time enough to kill in it.
-    assert wait_until(lambda: len(smsc.submits) >= 3, TIMEOUT)
-    assert wait_until(lambda: query(database, "SELECT state FROM outbox") == [("pending",)])
-    first.kill()
+    with _daemon(config) as first:
+        first.wait_ready()
+        smsc.deliver(CITIZEN, f"HS {records[1].dossier.code}")
+        # Three times asked to slow down: the third pause is 4 s, time enough to kill in it.
+        assert wait_until(lambda: len(smsc.submits) >= 3, TIMEOUT)
+        assert wait_until(lambda: query(database, "SELECT state FROM outbox") == [("pending",)])
+        first.kill()
     assert query(database, "SELECT state, attempts FROM outbox") == [("pending", 0)]
     smsc.faults.throttle = 0
-    second = Daemon(config)
-    second.wait_ready()
-    assert len(smsc.wait_replies(1, TIMEOUT)) == 1
-    assert wait_until(lambda: query(database, "SELECT state FROM outbox") == [("sent",)])
-    assert second.terminate() == 0
+    with _daemon(config) as second:
+        second.wait_ready()
+        assert len(smsc.wait_replies(1, TIMEOUT)) == 1
+        assert wait_until(lambda: query(database, "SELECT state FROM outbox") == [("sent",)])
+        assert second.terminate() == 0
     assert smsc.replies[0].destination == CITIZEN.lstrip("+")
     assert "resent" not in _outcomes(database)
     assert "unsent" not in _outcomes(database)
