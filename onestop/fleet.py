@@ -21,7 +21,6 @@ a :class:`BatchAnswer`.
 from __future__ import annotations
 
 import enum
-import re
 from typing import Annotated, TypeVar
 
 import msgspec
@@ -31,11 +30,6 @@ from dossier import Status
 HEARTBEAT_PATH = "/api/v1/fleet/heartbeat"
 MAX_ITEMS = 500
 """Most items in one batch; a unit back from a long outage sends its backlog in several."""
-
-PHONE_NUMBER = re.compile(r"\+?[0-9]{6,15}")
-"""A technician's number an alert SMS may go to (``+84912345678``, ``0912345678``): the
-gateway's configuration is checked against it, and an SMS box sends an alert to nothing else
-(a modem cannot address anything else, and must not be asked to)."""
 
 Count = Annotated[int, msgspec.Meta(ge=0, le=10**9)]
 Millis = Annotated[int, msgspec.Meta(ge=0, le=86_400_000)]

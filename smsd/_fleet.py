@@ -19,8 +19,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from dossier import Status
-from onestop.fleet import PHONE_NUMBER, AlertText, Outcome, Role, Sim, UsageEvent
+from onestop.fleet import AlertText, Outcome, Role, Sim, UsageEvent
 from onestop.fleet import Modem as ModemReport
+from onestop.phones import PHONE_NUMBER
 from smsd._logging import mask_number
 from smsd._store import EventRow, Store
 from smsd.transports import Transport, TransportKind

@@ -42,7 +42,7 @@ from onestop.config._types import (
     usb_id,
     words,
 )
-from onestop.fleet import PHONE_NUMBER
+from onestop.phones import PHONE_NUMBER
 
 
 @dataclass(frozen=True)
