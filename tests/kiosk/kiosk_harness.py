@@ -107,12 +107,13 @@ class InputCount:
     """
 
     def __init__(self) -> None:
-        self.down = self.up = self.chars = self.keys = self.enters = 0
+        self.down = self.up = self.moves = self.chars = self.keys = self.enters = 0
 
     def bind(self, window: Any) -> None:
         window.bind(
             on_touch_down=lambda *_args: self._add("down", 1),
             on_touch_up=lambda *_args: self._add("up", 1),
+            on_touch_move=lambda *_args: self._add("moves", 1),
             on_textinput=lambda _window, text: self._add("chars", len(text)),
             on_key_down=self._key,
         )
@@ -125,7 +126,8 @@ class InputCount:
         setattr(self, name, getattr(self, name) + count)
 
     def snapshot(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in ("down", "up", "chars", "keys", "enters")}
+        names = ("down", "up", "moves", "chars", "keys", "enters")
+        return {name: getattr(self, name) for name in names}
 
 
 COUNT = InputCount()
@@ -409,11 +411,15 @@ def _act(app: Any, command: dict[str, Any], mark: int, before: dict[str, int]) -
         x, y = _screen_point(app, command)
         _xdotool("mousemove", str(x), str(y), "mousedown", "1")
         try:
+            _dispatched(before, down=1)
             steps = command.get("steps", 4)
             for step in range(1, steps + 1):
                 moved_x = x + command.get("dx", 0) * step // steps
                 moved_y = y + command.get("dy", 0) * step // steps
                 _xdotool("mousemove", str(moved_x), str(moved_y))
+                # Each step waits for the window: Kivy moves one touch object, so steps that
+                # arrive in one frame are all seen at the last step's place, the first too.
+                _dispatched(before, moves=step)
         finally:
             _xdotool("mouseup", "1")
         _dispatched(before, down=1, up=1)

@@ -223,9 +223,9 @@ def test_a_tap_that_slides_a_little_rates_once_and_a_scroll_rates_nothing(
     start = state["event_count"]
     mm = state["px_per_mm"]
     swipe = int(state["result_scroll"]["height"] * 0.4)
-    kiosk.send("drag", id="scroll", dy=-swipe, steps=6)
+    kiosk.send("drag", id="scroll", dy=-swipe, steps=3)
     assert kiosk.send("state")["result_scroll"]["y"] < state["result_scroll"]["y"]  # it scrolled
-    kiosk.send("drag", id="scroll", dy=swipe, steps=6)
+    kiosk.send("drag", id="scroll", dy=swipe, steps=3)
     kiosk.send("drag", id="satisfied", dx=int(2 * mm), dy=int(4 * mm), steps=2)
     kiosk.wait_event("rated", "satisfied")
     rated = [e[2] for e in kiosk.send("events") if e[0] > start and e[1] == "rated"]
