@@ -26,7 +26,10 @@ the figure that does not depend on the neighbours.
 5. The CPU one upstream exchange costs the gateway's HTTP client (aiohttp), against httpx
    (the client it used before), 200 at a time against the simulator, in this process.
 
-Usage: python bench/gateway.py [--seconds N] [--only 1235]   (./dev bench gateway installs wrk)
+Usage: python bench/gateway.py [--seconds N] [--only 1235] [--profile DIR]
+(./dev bench gateway installs wrk; ``--profile`` runs each gateway under cProfile, counting CPU
+time, and writes its stats to DIR for ``python -m pstats``: the figures then include the
+profiler's own cost, several times the gateway's.)
 """
 
 from __future__ import annotations
@@ -148,13 +151,26 @@ def _serve_upstream(sock: socket.socket, delay: float) -> None:
 # ---- the gateway: its own process, as onestop-gateway runs it ------------------------------
 
 
-def _serve_gateway(sock_port: int, settings: GatewaySection, upstreams: dict[str, Any]) -> None:
+def _serve_gateway(
+    sock_port: int, settings: GatewaySection, upstreams: dict[str, Any], profile: str | None
+) -> None:
+    import cProfile
     import logging
+    import signal
 
     from gateway import Gateway
 
     logging.basicConfig(level=logging.WARNING)
-    Gateway(settings, upstreams).server(port=sock_port, graceful_shutdown=1.0).serve()
+    server = Gateway(settings, upstreams).server(port=sock_port, graceful_shutdown=1.0)
+    if profile is None:
+        server.serve()
+        return
+    # uvicorn raises the SIGTERM it caught again once it has stopped: ignored here, so that
+    # the stats get written.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    profiler = cProfile.Profile(time.process_time)  # CPU, not the neighbours' time slices
+    profiler.runcall(server.serve)
+    profiler.dump_stats(profile)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -216,6 +232,15 @@ def upstream(delay: float) -> Iterator[Running]:
         running.stop()
 
 
+@dataclass
+class Options:
+    profile: Path | None = None
+    """``--profile DIR``: each gateway process runs under cProfile and writes its stats there."""
+
+
+OPTIONS = Options()
+
+
 @contextlib.contextmanager
 def gateway(upstreams: dict[str, UpstreamSection], **settings: Any) -> Iterator[Running]:
     port = _free_port()
@@ -229,7 +254,10 @@ def gateway(upstreams: dict[str, UpstreamSection], **settings: Any) -> Iterator[
         **settings,
     )
     context = multiprocessing.get_context("spawn")
-    process = context.Process(target=_serve_gateway, args=(port, config, upstreams), daemon=True)
+    profile = None if OPTIONS.profile is None else str(OPTIONS.profile / f"gateway-{port}.prof")
+    process = context.Process(
+        target=_serve_gateway, args=(port, config, upstreams, profile), daemon=True
+    )
     process.start()
     _wait_listening(port)
     running = Running(process, f"http://127.0.0.1:{port}")
@@ -477,7 +505,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10, help="length of each load run")
     parser.add_argument("--only", default="12345", help="the scenarios to run, such as 2 or 13")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="run each gateway under cProfile, its stats written to DIR "
+        "(read them with python -m pstats; the figures then include its cost)",
+    )
     args = parser.parse_args()
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
+        OPTIONS.profile = args.profile
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk, or ./dev bench gateway)")
         return 1
