@@ -14,11 +14,13 @@ from provision._assets import ASSETS, UNITS, Asset, Role, assets_dir
 from provision._errors import ProvisionError
 from provision._plan import CONFIG, TOKEN, Options, check_system, example_config, plan, still_to_do
 from provision._steps import VENV, Run, Step
+from provision._transport import TRANSPORT_DROPIN, modem_ports, transport_dropin
 
 __all__ = [
     "ASSETS",
     "CONFIG",
     "TOKEN",
+    "TRANSPORT_DROPIN",
     "UNITS",
     "VENV",
     "Asset",
@@ -30,6 +32,8 @@ __all__ = [
     "assets_dir",
     "check_system",
     "example_config",
+    "modem_ports",
     "plan",
     "still_to_do",
+    "transport_dropin",
 ]

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from onestop.config import Config
-from provision._steps import AptPackages, InstallFile, InstallOnce, Step
+from provision._steps import AptPackages, InstallFile, InstallOnce, ReloadSystemd, Step
+from provision._transport import TRANSPORT_DROPIN, transport_dropin
 
 KANNEL_CONF = PurePosixPath("/etc/kannel/kannel.conf")
 KANNEL_PACKAGES = ("kannel",)
@@ -285,11 +286,14 @@ def layout_from_config(config: Config) -> KannelLayout:
 
 def kannel_plan(config: Config, *, staged: bool) -> list[Step]:
     """Install Kannel and its configuration for this unit: the rendering is written once as
-    kannel.conf (an edited one is kept) and always as kannel.conf.onestop, to compare."""
+    kannel.conf (an edited one is kept) and always as kannel.conf.onestop, to compare; and
+    the SMS daemon's transport drop-in, for the configured transport."""
     content = render(layout_from_config(config)).encode()
     steps: list[Step] = [] if staged else [AptPackages(KANNEL_PACKAGES)]
     steps.append(InstallOnce(KANNEL_CONF, content, mode=0o640))
     steps.append(InstallFile(KANNEL_CONF.with_suffix(".conf.onestop"), content, mode=0o640))
+    steps.append(InstallFile(TRANSPORT_DROPIN, transport_dropin(config).encode()))
+    steps.append(ReloadSystemd())
     return steps
 
 
@@ -304,8 +308,13 @@ def kannel_to_do(config: Config) -> list[str]:
         problems.append(
             "Kannel has no SMSC yet: set [smpp] (the telco's link) or [modem.NAME] sections."
         )
+    if config.smsd.transport != "kannel":
+        problems.append(
+            "Set [smsd] transport = kannel, then run onestop-provision kannel again (it writes "
+            "onestop-smsd's unit drop-in for the transport)."
+        )
     return [
         *problems,
-        "Set [smsd] transport = kannel, then: sudo systemctl restart kannel onestop-smsd",
+        "Start both: sudo systemctl daemon-reload && sudo systemctl restart kannel onestop-smsd",
         "Watch Kannel: sudo tail -f /var/log/kannel/bearerbox.log /var/log/kannel/smsbox.log",
     ]

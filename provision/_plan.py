@@ -38,6 +38,7 @@ from provision._steps import (
     Users,
     Venv,
 )
+from provision._transport import TRANSPORT_DROPIN, transport_dropin
 
 CONFIG = PurePosixPath("/etc/onestop/onestop.conf")
 TOKEN = PurePosixPath("/etc/onestop/backend-token")
@@ -137,6 +138,18 @@ def _initial_config(options: Options) -> tuple[bytes, str]:
         raise ProvisionError(f"--config-from: {exc}") from None
 
 
+def unit_config(options: Options) -> Config:
+    """The configuration the unit will run with: ``--config-from``, else the one already
+    installed, else the defaults (what a first run installs)."""
+    for path in (options.config_from, Root(options.root) / CONFIG):
+        if path is not None and path.is_file():
+            try:
+                return load_config(path)
+            except ConfigError as exc:
+                raise ProvisionError(f"{path}: {exc}") from None
+    return Config()
+
+
 def _in_order(roles: frozenset[Role]) -> list[Role]:
     return sorted(roles, key=lambda role: role.value)
 
@@ -191,6 +204,9 @@ def plan(options: Options) -> list[Step]:
             steps.append(InstallOnce(asset.target, content))
         else:
             steps.append(InstallFile(asset.target, content))
+    if Role.SMSD in options.roles:
+        dropin = transport_dropin(unit_config(options)).encode()
+        steps.append(InstallFile(TRANSPORT_DROPIN, dropin))
     sysusers = _fragments(assets, "sysusers.d")
     users, groups = _sysusers_names((source_dir / asset.source).read_text() for asset in sysusers)
     steps.append(Users(_names(sysusers), users, groups))
@@ -208,6 +224,33 @@ def plan(options: Options) -> list[Step]:
     if Role.KIOSK in options.roles:
         steps.append(DisableUnit("getty@tty1.service", "the kiosk takes the screen on tty1"))
     return steps
+
+
+def _smsd_to_do(config: Config) -> str:
+    """What the SMS box still needs for its transport."""
+    transport = config.smsd.transport
+    again = "; after changing [smsd] transport, run onestop-provision again"
+    if transport == "smpp":
+        return (
+            f"Set the telco's short-code contract in {CONFIG}: [smpp] host, port, system_id, "
+            f"password, source_addr (no modem is needed){again}."
+        )
+    if transport == "kannel":
+        return (
+            "Add Kannel in front of the daemon: sudo onestop-provision kannel (no modem is "
+            f"opened by the daemon itself){again}."
+        )
+    if transport == "modem-pool":
+        return (
+            "Insert each SIM (PIN disabled, or [modem.NAME] pin set) and plug in the modems; "
+            "ls -l /dev/gsm-modems shows each one by its USB socket: put that path into its "
+            f"[modem.NAME] port{again}."
+        )
+    return (
+        "Insert the SIM (with its PIN disabled, or [modem] pin set), plug in the modem and "
+        "check that ls -l /dev/gsm-modem shows it. A modem on a USB-serial adapter or on "
+        f"the UART needs one line in {LOCAL_MODEM_RULE}{again}."
+    )
 
 
 def still_to_do(options: Options) -> list[str]:
@@ -231,11 +274,7 @@ def still_to_do(options: Options) -> list[str]:
             f"(sudo nano {TOKEN}) and set [backend] token_file = {TOKEN}."
         )
     if Role.SMSD in options.roles:
-        todo.append(
-            "Insert the SIM (with its PIN disabled, or [modem] pin set), plug in the modem and "
-            "check that ls -l /dev/gsm-modem shows it. A modem on a USB-serial adapter or on "
-            f"the UART needs one line in {LOCAL_MODEM_RULE}."
-        )
+        todo.append(_smsd_to_do(unit_config(options)))
     if Role.KIOSK in options.roles:
         todo.append(
             f"Set the kiosk's texts in {CONFIG}: [gateway] public_url and [kiosk] sms_number; "

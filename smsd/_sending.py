@@ -87,7 +87,8 @@ class ReplyJournal:
 
     def interrupted(self, part: int, reason: str, *, maybe_sent: bool) -> None:
         if not maybe_sent:
-            # The transport itself is away (reopening, resetting): not the reply's fault.
+            # The transport itself is away (reopening, resetting) or holds the part back (the
+            # SMSC asked it to slow down): not the reply's fault, and nothing left.
             self._store.retry_reply(self._reply.id, reason, self._clock() + MODEM_AWAY_RETRY)
             return
         again = self._store.interrupted(self._reply.id, reason, self._clock())

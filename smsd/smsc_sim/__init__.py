@@ -7,17 +7,10 @@ Exceptions::
     └── SmppError   bytes that are not a valid SMPP PDU (the simulator answers an error status)
 """
 
+from smsd._smpp_fields import DCS_BINARY, DCS_UCS2, ESM_UDHI
+from smsd._smpp_fields import DCS_GSM7 as DCS_DEFAULT
 from smsd.smsc_sim._server import Faults, Reply, SmscSimulator, Submitted
-from smsd.smsc_sim._smpp import (
-    DCS_BINARY,
-    DCS_DEFAULT,
-    DCS_UCS2,
-    ESM_UDHI,
-    Command,
-    ShortMessage,
-    SmppError,
-    Status,
-)
+from smsd.smsc_sim._smpp import Command, ShortMessage, SmppError, Status
 
 __all__ = [
     "DCS_BINARY",

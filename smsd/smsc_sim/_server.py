@@ -28,16 +28,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dossier import ICT
-from hardware.sms_pdu import gsm7_septets, gsm7_text
-from smsd.smsc_sim._smpp import (
-    BINDS,
+from hardware.sms_pdu import gsm7_text, is_gsm7
+from smsd._smpp_fields import (
     DCS_BINARY,
-    DCS_DEFAULT,
     DCS_LATIN1,
     DCS_UCS2,
     ESM_DELIVERY_RECEIPT,
     ESM_UDHI,
     MESSAGE_STATES,
+    address,
+    encode,
+    parts,
+    receipt_text,
+)
+from smsd._smpp_fields import DCS_GSM7 as DCS_DEFAULT
+from smsd.smsc_sim._smpp import (
+    BINDS,
     Command,
     Pdu,
     ShortMessage,
@@ -46,21 +52,14 @@ from smsd.smsc_sim._smpp import (
     Tag,
     UserDataHeader,
     bind_resp_body,
-    concat_udh,
     message_id_body,
     read_bind,
     read_short_message,
     read_udh,
-    receipt_text,
     split_stream,
 )
 
 log = logging.getLogger(__name__)
-
-_SINGLE = {DCS_DEFAULT: 160, DCS_UCS2: 140}
-"""Octets (GSM-7: septets, one per octet on SMPP) that fit one SMS without a header."""
-_PART = {DCS_DEFAULT: 153, DCS_UCS2: 134}
-"""Octets of text in each part of a concatenated SMS (6 go to the header)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,24 +210,18 @@ class SmscSimulator:
 
         Returns the number of parts queued for delivery.
         """
-        coding = DCS_UCS2 if ucs2 or (ucs2 is None and not _is_gsm7(text)) else DCS_DEFAULT
-        data = _encode(text, coding)
+        coding = DCS_UCS2 if ucs2 or (ucs2 is None and not is_gsm7(text)) else DCS_DEFAULT
+        data = encode(text, coding)
         destination = recipient or self.short_code
-        if len(data) <= _SINGLE[coding]:
-            chunks = [(0, data)]
-        else:
-            ref = next(self._references) % 256 if reference is None else reference
-            pieces = _split(data, _PART[coding], coding)
-            chunks = [
-                (ESM_UDHI, concat_udh(ref, len(pieces), number) + piece)
-                for number, piece in enumerate(pieces, start=1)
-            ]
+        ref = next(self._references) % 256 if reference is None else reference
+        chunks = parts(data, coding, ref)
+        source = address(sender)
         for esm, chunk in chunks:
             self.deliver_raw(
                 ShortMessage(
-                    source_addr=sender.lstrip("+"),
-                    source_addr_ton=1 if sender.startswith("+") else 0,
-                    source_addr_npi=1,
+                    source_addr=source.digits,
+                    source_addr_ton=source.ton,
+                    source_addr_npi=source.npi,
                     destination_addr=destination,
                     dest_addr_ton=0,
                     esm_class=esm,
@@ -583,20 +576,6 @@ class _Session:
             self.smsc._notify("deliver", item.kind)
 
 
-def _is_gsm7(text: str) -> bool:
-    try:
-        gsm7_septets(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _encode(text: str, coding: int) -> bytes:
-    if coding == DCS_UCS2:
-        return text.encode("utf-16-be", "surrogatepass")
-    return bytes(gsm7_septets(text))
-
-
 def _decode(data: bytes, coding: int) -> str:
     """The text of a message's user data; ValueError when it is not valid in its coding."""
     if coding == DCS_UCS2:
@@ -610,20 +589,3 @@ def _decode(data: bytes, coding: int) -> str:
     if coding == DCS_LATIN1:
         return data.decode("latin-1")
     return data.hex()
-
-
-def _split(data: bytes, size: int, coding: int) -> list[bytes]:
-    """Cut text into parts of at most ``size`` octets, never inside a character: a GSM-7
-    escape stays with the character it announces, a UTF-16 surrogate pair stays whole."""
-    parts: list[bytes] = []
-    start = 0
-    while start < len(data):
-        end = min(start + size, len(data))
-        if end < len(data):
-            if coding == DCS_DEFAULT and data[end - 1] == 0x1B:
-                end -= 1
-            elif coding == DCS_UCS2 and 0xD8 <= data[end - 2] <= 0xDB:
-                end -= 2
-        parts.append(data[start:end])
-        start = end
-    return parts

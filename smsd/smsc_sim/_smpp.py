@@ -4,7 +4,9 @@ Written from the SMPP v3.4 specification (Issue 1.2): section 3.2 (the 16-octet 
 4.1 (the binds), 4.4 and 4.6 (``submit_sm``, ``deliver_sm`` and their responses), 4.11
 (``enquire_link``), 5.1.2 (command status codes), 5.3 (optional parameters, TLVs) and
 appendix B (the delivery receipt text). It shares no code with ``smpplib``, the client the
-daemon uses, so that the simulator reads the client's PDUs as an independent oracle.
+daemon uses, nor with the transport's reading, so that the simulator reads the client's
+PDUs as an independent oracle; what both sides write alike (codings, parts, addresses,
+receipts) comes from ``smsd._smpp_fields``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import enum
 import struct
 from dataclasses import dataclass, field
+
+from smsd._smpp_fields import DCS_GSM7 as DCS_DEFAULT
 
 HEADER = struct.Struct(">IIII")
 MAX_PDU = 64 * 1024
@@ -73,18 +77,6 @@ class Tag(enum.IntEnum):
     RECEIPTED_MESSAGE_ID = 0x001E
     MESSAGE_PAYLOAD = 0x0424
     MESSAGE_STATE = 0x0427
-
-
-ESM_UDHI = 0x40
-"""esm_class bit: the short message starts with a user data header."""
-ESM_DELIVERY_RECEIPT = 0x04
-"""esm_class message type of an SMSC delivery receipt (``deliver_sm`` only)."""
-
-DCS_DEFAULT = 0x00
-"""SMSC default alphabet: GSM 7-bit, one septet per octet (not packed) on SMPP."""
-DCS_LATIN1 = 0x03
-DCS_BINARY = 0x04
-DCS_UCS2 = 0x08
 
 
 class SmppError(ValueError):
@@ -315,27 +307,3 @@ def read_udh(data: bytes) -> UserDataHeader:
             port = (element[0] << 8) | element[1]
         index += 2 + length
     return UserDataHeader(reference, total, number, port, size)
-
-
-def concat_udh(reference: int, total: int, number: int) -> bytes:
-    return bytes((5, 0x00, 3, reference & 0xFF, total, number))
-
-
-def receipt_text(message_id: str, stat: str, submitted: str, done: str, text: str) -> str:
-    """The delivery receipt's short message, in the format of SMPP 3.4 appendix B."""
-    delivered = "001" if stat == "DELIVRD" else "000"
-    return (
-        f"id:{message_id} sub:001 dlvrd:{delivered} submit date:{submitted} done date:{done} "
-        f"stat:{stat} err:000 text:{text[:20]}"
-    )
-
-
-MESSAGE_STATES = {
-    "DELIVRD": 2,
-    "EXPIRED": 3,
-    "DELETED": 4,
-    "UNDELIV": 5,
-    "ACCEPTD": 6,
-    "REJECTD": 8,
-}
-"""message_state values (section 5.2.28) for the receipt's ``stat`` words."""

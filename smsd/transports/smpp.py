@@ -21,10 +21,14 @@ each part.
 Sending: parts of one message go one after another (each ``submit_sm`` journalled before
 it leaves and its ``submit_sm_resp`` journalled the moment it is read), several messages
 at a time up to the contract's ``window`` (marked ``sending`` in one commit before the first
-leaves), no faster than ``submit_rate``. ``ESME_RTHROTTLED`` pauses submitting and sends the
-same part again; other refusals are journalled as refused (transient or not). A link that
-breaks with parts in flight journals them as interrupted (they may have left), then
-reconnects with a doubling backoff.
+leaves), no faster than ``submit_rate``. ``ESME_RTHROTTLED`` and ``ESME_RMSGQFUL`` ask us to
+slow down: submitting pauses (the pause doubles while the SMSC keeps asking) and the same
+part goes again after it; the part did not leave and it is no fault of the reply, so it is
+journalled as not sent (the reply is ``pending`` again while it waits, so a crash in the
+pause does not take it for cut off) and never counts as a failed attempt. Other refusals
+are journalled as refused (transient ones count toward the reply's retries, permanent ones
+give up at once). A link that breaks with parts in flight journals them as interrupted
+(they may have left), then reconnects with a doubling backoff.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ import smpplib.exceptions
 
 from hardware.modem import Incoming, PartInfo, SendJournal
 from hardware.sms_pdu import gsm7_text
+from smsd._smpp_fields import ESM_UDHI, STATE_WORDS, address, number, receipt_fields
 from smsd.transports._base import (
     Inbox,
     Receipt,
@@ -64,7 +69,10 @@ from smsd.transports._segments import Segment, segments
 log = logging.getLogger(__name__)
 
 THROTTLE_PAUSE = 1.0
-"""Seconds without submitting after ``ESME_RTHROTTLED`` (the SMSC asks us to slow down)."""
+"""Seconds without submitting after ``ESME_RTHROTTLED`` or ``ESME_RMSGQFUL`` (the SMSC asks
+us to slow down); doubled for each further request that comes after a pause, up to
+:data:`THROTTLE_MAX`."""
+THROTTLE_MAX = 30.0
 READ_BATCH = 64
 """Most PDUs read before what they bring is committed and answered."""
 ACK_DOUBT = 10.0
@@ -73,24 +81,16 @@ before the last acknowledgement of a run that crashed) that the SMSC may never h
 Generous: putting a message in doubt costs only this, that the citizen's own identical
 message, if one comes, is taken for the SMSC's re-delivery of it once."""
 
-_ESM_UDHI = 0x40
 _ESM_TYPE = 0x3C
 _ESM_RECEIPT_TYPES = (0x04, 0x08, 0x10, 0x20)
 """esm_class message types of SMSC delivery receipts and intermediate notifications."""
 _ROK = 0x00
-_THROTTLED = 0x58
+_SLOW_DOWN = frozenset({0x14, 0x58})
+"""Statuses that ask to slow down, not refusals: message queue full, throttled."""
 _TEMPORARY_APP_ERROR = 0x64
-_TRANSIENT = frozenset({0x08, 0x14, 0x45, 0x58, 0x64, 0xFE, 0xFF})
-"""Statuses worth retrying later: system error, queue full, submit failed, throttled,
-temporary application error, delivery failure, unknown error (SMPP 3.4 section 5.1.3)."""
-_RECEIPT_STATES = {
-    2: "DELIVRD",
-    3: "EXPIRED",
-    4: "DELETED",
-    5: "UNDELIV",
-    6: "ACCEPTD",
-    8: "REJECTD",
-}
+_TRANSIENT = frozenset({0x08, 0x45, 0x64, 0xFE, 0xFF})
+"""Refusals worth retrying later: system error, submit failed, temporary application
+error, delivery failure, unknown error (SMPP 3.4 section 5.1.3)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +164,9 @@ class SmppLink:
         self._tokens = 1.0
         self._refilled = time.monotonic()
         self._paused_until = 0.0
+        self._pause = THROTTLE_PAUSE
+        self._slowed = False
+        """Asked to slow down since the last part accepted."""
         self._last_io = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="smpp", daemon=True)
 
@@ -459,14 +462,14 @@ class SmppLink:
         client = self._require()
         part = item.next_part
         segment = item.segments[part - 1]
-        international = item.number.startswith("+")
+        destination = address(item.number)
         pdu = client.send_message(
             source_addr_ton=self.settings.source_ton,
             source_addr_npi=self.settings.source_npi,
             source_addr=self.settings.source_addr,
-            dest_addr_ton=1 if international else 0,
-            dest_addr_npi=1,
-            destination_addr=item.number.lstrip("+"),
+            dest_addr_ton=destination.ton,
+            dest_addr_npi=destination.npi,
+            destination_addr=destination.digits,
             esm_class=segment.esm_class,
             data_coding=segment.data_coding,
             short_message=segment.short_message,
@@ -484,17 +487,38 @@ class SmppLink:
         total = len(item.segments)
         status = int(pdu.status)
         if status == _ROK:
+            self._slowed = False
             reference = _text(getattr(pdu, "message_id", b""))
             self._finish_part(item, part, total, reference)
-        elif status == _THROTTLED:
-            log.info("smpp: the SMSC asks to slow down (ESME_RTHROTTLED); pausing")
-            self._paused_until = time.monotonic() + THROTTLE_PAUSE
-            with self._lock:
-                self._ready.appendleft(item)
+        elif status in _SLOW_DOWN:
+            self._slow_down(item, part, status)
         else:
             transient = status in _TRANSIENT
             reason = f"submit_sm refused: status {status:#04x} ({_describe(status)})"
             self._fail(item, part, reason, transient)
+
+    def _slow_down(self, item: _Send, part: int, status: int) -> None:
+        """Pause submitting, and send the part again after the pause: journalled as not
+        sent, so that the reply waits as ``pending`` and no attempt is counted."""
+        now = time.monotonic()
+        if now >= self._paused_until:  # not one more answer to what left before the pause
+            self._pause = min(self._pause * 2, THROTTLE_MAX) if self._slowed else THROTTLE_PAUSE
+            self._slowed = True
+            self._paused_until = now + self._pause
+            log.info(
+                "smpp: the SMSC asks to slow down (%s); pausing for %g s",
+                _describe(status),
+                self._pause,
+            )
+        reason = f"the SMSC asked to slow down ({_describe(status)}); sending it again"
+        try:
+            item.journal.interrupted(part, reason, maybe_sent=False)
+        except Exception as exc:
+            log.exception("smpp: a send's journal failed")
+            item.future.set_exception(exc)
+            return
+        with self._lock:
+            self._ready.appendleft(item)
 
     def _finish_part(self, item: _Send, part: int, total: int, reference: str) -> None:
         try:
@@ -599,12 +623,10 @@ def _receipt(pdu: Any) -> Receipt | None:
     """The receipted id and state from the TLVs, or from the receipt text (appendix B)."""
     reference = _text(getattr(pdu, "receipted_message_id", None))
     state_code = getattr(pdu, "message_state", None)
-    state = _RECEIPT_STATES.get(int(state_code), "") if state_code is not None else ""
-    body = _text(getattr(pdu, "short_message", b""))
-    words = body.replace("submit date", "submit_date").replace("done date", "done_date").split()
-    fields = dict(word.split(":", 1) for word in words if ":" in word)
+    state = STATE_WORDS.get(int(state_code), "") if state_code is not None else ""
+    fields = receipt_fields(_text(getattr(pdu, "short_message", b"")))
     reference = reference or fields.get("id", "")
-    state = state or fields.get("stat", "")
+    state = state or fields.get("stat", "").upper()
     if not reference:
         log.warning("smpp: a delivery receipt without a message id")
         return None
@@ -632,15 +654,12 @@ def _coding(data_coding: int) -> str:
 
 def _incoming(pdu: Any) -> Incoming:
     """A ``deliver_sm`` as the store keeps received SMS (see ``hardware.modem.Incoming``)."""
-    ton = int(pdu.source_addr_ton or 0)
-    sender = _text(pdu.source_addr)
-    if ton == 1 and sender and not sender.startswith("+"):
-        sender = "+" + sender
+    sender = number(int(pdu.source_addr_ton or 0), _text(pdu.source_addr))
     data: bytes = getattr(pdu, "message_payload", None) or pdu.short_message or b""
     raw = "smpp:" + data.hex()
     part: PartInfo | None = None
     port = False
-    if int(pdu.esm_class) & _ESM_UDHI:
+    if int(pdu.esm_class) & ESM_UDHI:
         if not data or data[0] + 1 > len(data):
             return Incoming(raw, sender, "", None, error="a user data header longer than the SMS")
         size = data[0] + 1

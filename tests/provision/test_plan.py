@@ -20,6 +20,9 @@ from provision import (
     plan,
     still_to_do,
 )
+from provision import (
+    TRANSPORT_DROPIN as DROPIN,
+)
 from provision._root import Root
 from provision._steps import DisableUnit, EnableUnit, InstallFile, InstallOnce, Venv
 
@@ -130,3 +133,38 @@ def test_a_gateway_gets_its_unit_user_and_secrets_and_shares_a_box_with_smsd(
     todo = "\n".join(still_to_do(gateway))
     assert "[upstream.NAME]" in todo and "onestop-gateway client add" in todo
     assert "[backend] url" not in todo  # a gateway alone is no client of a status API
+
+
+def _dropin(options: Options) -> str:
+    step = next(s for s in plan(options) if isinstance(s, InstallFile) and s.target == DROPIN)
+    return step.content.decode()
+
+
+def test_the_sms_daemon_gets_the_drop_in_of_its_transport(tmp_path: Path) -> None:
+    """From ``--config-from``, else from the configuration already installed (a re-run after
+    changing the transport), else the defaults; only for an SMS box."""
+    root = tmp_path / "root"
+    root.mkdir()
+    smsd = Options(frozenset({Role.SMSD}), root=root)
+    assert DROPIN not in _targets(Options(frozenset({Role.KIOSK}), root=root))
+    assert "DeviceAllow=/dev/gsm-modem rw" in _dropin(smsd).splitlines()
+    assert "ls -l /dev/gsm-modem " in "\n".join(still_to_do(smsd))
+    installed = root / "etc/onestop/onestop.conf"
+    installed.parent.mkdir(parents=True)
+    installed.write_text(
+        "[smsd]\ntransport = smpp\n[smpp]\nhost = smsc.example.vn\nsystem_id = onestop\n"
+        "source_addr = 8077\n"
+    )
+    assert "PrivateDevices=yes" in _dropin(smsd).splitlines()
+    todo = "\n".join(still_to_do(smsd))
+    assert "[smpp] host" in todo and "/dev/gsm-modem" not in todo
+    site = tmp_path / "site.conf"
+    site.write_text(
+        "[smsd]\ntransport = modem-pool\n[modem.sim1]\nport = /dev/gsm-modems/usb-1-2\n"
+    )
+    pool = Options(frozenset({Role.SMSD}), root=root, config_from=site)
+    assert "DeviceAllow=/dev/gsm-modems/usb-1-2 rw" in _dropin(pool).splitlines()
+    assert "ls -l /dev/gsm-modems" in "\n".join(still_to_do(pool))
+    installed.write_text("[smsd]\ntransport = pigeon\n")
+    with pytest.raises(ProvisionError, match="transport"):
+        plan(smsd)

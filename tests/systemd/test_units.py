@@ -10,8 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from onestop.config import GatewaySection
-from provision import UNITS, Role, assets_dir
+from onestop.config import GatewaySection, load_config
+from provision import (
+    TRANSPORT_DROPIN,
+    UNITS,
+    Role,
+    assets_dir,
+    modem_ports,
+    transport_dropin,
+)
 from tests.systemd.staging import analyze
 
 SMSD = UNITS[Role.SMSD]
@@ -192,3 +199,73 @@ def test_sms_daemon_matches_the_daemon() -> None:
     assert settings["Restart"] == "on-failure"
     assert settings["RestartPreventExitStatus"] == "2"
     assert "dialout" in settings["SupplementaryGroups"].split()
+
+
+def _settings(text: str, key: str) -> list[str]:
+    return [line.split("=", 1)[1] for line in text.splitlines() if line.startswith(f"{key}=")]
+
+
+def test_sms_daemon_unit_serves_every_transport() -> None:
+    """No hard wait for one modem device (smpp and kannel have none, a pool has several; the
+    daemon reports a missing modem itself); the network is waited for (the status API, the
+    SMSC); the USB modems' serial ports are allowed by device group, which covers every
+    /dev/gsm-modems/usb-* link of a pool whenever it is plugged in."""
+    text = shipped(SMSD)
+    assert not [line for line in text.splitlines() if ".device" in line and "=" in line]
+    assert "network-online.target" in _settings(text, "Wants")
+    assert "network-online.target" in _settings(text, "After")
+    allowed = _settings(text, "DeviceAllow")
+    assert {"char-ttyUSB rw", "char-ttyACM rw", "/dev/gsm-modem rw"} <= set(allowed)
+
+
+def _dropin(root: Path, text: str | None) -> None:
+    path = root / str(TRANSPORT_DROPIN).lstrip("/")
+    if text is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+TRANSPORTS = {
+    "modem": "[modem]\nport = /dev/ttyAMA0\n",
+    "modem-pool": "[modem.sim1]\nport = /dev/gsm-modems/usb-1-1.2\n"
+    "[modem.sim2]\nport = /dev/gsm-modems/usb-1-1.3\n[modem.lab]\nport = rfc2217://x:1\n",
+    "smpp": "[smpp]\nhost = smsc.example.vn\nsystem_id = onestop\nsource_addr = 8077\n",
+    "kannel": "[kannel]\npassword = pw\n",
+}
+
+
+@pytest.mark.parametrize("transport", list(TRANSPORTS))
+def test_transport_dropin_verifies_and_keeps_the_sandbox(
+    units: Path, tmp_path: Path, transport: str
+) -> None:
+    """The drop-in provisioning writes for each transport passes ``systemd-analyze verify``
+    and keeps the exposure target; without a modem the daemon sees no device at all."""
+    conf = tmp_path / "onestop.conf"
+    conf.write_text(f"[smsd]\ntransport = {transport}\n{TRANSPORTS[transport]}")
+    config = load_config(conf)
+    text = transport_dropin(config)
+    _dropin(units, text)
+    try:
+        done = analyze("verify", "--man=no", f"--root={units}", SMSD)
+        level = exposure(units, SMSD)
+        failed = failing(units, SMSD)
+    finally:
+        _dropin(units, None)
+    assert (done.returncode, done.stdout + done.stderr) == (0, "")
+    assert level <= TARGET
+    private_devices = [check for check in failed if check.startswith("PrivateDevices=")]
+    if transport in ("smpp", "kannel"):
+        assert not private_devices, failed
+        assert _settings(text, "DeviceAllow") == [""]
+        assert _settings(text, "SupplementaryGroups") == ["", "onestop"]
+        assert ("After=kannel.service" in text.splitlines()) == (transport == "kannel")
+    else:
+        assert private_devices
+        assert _settings(text, "DeviceAllow") == [f"{port} rw" for port in modem_ports(config)]
+        assert modem_ports(config) == (
+            ["/dev/ttyAMA0"]
+            if transport == "modem"
+            else ["/dev/gsm-modems/usb-1-1.2", "/dev/gsm-modems/usb-1-1.3"]
+        )

@@ -187,7 +187,7 @@ def test_a_failing_store_makes_kannel_ask_again_and_never_text_the_citizen(
 
 def test_a_daemon_that_is_down_gets_the_message_when_it_is_back() -> None:
     """Nothing listens on the daemon's port when the SMS comes: Kannel keeps asking, and the
-    daemon started later gets it, once."""
+    daemon started later gets it, once; the citizen never gets "Could not fetch content"."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="kannel-") as workdir:
         kannel = Kannel(Path(workdir), daemon_url=f"http://127.0.0.1:{port}").start()
@@ -210,6 +210,7 @@ def test_a_daemon_that_is_down_gets_the_message_when_it_is_back() -> None:
                 finally:
                     endpoint.transport.stop()
             assert endpoint.messages.empty()
+            assert "Could not fetch" not in kannel.logs()
         finally:
             kannel.stop()
 

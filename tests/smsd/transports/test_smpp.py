@@ -5,6 +5,7 @@ a dropped link and reconnection."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import queue
 import threading
 import time
@@ -24,6 +25,7 @@ from smsd.transports import (
     Submission,
     SubmitRefused,
     TransportUnavailable,
+    smpp,
 )
 
 TIMEOUT = 15.0
@@ -262,17 +264,61 @@ def test_receipts_are_matched_to_the_message_ids(smsc: SmscSimulator, link: Link
     )
 
 
-def test_throttling_pauses_and_sends_the_same_part_again(smsc: SmscSimulator, link: Link) -> None:
-    smsc.faults.throttle = 2
+def test_a_receipt_in_text_only_is_read_from_its_fields(smsc: SmscSimulator, link: Link) -> None:
+    """No TLVs, and the quoted message text says something else: the fields win."""
+    body = "id:00AB sub:001 dlvrd:000 submit date:2611291842 done date:2611291850 "
+    body += "stat:EXPIRED err:000 text:Ho so stat:DELIVRD"
+    smsc.deliver_raw(
+        ShortMessage(
+            source_addr="84912345678",
+            destination_addr="8077",
+            esm_class=0x04,
+            short_message=body.encode("ascii"),
+        )
+    )
+    assert link.receipts.get(timeout=TIMEOUT) == Receipt("00AB", delivered=False, state="EXPIRED")
+
+
+@pytest.mark.parametrize("status", [Status.RTHROTTLED, Status.RMSGQFUL])
+def test_asked_to_slow_down_it_pauses_and_sends_the_same_part_again(
+    smsc: SmscSimulator, link: Link, status: Status
+) -> None:
+    """Not a refusal: the part is journalled as not sent (the reply waits as pending, no
+    attempt counted) and goes again after the pause, in the same send."""
+    smsc.faults.errors.extend([status, status])
     journal = Journal()
     link.send("+84912345678", "Ho so: da xong", journal=journal).result(TIMEOUT)
-    assert [s.status for s in smsc.submits] == [Status.RTHROTTLED, Status.RTHROTTLED, Status.ROK]
-    assert [entry[0] for entry in journal.entries] == ["sending"] * 3 + ["accepted"]
+    assert [s.status for s in smsc.submits] == [status, status, Status.ROK]
+    assert [entry[0] for entry in journal.entries] == [
+        *["sending", "interrupted"] * 2,
+        "sending",
+        "accepted",
+    ]
+    assert ("interrupted", 1, False) in journal.entries
     assert len(smsc.wait_replies(1, TIMEOUT)) == 1
 
 
+def test_the_pause_doubles_while_the_smsc_keeps_asking(
+    smsc: SmscSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(smpp, "THROTTLE_PAUSE", 0.1)
+    harness = Link(smsc)
+    harness.link.start()
+    try:
+        harness.wait_state(RouteState.READY)
+        smsc.faults.throttle = 3
+        harness.send("+84912345678", "Ho so: da xong", journal=Journal()).result(TIMEOUT)
+    finally:
+        harness.link.stop(5)
+    times = [submit.at for submit in smsc.submits]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert len(gaps) == 3
+    for gap, pause in zip(gaps, (0.1, 0.2, 0.4), strict=True):
+        assert gap >= pause * 0.9, gaps
+
+
 @pytest.mark.parametrize(
-    ("status", "transient"), [(Status.RINVDSTADR, False), (Status.RMSGQFUL, True)]
+    ("status", "transient"), [(Status.RINVDSTADR, False), (Status.RSYSERR, True)]
 )
 def test_a_refused_submit_is_journalled_with_whether_to_retry(
     smsc: SmscSimulator, link: Link, status: Status, transient: bool

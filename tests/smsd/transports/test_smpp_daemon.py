@@ -15,7 +15,8 @@ import pytest
 from onestop.config import Config, SmppSection, SmsdSection
 from onestop.demo_api import DemoRecord, DemoStatusServer
 from smsd import SmsDaemon
-from smsd.smsc_sim import DCS_UCS2, SmscSimulator
+from smsd.smsc_sim import DCS_UCS2, SmscSimulator, Status
+from smsd.transports import smpp
 from tests.smsd.conftest import Daemon, backend, running, wait_until
 
 CITIZEN = "+84912000601"
@@ -134,12 +135,34 @@ def test_a_refused_reply_is_tried_again(
     tmp_path: Path,
 ) -> None:
     config = smpp_config(smsc, demo_api.url, tmp_path / "smsd.sqlite3", send_backoff=0.05)
-    smsc.faults.errors.extend([0x14, 0x14])  # message queue full, twice
+    smsc.faults.errors.extend([Status.RSUBMITFAIL, Status.RSUBMITFAIL])
     with running(config) as daemon:
         smsc.deliver(CITIZEN, f"HS {records[0].dossier.code}")
         assert len(smsc.wait_replies(1, TIMEOUT)) == 1
         assert wait_until(lambda: daemon.store.counts().get("replies_sent") == 1)
-    assert [submit.status for submit in smsc.submits] == [0x14, 0x14, 0]
+    assert [submit.status for submit in smsc.submits] == [0x45, 0x45, 0]
+
+
+def test_being_asked_to_slow_down_never_uses_up_the_retries(
+    smsc: SmscSimulator,
+    demo_api: DemoStatusServer,
+    records: list[DemoRecord],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Throttling and a full queue are no failed sends: with one retry allowed, a reply the
+    SMSC holds back four times still goes, and only its sending counts as an attempt."""
+    monkeypatch.setattr(smpp, "THROTTLE_PAUSE", 0.05)
+    database = tmp_path / "smsd.sqlite3"
+    config = smpp_config(smsc, demo_api.url, database, send_backoff=0.05, send_retries=1)
+    slow_down = [Status.RMSGQFUL, Status.RTHROTTLED, Status.RMSGQFUL, Status.RTHROTTLED]
+    smsc.faults.errors.extend(slow_down)
+    with running(config) as daemon:
+        smsc.deliver(CITIZEN, f"HS {records[0].dossier.code}")
+        assert len(smsc.wait_replies(1, TIMEOUT)) == 1
+        assert wait_until(lambda: daemon.store.counts().get("replies_sent") == 1)
+    assert [submit.status for submit in smsc.submits] == [*slow_down, Status.ROK]
+    assert rows(database, "SELECT state, attempts FROM outbox") == [("sent", 1)]
 
 
 def test_onestop_smsd_runs_on_smpp_with_only_its_keys(
