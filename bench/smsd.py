@@ -284,7 +284,6 @@ def main() -> int:
     codes = [record.dossier.code for record in records]
     status = 0
     with DemoStatusServer(records, port=0) as api:
-        api.start()
         if "smpp" in args.parts:
             figures = transports.smpp(api.url, codes, args.latency, args.smpp_burst)
             report_pair("SMPP (SMSC simulator)", figures, "an ESME answering at once")

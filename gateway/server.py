@@ -266,7 +266,13 @@ class ServedApp:
         self._server.run(sockets=[self.socket])
 
     def start(self, timeout: float = 30.0) -> Self:
-        """Serve from a background thread; returns once the server answers."""
+        """Serve from a background thread; returns once the server answers.
+
+        Only once: two threads running one uvicorn server share its state across two event
+        loops, which crashed the process (a segmentation fault in a benchmark that started
+        a server it had already entered)."""
+        if self._thread is not None:
+            raise GatewayError("the server is already serving")
         self._thread = threading.Thread(target=self._run, name=f"serve-{self.port}", daemon=True)
         self._thread.start()
         while not self._server.started:

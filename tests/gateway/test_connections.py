@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
-from gateway import GatewayServer
+from gateway import DemoStatusServer, GatewayError, GatewayServer
 from onestop.config import UpstreamSection
+from onestop.demo_api import bundled_records
 from tests.gateway import support
 from tests.gateway.support import SAMPLE, serving
 
@@ -123,3 +125,13 @@ def test_headers_too_large_and_broken_requests_get_json_errors() -> None:
             status, body = answer_of(broken)
         assert (status, body["error"]["code"]) == (400, "bad_request")
         assert httpx.get(f"{server.url}{PATH}", timeout=10).status_code == 200
+
+
+def test_a_server_started_twice_refuses_the_second_start_and_keeps_serving() -> None:
+    """Two threads running one uvicorn server crashed the process (a benchmark entered a
+    server, which starts it, then started it again)."""
+    with DemoStatusServer(bundled_records(), port=0) as server:
+        with pytest.raises(GatewayError, match="already serving"):
+            server.start()
+        answer = httpx.get(f"{server.url}/api/v1/health", timeout=10)
+        assert answer.status_code == 200
