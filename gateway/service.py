@@ -28,7 +28,7 @@ from dossier import ICT, Dossier, DossierCode, Rating
 from gateway.breaker import BreakerState, CircuitBreaker
 from gateway.cache import AnswerCache
 from gateway.limits import KeyedLimiter
-from gateway.metrics import Metrics
+from gateway.metrics import Children, Metrics
 from gateway.routing import Router
 from gateway.upstreams import (
     Answer,
@@ -176,6 +176,10 @@ class LookupService:
         self._key_secret = secrets.token_bytes(16)
         self._hits = metrics.cache.labels("hit")
         self._misses = metrics.cache.labels("miss")
+        self._lookups = Children(metrics.lookups)
+        self._calls = Children(metrics.upstream_calls)
+        self._seconds = Children(metrics.upstream_seconds)
+        self._breaker_open = Children(metrics.breaker_open)
 
     def upstream_for(self, code: DossierCode) -> str | None:
         return self.router.route(code.family, code.agency)
@@ -262,7 +266,7 @@ class LookupService:
         name = slot.name
         wait = slot.breaker.admit()
         if wait is not None:
-            self.metrics.upstream_calls.labels(name, "refused").inc()
+            self._calls(name, "refused").inc()
             raise Unavailable(
                 f"{name} failed repeatedly; it is asked again in {math.ceil(wait)} s",
                 retry_after=wait,
@@ -302,15 +306,15 @@ class LookupService:
             raise bad from exc
         finally:
             if started is not None:
-                self.metrics.upstream_seconds.labels(name).observe(time.monotonic() - started)
+                self._seconds(name).observe(time.monotonic() - started)
         self._succeeded(slot)
         return result
 
     def _succeeded(self, slot: UpstreamSlot) -> None:
         slot.breaker.succeeded()
         slot.last_ok = self._now()
-        self.metrics.upstream_calls.labels(slot.name, "ok").inc()
-        self.metrics.breaker_open.labels(slot.name).set(0)
+        self._calls(slot.name, "ok").inc()
+        self._breaker_open(slot.name).set(0)
 
     def _failed(
         self, slot: UpstreamSlot, exc: UpstreamError, *, retry_after: float | None = None
@@ -319,9 +323,9 @@ class LookupService:
         slot.breaker.failed(retry_after=retry_after)
         slot.last_failure = self._now()
         slot.last_error = str(exc)
-        self.metrics.upstream_calls.labels(slot.name, "failed").inc()
+        self._calls(slot.name, "failed").inc()
         if slot.breaker.state is not BreakerState.CLOSED:
-            self.metrics.breaker_open.labels(slot.name).set(1)
+            self._breaker_open(slot.name).set(1)
             if was is BreakerState.CLOSED:
                 logger.warning(
                     "upstream %s: not asked for a while after %d failures (last: %s)",
@@ -362,7 +366,7 @@ class LookupService:
         )
 
     def _counted(self, result: LookupResult) -> LookupResult:
-        self.metrics.lookups.labels(result.upstream or "none", result.outcome).inc()
+        self._lookups(result.upstream or "none", result.outcome).inc()
         return result
 
 

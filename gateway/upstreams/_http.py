@@ -181,18 +181,18 @@ class UpstreamHTTP:
                 data=data,
                 allow_redirects=False,
             ) as response:
-                declared = response.headers.get("Content-Length", "")
-                if declared.isdigit() and int(declared) > limit:
-                    raise BadAnswer(
-                        f"{what}: answer of {int(declared)} bytes is over the limit of {limit}"
-                    )
-                body = bytearray()
-                async for chunk in response.content.iter_any():
-                    body += chunk
-                    if len(body) > limit:
-                        raise BadAnswer(f"{what}: answer is over the limit of {limit} bytes")
                 headers_seen: CIMultiDictProxy[str] = response.headers
-                return Reply(what, response.status, headers_seen, bytes(body))
+                declared = headers_seen.get("Content-Length", "")
+                if declared.isdigit() and "Content-Encoding" not in headers_seen:
+                    # aiohttp reads exactly the declared length, no more: one read.
+                    if int(declared) > limit:
+                        raise BadAnswer(
+                            f"{what}: answer of {int(declared)} bytes is over the limit of {limit}"
+                        )
+                    body = await response.read()
+                else:
+                    body = await _capped(response.content, limit, what)
+                return Reply(what, response.status, headers_seen, body)
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise Unavailable(f"{what}: no answer in time ({type(exc).__name__})") from exc
         except aiohttp.ClientPayloadError as exc:
@@ -223,6 +223,17 @@ class UpstreamHTTP:
         traceback: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+async def _capped(content: aiohttp.StreamReader, limit: int, what: str) -> bytes:
+    """An answer of unknown length (chunked, or compressed despite our asking), read in the
+    pieces aiohttp decodes until it ends or passes ``limit``."""
+    body = bytearray()
+    async for chunk in content.iter_any():
+        body += chunk
+        if len(body) > limit:
+            raise BadAnswer(f"{what}: answer is over the limit of {limit} bytes")
+    return bytes(body)
 
 
 def _reason(exc: BaseException) -> str:
