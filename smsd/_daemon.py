@@ -201,8 +201,10 @@ class _DaemonInbox:
         if taken:
             log.info("%d acknowledgement(s) before the link broke may not have arrived", taken)
 
-    def receipt(self, receipt: Receipt) -> None:
-        self._daemon.store.receipt(self._daemon.transport_kind, receipt.reference, receipt.state)
+    def receipt(self, receipt: Receipt) -> bool:
+        return self._daemon.store.receipt(
+            self._daemon.transport_kind, receipt.reference, receipt.state
+        )
 
     def route_changed(self, route: str, state: RouteState, detail: str) -> None:
         self._daemon.route_changed(route, state, detail)

@@ -123,8 +123,8 @@ class Inbox(Protocol):
     def acknowledgements_in_doubt(self, since: float) -> None:
         """The link broke: what was acknowledged since ``since`` may not have arrived."""
 
-    def receipt(self, receipt: Receipt) -> None:
-        """A delivery report came back."""
+    def receipt(self, receipt: Receipt) -> bool:
+        """A delivery report came back; False when no part sent has its reference (yet)."""
 
     def route_changed(self, route: str, state: RouteState, detail: str) -> None:
         """A route came up, went down or was set aside (for the status line and logs)."""

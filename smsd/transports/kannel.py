@@ -372,10 +372,16 @@ class KannelTransport:
             return 200  # queued and SMSC acknowledgements change nothing for the citizen
         state = {_DLR_DELIVERED: "DELIVRD", _DLR_FAILED: "UNDELIV"}.get(kind, "REJECTD")
         receipt = Receipt(f"kannel:{reply}", kind == _DLR_DELIVERED, state)
+        matched: list[bool] = []
         try:
-            self._keeper.keep(lambda: self._inbox.receipt(receipt))
+            self._keeper.keep(lambda: matched.append(self._inbox.receipt(receipt)))
         except Exception:
             log.exception("kannel: a delivery report could not be stored")
+            return 503
+        if not matched[0]:
+            # The report can overtake the sendsms answer that records the part: smsbox asks
+            # again after http-queue-delay (a report is never texted to anyone).
+            log.info("kannel: a delivery report for a part not recorded yet; Kannel will retry")
             return 503
         return 200
 

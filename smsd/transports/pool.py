@@ -112,8 +112,8 @@ class _MemberInbox:
     def acknowledgements_in_doubt(self, since: float) -> None:
         self._pool.inbox.acknowledgements_in_doubt(since)
 
-    def receipt(self, receipt: object) -> None:  # modems do not read status reports
-        pass
+    def receipt(self, receipt: object) -> bool:  # modems do not read status reports
+        return False
 
     def batch(self) -> AbstractContextManager[None]:
         return self._pool.inbox.batch()

@@ -59,6 +59,9 @@ class Endpoint:
         self.receipts: queue.Queue[Receipt] = queue.Queue()
         self.failures = 0
         self.calls = 0
+        self.unrecorded = 0
+        """How many delivery reports to come find no part recorded yet."""
+        self.report_calls = 0
         self._lock = threading.Lock()
         self.transport = KannelTransport(
             KannelSettings(
@@ -94,8 +97,14 @@ class Endpoint:
     def acknowledgements_in_doubt(self, since: float) -> None:
         pass
 
-    def receipt(self, receipt: Receipt) -> None:
+    def receipt(self, receipt: Receipt) -> bool:
+        with self._lock:
+            self.report_calls += 1
+            if self.unrecorded > 0:
+                self.unrecorded -= 1
+                return False
         self.receipts.put(receipt)
+        return True
 
     def route_changed(self, route: str, state: RouteState, detail: str) -> None:
         pass
@@ -164,6 +173,24 @@ def test_a_gsm7_reply_goes_as_text(rig: tuple[Kannel, Endpoint]) -> None:
         endpoint.send(received.incoming.sender, "Nhan tin: HS <ma ho so>", Journal(), via="fake")
         (sms,) = phone.wait(1, TIMEOUT)
         assert (sms.kind, sms.text) == ("text", "Nhan tin: HS <ma ho so>")
+
+
+def test_a_report_ahead_of_its_part_makes_kannel_ask_again(
+    rig: tuple[Kannel, Endpoint],
+) -> None:
+    """fakesmsc's delivery report can reach the daemon before the sendsms answer that records
+    the part (then the report matched nothing and was lost): the daemon answers 503 and
+    smsbox brings the report again after http-queue-delay."""
+    kannel, endpoint = rig
+    with kannel.phone("+84912345671 8077 text HS 38.98.H29-210519-0013") as phone:
+        received = endpoint.messages.get(timeout=TIMEOUT)
+        endpoint.unrecorded = 2
+        calls = endpoint.report_calls
+        endpoint.send(received.incoming.sender, "Ho so: Da xong", Journal(), key="42")
+        phone.wait(1, TIMEOUT)
+        receipt = endpoint.receipts.get(timeout=TIMEOUT)
+    assert receipt == Receipt("kannel:42", delivered=True, state="DELIVRD")
+    assert endpoint.report_calls - calls == 3
 
 
 def test_a_failing_store_makes_kannel_ask_again_and_never_text_the_citizen(

@@ -86,8 +86,9 @@ class Link:
     def acknowledgements_in_doubt(self, since: float) -> None:
         self.doubted.put(since)
 
-    def receipt(self, receipt: Receipt) -> None:
+    def receipt(self, receipt: Receipt) -> bool:
         self.receipts.put(receipt)
+        return True
 
     def route_changed(self, route: str, state: RouteState, detail: str) -> None:
         self.states.put(state)
