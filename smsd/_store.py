@@ -36,7 +36,7 @@ from pathlib import Path
 
 from hardware.modem import Incoming, join_units
 from onestop.fleet import Outcome
-from onestop.sqlite import Migration, migrate
+from onestop.sqlite import Migration, immediate, migrate
 
 _SCHEMA_1 = """
 CREATE TABLE IF NOT EXISTS parts (
@@ -365,13 +365,8 @@ class Store:
                     raise
                 self._db.execute("RELEASE step")
                 return
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+            with immediate(self._db) as db:
+                yield db
 
     @contextmanager
     def batch(self) -> Iterator[None]:
