@@ -702,8 +702,7 @@ class KioskApp(App):
         if given is None:
             return
         code, value, lookup_id = given
-        self.ratings.queue.add(code, value, lookup_id, time.time())
-        self.ratings.wake()
+        self.ratings.give(code, value, lookup_id, time.time())
         self._record("rated", value, time.monotonic())
         self.refresh()
 
