@@ -584,7 +584,7 @@ class KioskApp(App):
         if view.as_of:
             result.notice.add_widget(self._label(view.as_of, color=WARNING, bold=True))
         result.steps.show(
-            tuple((step.label, step.state.value) for step in view.steps), view.colour, self.font
+            tuple((step.label, step.state) for step in view.steps), view.colour, self.font
         )
         if view.due:
             text = escape(view.due)
