@@ -144,15 +144,19 @@ class _Settings:
         )
 
 
-def _restart_needed(old: Config, new: Config) -> bool:
-    """Whether a reload changes what only a restart can: the store or the transport."""
-    return (
-        old.smsd.database != new.smsd.database
-        or old.smsd.transport != new.smsd.transport
-        or old.modem != new.modem
-        or old.modems != new.modems
-        or old.smpp != new.smpp
-        or old.kannel != new.kannel
+def _running_parts_kept(new: Config, running: Config) -> Config:
+    """``new`` with what only a restart can change (the store and the transport: ``[smsd]
+    database`` and ``transport``, ``[modem]``, ``[modem.NAME]``, ``[smpp]``, ``[kannel]``)
+    kept as ``running`` has it."""
+    return dataclasses.replace(
+        new,
+        smsd=dataclasses.replace(
+            new.smsd, database=running.smsd.database, transport=running.smsd.transport
+        ),
+        modem=running.modem,
+        modems=running.modems,
+        smpp=running.smpp,
+        kannel=running.kannel,
     )
 
 
@@ -378,7 +382,8 @@ class SmsDaemon:
             log.error("reload refused, keeping the running configuration: %s", exc)
             self._notifier.ready(self.status_text())
             return
-        if _restart_needed(self.config, config):
+        kept = _running_parts_kept(config, self.config)
+        if kept != config:
             log.warning(
                 "changes to [smsd] database and transport, [modem], [modem.NAME], [smpp] and "
                 "[kannel] take effect after a restart"
@@ -386,18 +391,7 @@ class SmsDaemon:
         old_client = self._client
         self._client = self._client_factory(config, self._known)
         self._settings = _Settings.from_config(config)
-        self.config = dataclasses.replace(
-            config,
-            smsd=dataclasses.replace(
-                config.smsd,
-                database=self.config.smsd.database,
-                transport=self.config.smsd.transport,
-            ),
-            modem=self.config.modem,
-            modems=self.config.modems,
-            smpp=self.config.smpp,
-            kannel=self.config.kannel,
-        )
+        self.config = kept
         set_traffic_logging(_traffic_logged(config))
         old_client.close()
         log.info("configuration reloaded from %s", path)
