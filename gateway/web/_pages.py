@@ -41,6 +41,7 @@ from dossier import (
     parse_query,
 )
 from gateway.access import Access, Caller
+from gateway.bodies import read_capped
 from gateway.metrics import Metrics
 from gateway.middleware import CALLER, LOG_PATH, client_address, state
 from gateway.service import InvalidKey, LookupService, Outcome, clean_key
@@ -409,14 +410,9 @@ def _with_language(path: str, lang: Language) -> str:
 
 async def _read_form(request: Request) -> dict[str, str] | None:
     """The fields of a URL-encoded form, or None when the body is larger than any lookup."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+    body = await read_capped(request, MAX_FORM_BYTES)
+    if body is None:
         return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > MAX_FORM_BYTES:
-            return None
     try:
         return dict(parse_qsl(body.decode("utf-8", errors="replace"), max_num_fields=16))
     except ValueError:  # more fields than any lookup form has
