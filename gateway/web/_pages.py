@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl
 
 import jinja2
 from starlette.requests import Request
@@ -47,7 +47,7 @@ from gateway.middleware import CALLER, LOG_PATH, client_address, state
 from gateway.service import InvalidKey, LookupService, Outcome, clean_key
 from gateway.web._view import result_card
 from gateway.web._words import LANGUAGES, WORDS, word
-from onestop.links import LOOKUP_PAGE_PATH
+from onestop.links import LOOKUP_PAGE_PATH, path_segment
 
 PAGE_PATH = LOOKUP_PAGE_PATH
 MAX_FORM_BYTES = 4096
@@ -345,7 +345,7 @@ class LookupPages:
         code: str = "",
     ) -> Response:
         base = request.scope.get("root_path", "") + PAGE_PATH
-        here = f"{base}/{_quote(code)}" if code and status != 400 else base
+        here = f"{base}/{path_segment(code)}" if code and status != 400 else base
         other = Language.VI if lang is Language.EN else Language.EN
         values = {
             "lang": lang,
@@ -365,7 +365,7 @@ class LookupPages:
         self, request: Request, lang: Language, code: str, *, status: int = 302
     ) -> Response:
         base = request.scope.get("root_path", "") + PAGE_PATH
-        target = _with_language(f"{base}/{_quote(code)}", lang)
+        target = _with_language(f"{base}/{path_segment(code)}", lang)
         return RedirectResponse(target, status_code=status, headers=self._headers)
 
 
@@ -394,10 +394,6 @@ def _hotline(number: str, lang: Language) -> _Hotline | None:
     before, _, after = (en if lang is Language.EN else vi).partition("{hotline}")
     tel = "".join(ch for ch in number if ch.isdigit() or ch == "+")
     return _Hotline(before, number.strip(), tel, after)
-
-
-def _quote(code: str) -> str:
-    return quote(code, safe=".-+")
 
 
 def _language(fields: dict[str, str]) -> Language:
