@@ -355,7 +355,6 @@ class LookupPages:
             "home_url": _with_language(base, lang),
             "here_url": _with_language(here, lang),
             "switch_url": _with_language(here, other),
-            "form_action": _with_language(here if code and status != 400 else base, lang),
             **context,
         }
         body = self._environment.get_template(template).render(values)
