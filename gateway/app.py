@@ -38,7 +38,7 @@ from dossier import (
 from gateway.access import Access, Caller
 from gateway.bodies import read_capped
 from gateway.metrics import CONTENT_TYPE, Metrics
-from gateway.middleware import CALLER, LOG_PATH, rate_limited, state
+from gateway.middleware import CALLER, LOG_PATH, client_address, rate_limited, state
 from gateway.ratings import AlreadyRated, Ratings
 from gateway.responses import (
     ErrorCode,
@@ -282,8 +282,7 @@ def _caller(request: Request) -> Caller:
     caller = state(request.scope).get(CALLER)
     if isinstance(caller, Caller):
         return caller
-    client = request.client
-    return Caller(None, client.host if client else "-")
+    return Caller(None, client_address(request.scope))
 
 
 def _time(value: dt.datetime | None) -> str | None:
