@@ -24,7 +24,7 @@ from pathlib import Path
 import msgspec
 
 from onestop.fleet import Heartbeat, HeartbeatItem, Item, UsageEvent, UsageItem
-from onestop.sqlite import migrate
+from onestop.sqlite import immediate, migrate
 
 _MIGRATIONS = [
     """
@@ -73,14 +73,8 @@ class FleetOutbox:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self._lock, immediate(self._db) as db:
+            yield db
 
     # -- adding --------------------------------------------------------------------------------
 

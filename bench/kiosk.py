@@ -40,7 +40,6 @@ from pathlib import Path
 from typing import Any
 
 LOOKUP_URL = "https://dichvucong.haugiang.gov.vn/tra-cuu"
-PHOTOS = Path(__file__).resolve().parents[1] / "tests" / "hardware" / "photos"
 
 
 def photo_set(count: int, size: tuple[int, int], seed: int = 2024) -> list[tuple[Any, str]]:
@@ -77,21 +76,10 @@ def photo_set(count: int, size: tuple[int, int], seed: int = 2024) -> list[tuple
 
 def real_photos() -> list[tuple[Any, str]]:
     """The real photos of ``tests/hardware/photos`` (zxing-cpp's samples), each with its text,
-    at most 640 px wide as the kiosk decodes them."""
-    import numpy as np
-    from PIL import Image
+    read as the photo tests read them (at most 640 px wide, as the kiosk decodes)."""
+    from tests.hardware.test_barcode_photos import photo_set as real_photo_set
 
-    from hardware.barcode import to_gray
-
-    frames = []
-    for expected in sorted(PHOTOS.glob("*/*.txt")):
-        picture = next(p for p in expected.parent.glob(expected.stem + ".*") if p != expected)
-        image = Image.open(picture).convert("L")
-        if image.width > 640:
-            image = image.resize((640, round(image.height * 640 / image.width)))
-        text = expected.read_bytes().decode("utf-8", errors="replace").strip()
-        frames.append((to_gray(np.asarray(image)), text))
-    return frames
+    return [(gray, text) for _, gray, text in real_photo_set()]
 
 
 def matches(texts: list[str], code: str) -> bool:
@@ -554,6 +542,7 @@ def main() -> None:
     # after packages (kiosk.py, gateway.py) would shadow them.
     here = Path(__file__).resolve().parent
     sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != here]
+    sys.path.append(str(here.parent))  # the photo tests' reader (tests/hardware)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200, help="photos per frame size")
     parser.add_argument("--lookups", type=int, default=1000, help="lookups for the memory figure")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import enum
 
+from dossier._language import Language
+
 
 class Rating(enum.StrEnum):
     """One rating; the value is the key used by the status API."""
@@ -24,6 +26,10 @@ class Rating(enum.StrEnum):
     @property
     def en(self) -> str:
         return _LABELS[self][1]
+
+    def label(self, lang: Language = Language.VI) -> str:
+        """The button's words in ``lang``, as :meth:`Status.label`."""
+        return self.en if lang == Language.EN else self.vi
 
 
 class Channel(enum.StrEnum):

@@ -584,7 +584,7 @@ class KioskApp(App):
         if view.as_of:
             result.notice.add_widget(self._label(view.as_of, color=WARNING, bold=True))
         result.steps.show(
-            tuple((step.label, step.state.value) for step in view.steps), view.colour, self.font
+            tuple((step.label, step.state) for step in view.steps), view.colour, self.font
         )
         if view.due:
             text = escape(view.due)
@@ -694,7 +694,7 @@ class KioskApp(App):
 
     def rating_text(self, rating: str, lang: str) -> str:
         """For the .kv files, as :meth:`tr`."""
-        return Rating(rating).en if Language(lang) is Language.EN else Rating(rating).vi
+        return Rating(rating).label(Language(lang))
 
     def rate(self, rating: str) -> None:
         """Queue the citizen's rating and send it in the background: never a wait."""
@@ -702,8 +702,7 @@ class KioskApp(App):
         if given is None:
             return
         code, value, lookup_id = given
-        self.ratings.queue.add(code, value, lookup_id, time.time())
-        self.ratings.wake()
+        self.ratings.give(code, value, lookup_id, time.time())
         self._record("rated", value, time.monotonic())
         self.refresh()
 

@@ -14,11 +14,19 @@ import re
 import string
 from dataclasses import dataclass
 
-from dossier import DEFAULT_FAMILIES, CodeError, CodeFamilies, Family, Stage, code_progress
+from dossier import (
+    DEFAULT_FAMILIES,
+    EXAMPLE_CODE,
+    CodeError,
+    CodeFamilies,
+    Family,
+    Stage,
+    code_progress,
+)
 
 SEPARATORS = (".", "-")
 EXAMPLES = {
-    Family.NATIONAL: "000.00.20.H30-240115-0001",
+    Family.NATIONAL: EXAMPLE_CODE,
     Family.NATIONAL_SHORT: "H30.20-241203-0158",
     Family.OPENCPS: "CNTBD.181121.00334",
     Family.OPENCPS_ID: "D-7K2P-38963",

@@ -2,8 +2,9 @@
 
 A citizen rates a lookup with one touch (Rất hài lòng, Hài lòng, Không hài lòng, as Hậu
 Giang's own rating tablet asks) and walks away; the kiosk must never make them wait for the
-network. So a rating is written to a small SQLite queue in ``[kiosk] state_dir`` at once, and
-a thread of its own sends the queue through ``StatusClient.rate``: kept while the API is
+network, nor for the SD card. So a rating is handed to a thread of its own, which writes it
+to a small SQLite queue in ``[kiosk] state_dir`` at once (a commit waits for the card) and
+sends the queue through ``StatusClient.rate``: kept while the API is
 unreachable, dropped (with a log line) when the API refuses it for good, removed once taken or
 already known (each rating carries the lookup's own id, so a resend after an outage is never
 counted twice).
@@ -14,6 +15,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
@@ -74,8 +76,8 @@ class RatingQueue:
 
 
 class RatingSender:
-    """Sends the queue on a thread of its own: at once after a new rating, else every
-    ``interval`` seconds while some are left."""
+    """Keeps and sends the queue on a thread of its own: at once after a new rating, else
+    every ``interval`` seconds while some are left."""
 
     def __init__(self, queue: RatingQueue, send: Send, *, interval: float = 60.0) -> None:
         self.queue = queue
@@ -83,22 +85,33 @@ class RatingSender:
         self._interval = interval
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._given: deque[tuple[str, Rating, str, float]] = deque()
         self.sent = 0
         self._thread = threading.Thread(target=self._run, name="ratings", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
-    def wake(self) -> None:
+    def give(self, code: str, rating: Rating, lookup_id: str, at: float) -> None:
+        """A citizen's rating, for the queue (as :meth:`RatingQueue.add`); returns at once,
+        and the thread writes it."""
+        self._given.append((code, rating, lookup_id, at))
         self._wake.set()
 
     def stop(self) -> None:
+        """Stop the thread; a rating given just before is still written to the queue."""
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout=5)
+        self._keep_given()
+
+    def _keep_given(self) -> None:
+        while self._given:
+            self.queue.add(*self._given.popleft())
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            self._keep_given()
             self.send_pending()
             self._wake.wait(self._interval)
             self._wake.clear()

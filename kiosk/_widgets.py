@@ -23,6 +23,7 @@ from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
+from dossier import StepState
 from kiosk._theme import INK, MUTED
 from kiosk._view import Colour, qr_matrix
 
@@ -188,7 +189,12 @@ class FitLabel(Label):
         self.height = self.texture_size[1]
 
 
-STEP_GLYPHS = {"done": "✓", "current": "●", "waiting": "", "stopped": "✗"}
+STEP_GLYPHS = {
+    StepState.DONE: "✓",
+    StepState.CURRENT: "●",
+    StepState.WAITING: "",
+    StepState.STOPPED: "✗",
+}
 GREY = (0.7, 0.73, 0.77, 1.0)
 STOPPED_RED = (0.72, 0.11, 0.11, 1.0)
 
@@ -214,18 +220,20 @@ class StepTracker(BoxLayout):
         self._steps: list[tuple[StepDot, Label]] = []
         self.bind(minimum_height=self.setter("height"))
 
-    def show(self, steps: tuple[tuple[str, str], ...], colour: Colour, font: float) -> None:
+    def show(self, steps: tuple[tuple[str, StepState], ...], colour: Colour, font: float) -> None:
         """``steps`` as (label, state) pairs, drawn in ``colour`` up to where the dossier is."""
         if len(steps) != len(self._steps):
             self._build(len(steps))
         for (label, state), (dot, text) in zip(steps, self._steps, strict=True):
-            dot.colour = {"stopped": STOPPED_RED, "waiting": GREY}.get(state, colour)
+            dot.colour = {StepState.STOPPED: STOPPED_RED, StepState.WAITING: GREY}.get(
+                state, colour
+            )
             dot.glyph = STEP_GLYPHS[state]
             dot.height = font * 1.6
             text.text = label
             text.font_size = font
-            text.bold = state in ("current", "stopped")
-            text.color = INK if state != "waiting" else MUTED
+            text.bold = state in (StepState.CURRENT, StepState.STOPPED)
+            text.color = INK if state is not StepState.WAITING else MUTED
 
     def _build(self, count: int) -> None:
         self.clear_widgets()

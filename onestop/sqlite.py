@@ -23,7 +23,8 @@ Exceptions::
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 Migration = str | Callable[[sqlite3.Connection], None]
 """A migration: an SQL script, or a function for changes SQL alone cannot express."""
@@ -51,6 +52,20 @@ def schema_version(db: sqlite3.Connection, store: str | None = None) -> int:
         row = db.execute("SELECT version FROM schema_versions WHERE store = ?", (store,)).fetchone()
         return 0 if row is None else int(row[0])
     return 0
+
+
+@contextmanager
+def immediate(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction on ``db`` (autocommit mode, as every store opens it): taken at
+    once (``BEGIN IMMEDIATE``, so that two writers queue instead of failing halfway),
+    committed when the block ends, rolled back when it raises."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def migrate(

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from onestop.config import Config
 from provision._steps import AptPackages, InstallFile, InstallOnce, ReloadSystemd, Step
@@ -271,8 +272,7 @@ def layout_from_config(config: Config) -> KannelLayout:
             )
         )
     host, port = kannel.address
-    sendsms = kannel.sendsms_url.split("//", 1)[-1].split("/", 1)[0]
-    sendsms_port = int(sendsms.rsplit(":", 1)[1]) if ":" in sendsms else 13013
+    sendsms_port = urlsplit(kannel.sendsms_url).port or 13013
     return KannelLayout(
         daemon_url=f"http://{host}:{port}",
         username=kannel.username,

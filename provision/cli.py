@@ -139,14 +139,12 @@ def provision_kannel(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"onestop-provision: {exc}", file=sys.stderr)
         return 1
-    staged = args.root != Path("/")
     options = Options(roles=frozenset(), root=args.root)
     lines: list[str] = []
     print(f"{'Checking' if args.dry_run else 'Provisioning'} Kannel from {config_path}")
     try:
-        provision(
-            options, dry_run=args.dry_run, out=lines, steps=kannel_plan(config, staged=staged)
-        )
+        steps = kannel_plan(config, staged=options.staged)
+        provision(options, dry_run=args.dry_run, out=lines, steps=steps)
     except ProvisionError as exc:
         print("\n".join(lines))
         print(f"onestop-provision: {exc}", file=sys.stderr)

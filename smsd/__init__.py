@@ -11,6 +11,7 @@ transports' ``smsd.transports.TransportError``, status API failures
 ``backend_client.BackendError``, configuration problems ``onestop.config.ConfigError``.
 """
 
+from onestop.fleet import Outcome
 from onestop.notify import Notifier
 from smsd._compose import (
     Answer,
@@ -37,7 +38,6 @@ from smsd._store import (
     Note,
     Origin,
     OutboxState,
-    Outcome,
     Reason,
     Store,
     UsageEvent,

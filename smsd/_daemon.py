@@ -53,7 +53,7 @@ from backend_client import (
 from dossier import CodeFamilies
 from hardware.modem import set_traffic_logging
 from onestop.config import Config, ConfigError, load_config
-from onestop.fleet import Role
+from onestop.fleet import Outcome, Role
 from onestop.links import public_lookup_page
 from onestop.notify import Notifier
 from smsd._compose import (
@@ -73,7 +73,7 @@ from smsd._fleet import SmsFigures
 from smsd._parse import Intent, Request, parse_message
 from smsd._policy import Policy, Verdict
 from smsd._sending import ReplyJournal, RetryPolicy
-from smsd._store import Kept, Message, Note, Origin, Outcome, Outgoing, Store, UsageEvent
+from smsd._store import Kept, Message, Note, Origin, Outgoing, Store, UsageEvent
 from smsd.transports import (
     ACK_DOUBT,
     Inbox,

@@ -37,11 +37,12 @@ def usage_event(row: EventRow) -> UsageEvent | None:
     _, at, outcome, status, latency_ms, transport = row
     try:
         hour = int(dt.datetime.fromisoformat(at).timestamp()) // 3600 * 3600
-        told = Status(status) if status and outcome in ("found", "last_known") else None
+        kind = Outcome(outcome)
+        told = Status(status) if status and kind.answered else None
         return UsageEvent(
             hour=hour,
             channel=Role.SMS,
-            outcome=Outcome(outcome),
+            outcome=kind,
             status=told,
             latency_ms=max(0, min(int(latency_ms), 86_400_000)),
             transport=transport,

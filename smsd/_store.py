@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hardware.modem import Incoming, join_units
-from onestop.sqlite import Migration, migrate
+from onestop.fleet import Outcome
+from onestop.sqlite import Migration, immediate, migrate
 
 _SCHEMA_1 = """
 CREATE TABLE IF NOT EXISTS parts (
@@ -197,44 +198,6 @@ class Reason(enum.StrEnum):
     OVER_LIMIT = "over limit"
     BINARY = "binary message"
     """8-bit data or an application port (WAP push, MMS notification): for a program."""
-
-
-class Outcome(enum.StrEnum):
-    """What a usage event records; the usage report counts each one in its own column."""
-
-    FOUND = "found"
-    LAST_KNOWN = "last_known"
-    NOT_FOUND = "not_found"
-    REJECTED = "rejected"
-    """The status API refused the code: reported with the invalid codes."""
-    INVALID_CODE = "invalid_code"
-    UNAVAILABLE = "unavailable"
-    HELP = "help"
-    UNKNOWN = "unknown"
-    INCOMPLETE = "incomplete"
-    """A long message arrived without its code: asked to send it again."""
-    RESENT = "resent"
-    """A reply cut off inside its send went out again: the citizen may have it twice."""
-    UNSENT = "unsent"
-    """A reply was given up: refused by the network, or cut off twice inside its send."""
-
-    @property
-    def is_lookup(self) -> bool:
-        """Counted as a lookup in the report (help and send events are not)."""
-        return self in _LOOKUPS
-
-
-_LOOKUPS = frozenset(
-    {
-        Outcome.FOUND,
-        Outcome.LAST_KNOWN,
-        Outcome.NOT_FOUND,
-        Outcome.REJECTED,
-        Outcome.INVALID_CODE,
-        Outcome.UNAVAILABLE,
-        Outcome.INCOMPLETE,
-    }
-)
 
 
 EventRow = tuple[int, str, str, str | None, int, str]
@@ -402,13 +365,8 @@ class Store:
                     raise
                 self._db.execute("RELEASE step")
                 return
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+            with immediate(self._db) as db:
+                yield db
 
     @contextmanager
     def batch(self) -> Iterator[None]:

@@ -16,9 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dossier import ICT, Language, Status, format_date
-from smsd._store import Outcome, UsageRow
-
-ANSWERED = frozenset({Outcome.FOUND, Outcome.LAST_KNOWN})
+from onestop.fleet import Outcome
+from smsd._store import UsageRow
 
 COLUMNS = (
     "lookups",
@@ -163,7 +162,7 @@ def build_report(rows: Iterable[UsageRow], start: dt.date, end: dt.date) -> Usag
         months[month].add(outcome, latency_ms)
         routes[transport, sim].add(outcome, latency_ms)
         route_months[month, (transport, sim)].add(outcome, latency_ms)
-        if status and outcome in ANSWERED and status in Status.__members__.values():
+        if status and outcome.answered and status in Status.__members__.values():
             statuses[Status(status)] += 1
     return UsageReport(
         start,

@@ -3,11 +3,18 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from dossier import ICT
 from gateway.upstreams.demo import DEMO_DAY_VARIABLE
 from onestop.demo_api import DemoStatusServer, bundled_records
 from tests.browser_support import Browser, open_browser
+
+# Property tests check what a function answers, never how fast: on CI's busy 2-core machine
+# Hypothesis's time limits (a 200 ms deadline per example, the "too slow" health check on
+# generating inputs) failed tests that were right.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -140,7 +140,7 @@ class _Keeper:
     def __init__(self, inbox: Inbox) -> None:
         self._inbox = inbox
         self._queue: queue.Queue[
-            tuple[Callable[[], object], concurrent.futures.Future[None]] | None
+            tuple[Callable[[], object], concurrent.futures.Future[object]] | None
         ] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="kannel-keeper", daemon=True)
 
@@ -151,12 +151,12 @@ class _Keeper:
         self._queue.put(None)
         self._thread.join(KEEP_PATIENCE)
 
-    def keep(self, action: Callable[[], object]) -> None:
+    def keep(self, action: Callable[[], object]) -> object:
         """Run ``action`` (a write to the inbox) on the keeper; raises what it raised, or
-        TimeoutError; returns once it is committed."""
-        done: concurrent.futures.Future[None] = concurrent.futures.Future()
+        TimeoutError; returns what it returned once it is committed."""
+        done: concurrent.futures.Future[object] = concurrent.futures.Future()
         self._queue.put((action, done))
-        done.result(KEEP_PATIENCE)
+        return done.result(KEEP_PATIENCE)
 
     def _run(self) -> None:
         while True:
@@ -164,22 +164,22 @@ class _Keeper:
             if item is None:
                 return
             items = _waiting(self._queue, item, KEEP_BATCH)
-            kept: list[concurrent.futures.Future[None]] = []
+            kept: list[tuple[concurrent.futures.Future[object], object]] = []
             try:
                 with self._inbox.batch():
                     for action, done in items:
                         try:
-                            action()
+                            result = action()
                         except Exception as exc:
                             done.set_exception(exc)
                         else:
-                            kept.append(done)
+                            kept.append((done, result))
             except Exception as exc:  # the commit failed: none of them is kept
-                for done in kept:
+                for done, _ in kept:
                     done.set_exception(exc)
                 continue
-            for done in kept:
-                done.set_result(None)
+            for done, result in kept:
+                done.set_result(result)
 
 
 class KannelTransport:
@@ -372,13 +372,12 @@ class KannelTransport:
             return 200  # queued and SMSC acknowledgements change nothing for the citizen
         state = {_DLR_DELIVERED: "DELIVRD", _DLR_FAILED: "UNDELIV"}.get(kind, "REJECTD")
         receipt = Receipt(f"kannel:{reply}", kind == _DLR_DELIVERED, state)
-        matched: list[bool] = []
         try:
-            self._keeper.keep(lambda: matched.append(self._inbox.receipt(receipt)))
+            matched = self._keeper.keep(lambda: self._inbox.receipt(receipt))
         except Exception:
             log.exception("kannel: a delivery report could not be stored")
             return 503
-        if not matched[0]:
+        if not matched:
             # The report can overtake the sendsms answer that records the part: smsbox asks
             # again after http-queue-delay (a report is never texted to anyone).
             log.info("kannel: a delivery report for a part not recorded yet; Kannel will retry")

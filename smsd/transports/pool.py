@@ -64,7 +64,7 @@ class _Member:
     def __init__(self, sim: PoolSim, pool: ModemPool) -> None:
         self.sim = sim
         self.pool = pool
-        self.transport = ModemTransport(sim.settings, _MemberInbox(pool, self), name=sim.name)
+        self.transport = self.fresh_transport()
         self.failures = 0
         self.aside_until: float | None = None
         self.reason = ""
@@ -74,6 +74,10 @@ class _Member:
     @property
     def name(self) -> str:
         return self.sim.name
+
+    def fresh_transport(self) -> ModemTransport:
+        """A new adapter for this SIM's modem (at the start, and after a dead one's rest)."""
+        return ModemTransport(self.sim.settings, _MemberInbox(self.pool, self), name=self.name)
 
     def room(self, usage: Mapping[str, SimUsage]) -> int:
         used = usage.get(self.name, SimUsage(0, 0))
@@ -288,9 +292,7 @@ class ModemPool:
                         member.aside_until = None
                         member.failures = 0
                         if dead:
-                            member.transport = ModemTransport(
-                                member.sim.settings, _MemberInbox(self, member), name=member.name
-                            )
+                            member.transport = member.fresh_transport()
                             restart.append(member)
                 all_dead = all(m.transport.finished.is_set() for m in self._members.values())
             for member in announce:

@@ -165,7 +165,9 @@ def open_gateway() -> collections.abc.Iterator[httpx.Client]:
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
     st.text(alphabet=st.characters(codec="utf-8"), max_size=300),
