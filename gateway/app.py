@@ -36,8 +36,9 @@ from dossier import (
     format_time,
 )
 from gateway.access import Access, Caller
+from gateway.bodies import read_capped
 from gateway.metrics import CONTENT_TYPE, Metrics
-from gateway.middleware import CALLER, LOG_PATH, rate_limited, state
+from gateway.middleware import CALLER, LOG_PATH, client_address, rate_limited, state
 from gateway.ratings import AlreadyRated, Ratings
 from gateway.responses import (
     ErrorCode,
@@ -281,8 +282,7 @@ def _caller(request: Request) -> Caller:
     caller = state(request.scope).get(CALLER)
     if isinstance(caller, Caller):
         return caller
-    client = request.client
-    return Caller(None, client.host if client else "-")
+    return Caller(None, client_address(request.scope))
 
 
 def _time(value: dt.datetime | None) -> str | None:
@@ -295,21 +295,14 @@ async def _small_body(request: Request, limit: int, timeout: float) -> bytes | R
     too_large = error_response(
         413, ErrorCode.BODY_TOO_LARGE, f"The body is larger than {limit} bytes."
     )
-    declared = request.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return too_large
-    body = b""
     try:
         async with asyncio.timeout(timeout):
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > limit:
-                    return too_large
+            body = await read_capped(request, limit)
     except (TimeoutError, ClientDisconnect):
         return error_response(
             408, ErrorCode.REQUEST_TIMEOUT, "The request's body did not arrive in time."
         )
-    return body
+    return too_large if body is None else body
 
 
 def _rating_fields(body: bytes) -> tuple[Rating, Channel, str] | Response:

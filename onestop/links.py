@@ -53,7 +53,13 @@ def follow_url(config: Config, code: str) -> str:
     """The page of one dossier, for links and QR codes."""
     if config.kiosk.lookup_url:
         return portal_link(config.kiosk.lookup_url, code)
-    return f"{lookup_page(config)}/{quote(code, safe='.-+')}"
+    return f"{lookup_page(config)}/{path_segment(code)}"
+
+
+def path_segment(code: str) -> str:
+    """A dossier code as the last segment of its page's path (``/tra-cuu/{code}``), spelled
+    the same by the links handed out and by the page's own redirects and forms."""
+    return quote(code, safe=".-+")
 
 
 def portal_link(portal: str, code: str) -> str:

@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from gateway.bodies import read_capped
 from gateway.fleet._alerts import AlertBook, Thresholds
 from gateway.fleet._notices import WebhookSender
 from gateway.fleet._pages import FleetPages, unit_state
@@ -201,7 +202,7 @@ class Fleet:
         client = self.authenticate(request)
         if client is None:
             return unauthorized()
-        body = await _read_limited(request, MAX_BATCH_BYTES)
+        body = await read_capped(request, MAX_BATCH_BYTES)
         if body is None:
             return error_response(
                 413, ErrorCode.BODY_TOO_LARGE, f"A batch may hold at most {MAX_BATCH_BYTES} bytes."
@@ -284,18 +285,3 @@ def unit_json(unit: Unit, now: float, silent_after: float) -> dict[str, Any]:
         ],
         "heartbeat": msgspec.to_builtins(beat) if beat is not None else None,
     }
-
-
-async def _read_limited(request: Request, limit: int) -> bytes | None:
-    """The request body, or None as soon as it grows past ``limit`` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    chunks = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -40,7 +40,7 @@ COLUMNS = (
 )
 """The report's figures, in the order every table shows them."""
 
-_ANSWERED = (Outcome.FOUND.value, Outcome.LAST_KNOWN.value)
+_ANSWERED = tuple(outcome.value for outcome in Outcome if outcome.answered)
 _WRONG_CODE = (Outcome.INVALID_CODE.value, Outcome.REJECTED.value)
 _HELP = (Outcome.HELP.value, Outcome.UNKNOWN.value)
 _LOOKUPS = tuple(outcome.value for outcome in LOOKUPS)
@@ -105,7 +105,7 @@ class Figures:
 
     @property
     def answered(self) -> int:
-        return self.outcomes[Outcome.FOUND] + self.outcomes[Outcome.LAST_KNOWN]
+        return sum(self.outcomes[outcome] for outcome in _ANSWERED)
 
     @property
     def last_known(self) -> int:

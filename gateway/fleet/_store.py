@@ -363,9 +363,23 @@ class FleetStore:
 
     # -- what the fleet page shows -----------------------------------------------------------
 
-    def units(self, *, unit_id: int | None = None, states: bool = True) -> list[Unit]:
-        """Every unit (or one) with its open alerts, and its newest heartbeat unless
-        ``states`` is False (the unit list shows none of it)."""
+    def units(
+        self,
+        *,
+        unit_id: int | None = None,
+        client: str | None = None,
+        role: Role | None = None,
+        states: bool = True,
+    ) -> list[Unit]:
+        """Every unit (or those of one id, client or role) with its open alerts, and its
+        newest heartbeat unless ``states`` is False (the unit list shows none of it)."""
+        chosen: list[sa.ColumnElement[bool]] = []
+        if unit_id is not None:
+            chosen.append(units.c.id == unit_id)
+        if client is not None:
+            chosen.append(units.c.client == client)
+        if role is not None:
+            chosen.append(units.c.role == role.value)
         query = sa.select(
             units.c.id,
             units.c.client,
@@ -377,9 +391,11 @@ class FleetStore:
             units.c.state if states else sa.null().label("state"),
         ).order_by(units.c.client, units.c.role)
         open_alerts = sa.select(alerts).where(alerts.c.closed_at.is_(None))
-        if unit_id is not None:
-            query = query.where(units.c.id == unit_id)
-            open_alerts = open_alerts.where(alerts.c.unit_id == unit_id)
+        if chosen:
+            query = query.where(*chosen)
+            open_alerts = open_alerts.where(
+                alerts.c.unit_id.in_(sa.select(units.c.id).where(*chosen))
+            )
         with transaction(self.engine) as db:
             rows = db.execute(query).all()
             alert_rows = db.execute(open_alerts.order_by(alerts.c.opened_at)).all()
@@ -406,12 +422,7 @@ class FleetStore:
         return found[0] if found else None
 
     def find_unit(self, client: str, role: Role | None = None) -> list[Unit]:
-        with transaction(self.engine) as db:
-            query = sa.select(units.c.id).where(units.c.client == client)
-            if role is not None:
-                query = query.where(units.c.role == role.value)
-            ids = db.execute(query).scalars().all()
-        return [unit for unit_id in ids if (unit := self.unit(unit_id)) is not None]
+        return self.units(client=client, role=role)
 
     def history(self, unit_id: int, since: float) -> list[Point]:
         with transaction(self.engine) as db:

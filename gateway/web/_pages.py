@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl
 
 import jinja2
 from starlette.requests import Request
@@ -41,12 +41,13 @@ from dossier import (
     parse_query,
 )
 from gateway.access import Access, Caller
+from gateway.bodies import read_capped
 from gateway.metrics import Metrics
 from gateway.middleware import CALLER, LOG_PATH, client_address, state
 from gateway.service import InvalidKey, LookupService, Outcome, clean_key
 from gateway.web._view import result_card
 from gateway.web._words import LANGUAGES, WORDS, word
-from onestop.links import LOOKUP_PAGE_PATH
+from onestop.links import LOOKUP_PAGE_PATH, path_segment
 
 PAGE_PATH = LOOKUP_PAGE_PATH
 MAX_FORM_BYTES = 4096
@@ -344,7 +345,7 @@ class LookupPages:
         code: str = "",
     ) -> Response:
         base = request.scope.get("root_path", "") + PAGE_PATH
-        here = f"{base}/{_quote(code)}" if code and status != 400 else base
+        here = f"{base}/{path_segment(code)}" if code and status != 400 else base
         other = Language.VI if lang is Language.EN else Language.EN
         values = {
             "lang": lang,
@@ -354,7 +355,6 @@ class LookupPages:
             "home_url": _with_language(base, lang),
             "here_url": _with_language(here, lang),
             "switch_url": _with_language(here, other),
-            "form_action": _with_language(here if code and status != 400 else base, lang),
             **context,
         }
         body = self._environment.get_template(template).render(values)
@@ -364,7 +364,7 @@ class LookupPages:
         self, request: Request, lang: Language, code: str, *, status: int = 302
     ) -> Response:
         base = request.scope.get("root_path", "") + PAGE_PATH
-        target = _with_language(f"{base}/{_quote(code)}", lang)
+        target = _with_language(f"{base}/{path_segment(code)}", lang)
         return RedirectResponse(target, status_code=status, headers=self._headers)
 
 
@@ -395,10 +395,6 @@ def _hotline(number: str, lang: Language) -> _Hotline | None:
     return _Hotline(before, number.strip(), tel, after)
 
 
-def _quote(code: str) -> str:
-    return quote(code, safe=".-+")
-
-
 def _language(fields: dict[str, str]) -> Language:
     return Language.EN if fields.get("lang") == Language.EN else Language.VI
 
@@ -409,14 +405,9 @@ def _with_language(path: str, lang: Language) -> str:
 
 async def _read_form(request: Request) -> dict[str, str] | None:
     """The fields of a URL-encoded form, or None when the body is larger than any lookup."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+    body = await read_capped(request, MAX_FORM_BYTES)
+    if body is None:
         return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > MAX_FORM_BYTES:
-            return None
     try:
         return dict(parse_qsl(body.decode("utf-8", errors="replace"), max_num_fields=16))
     except ValueError:  # more fields than any lookup form has

@@ -12,12 +12,33 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from gateway.fleet._app import Fleet
+from gateway.fleet._auth import hash_password
 from gateway.fleet._store import FleetStore
 from onestop.config import Config, parse_config
+from tests.gateway.fleet.factories import T0
 from tests.gateway.fleet.server import serve
 from tests.pgcluster import PostgresCluster
 
 FLEET_TEMPLATE = "fleet_template"
+
+PASSWORD = "correct horse battery"
+HASH = hash_password(PASSWORD, cost=2**10)  # cheap: the tests log in often
+"""The fleet page's login ``thu`` of the page tests."""
+
+
+class Clock:
+    """The fleet's clock, which the tests move; it starts half a minute after T0."""
+
+    def __init__(self) -> None:
+        self.now = T0 + 30
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
 
 
 @pytest.fixture(scope="session")

@@ -13,27 +13,17 @@ import pytest
 import requests
 
 from dossier import Status
-from gateway.fleet._auth import hash_password
 from gateway.fleet._store import latency_bucket
 from onestop.fleet import Modem, Outcome, Role
-from tests.gateway.fleet.conftest import RunningFleet, fleet_config, running_fleet
+from tests.gateway.fleet.conftest import (
+    HASH,
+    PASSWORD,
+    Clock,
+    RunningFleet,
+    fleet_config,
+    running_fleet,
+)
 from tests.gateway.fleet.factories import T0, batch, kiosk_beat, sms_beat, usage
-
-PASSWORD = "correct horse battery"
-HASH = hash_password(PASSWORD, cost=2**10)  # cheap: the tests log in often
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0 + 30
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture
