@@ -297,7 +297,9 @@ def test_a_long_outage_s_backlog_arrives_in_several_batches_in_order_once(
     config = fleet_config(f"sqlite:///{tmp_path}/fleet.sqlite3")
     with running_fleet(config) as first:
         url = first.url
-    unit = reporter(url, tmp_path)  # the gateway is gone: a long outage
+    # The gateway is gone: a long outage. Storing a batch of 500 took more than the usual 10 s
+    # on a loaded machine, so the unit is patient here (the test is about order and once).
+    unit = reporter(url, tmp_path, timeout=(10.0, 60.0))
     for hour in range(300):
         unit.outbox.add_heartbeat(sms_beat(T0 + 60 * hour))
         unit.record([usage(T0 + 60 * hour, latency_ms=hour) for _ in range(3)])
